@@ -1,0 +1,3 @@
+from astrasim_py.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,50 @@
+"""The `astrasim-py` command line: run, chakra, topology, sweep."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from astrasim_py import __version__
+from astrasim_py.errors import EXIT_INPUT_ERROR, EXIT_SIM_ERROR, InputError, SimulationError
+
+# Each sub-command lives in its own module exposing add_parser(subparsers); the parser it
+# adds sets `func`, called with the parsed arguments and returning an exit code.
+SUBCOMMANDS = (
+    "astrasim_py.run_cli",
+    "astrasim_py.chakra.cli",
+    "astrasim_py.topology.cli",
+    "astrasim_py.sweep.cli",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the full argument parser with every sub-command."""
+    parser = argparse.ArgumentParser(prog="astrasim-py", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"astrasim-py {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for module_name in SUBCOMMANDS:
+        importlib.import_module(module_name).add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: parse, dispatch, and turn user errors into one line and exit code 2."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except InputError as exc:
+        print(f"astrasim-py: error: {exc.one_line()}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    except SimulationError as exc:
+        print(f"astrasim-py: simulation error: {exc}", file=sys.stderr)
+        return EXIT_SIM_ERROR
+    except KeyboardInterrupt:
+        print("astrasim-py: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
