@@ -1,0 +1,154 @@
+"""Semantic checks of a rank file: types, ids, dependencies, cycles and communication attributes."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from astrasim_py.chakra.attrs import find_attr, get_int_attr
+from astrasim_py.chakra.io import EtTrace
+from astrasim_py.chakra.schema import NODE_TYPE_NAMES, NodeType
+from astrasim_py.errors import InputError
+
+_COMM_REQUIRED = {
+    NodeType.COMM_COLL_NODE: ("comm_type", "comm_size"),
+    NodeType.COMM_SEND_NODE: ("comm_dst", "comm_size", "comm_tag"),
+    NodeType.COMM_RECV_NODE: ("comm_src", "comm_size", "comm_tag"),
+}
+
+
+@dataclass
+class ValidationReport:
+    """What validation found besides errors (errors raise InputError)."""
+
+    path: str
+    num_nodes: int = 0
+    zero_size_comm_ids: list[int] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _where(node) -> str:
+    name = node.name or "unnamed"
+    if len(name) > 40:
+        name = name[:37] + "..."
+    return f"node {node.id} ({name})"
+
+
+def validate_trace(trace: EtTrace, *, rank: int | None = None, num_npus: int | None = None,
+                   warn_stream: TextIO | None = sys.stderr) -> ValidationReport:
+    """Raise InputError on the first problem; print warnings (zero-size comms) to warn_stream."""
+    path = trace.path
+    report = ValidationReport(path=path, num_nodes=len(trace.nodes))
+    if not trace.nodes:
+        raise InputError("the trace has no nodes", file=path, field="Node",
+                         fix="each rank file needs at least one node after the GlobalMetadata record")
+    counts = Counter(node.id for node in trace.nodes)
+    dup = next((i for i, c in counts.items() if c > 1), None)
+    if dup is not None:
+        raise InputError(f"node id {dup} appears {counts[dup]} times", file=path, field="id",
+                         fix="give every node a unique id within its rank file")
+    ids = counts.keys()
+    for node in trace.nodes:
+        if node.ByteSize() == 0:
+            raise InputError("node 0 has every field at its default (an empty `00` record)",
+                             file=path, field="Node",
+                             fix="set at least a type and a name; Python Chakra tools stop reading here")
+        if not 0 <= node.type < len(NODE_TYPE_NAMES):
+            raise InputError(f"{_where(node)}: unknown node type {node.type}", file=path, field="type",
+                             fix="use a NodeType 0..7 (COMP_NODE=4, COMM_SEND_NODE=5, "
+                                 "COMM_RECV_NODE=6, COMM_COLL_NODE=7)")
+        for dep_field in ("data_deps", "ctrl_deps"):
+            for dep in getattr(node, dep_field):
+                if dep not in ids:
+                    raise InputError(f"{_where(node)}: depends on node {dep}, which is not in this file",
+                                     file=path, field=dep_field,
+                                     fix="every dependency must name a node id of the same rank file")
+        _check_comm(node, path, rank, num_npus, report)
+    _check_acyclic(trace, path)
+    if report.zero_size_comm_ids and warn_stream is not None:
+        shown = ", ".join(str(i) for i in report.zero_size_comm_ids[:10])
+        more = "" if len(report.zero_size_comm_ids) <= 10 else ", ..."
+        msg = (f"WARNING: {path}: {len(report.zero_size_comm_ids)} communication node(s) with "
+               f"comm_size 0 bytes move no data (node ids {shown}{more})")
+        report.warnings.append(msg)
+        print(msg, file=warn_stream, flush=True)
+    return report
+
+
+def _check_comm(node, path: str, rank: int | None, num_npus: int | None,
+                report: ValidationReport) -> None:
+    required = _COMM_REQUIRED.get(node.type)
+    if required is None:
+        return
+    is_cpu = find_attr(node, "is_cpu_op")
+    if is_cpu is not None and is_cpu.WhichOneof("value") is not None:
+        if get_int_attr(node, "is_cpu_op", file=path):
+            raise InputError(f"{_where(node)}: is_cpu_op is true on a communication node", file=path,
+                             field="is_cpu_op", fix="set is_cpu_op to false (or drop it) on COMM nodes")
+    values = {name: get_int_attr(node, name, file=path) for name in required}
+    for optional in ("comm_src", "comm_dst", "comm_priority"):
+        if optional not in values and find_attr(node, optional) is not None:
+            values[optional] = get_int_attr(node, optional, file=path)
+    if values["comm_size"] < 0:
+        raise InputError(f"{_where(node)}: comm_size is {values['comm_size']}", file=path,
+                         field="comm_size", fix="comm_size is a byte count >= 0")
+    if values["comm_size"] == 0:
+        report.zero_size_comm_ids.append(node.id)
+    if node.type == NodeType.COMM_COLL_NODE:
+        if values["comm_type"] < 0:
+            raise InputError(f"{_where(node)}: comm_type is {values['comm_type']}", file=path,
+                             field="comm_type", fix="use a CollectiveCommType number (ALL_REDUCE=0 ...)")
+        return
+    for peer in ("comm_src", "comm_dst"):
+        value = values.get(peer)
+        if value is None:
+            continue
+        if value < 0 or (num_npus is not None and value >= num_npus):
+            raise InputError(f"{_where(node)}: {peer} is {value}, outside 0..{(num_npus or 1) - 1}",
+                             file=path, field=peer, fix="name a rank of the simulated system")
+    own = "comm_src" if node.type == NodeType.COMM_SEND_NODE else "comm_dst"
+    if rank is not None and own in values and values[own] != rank:
+        raise InputError(f"{_where(node)}: {own} is {values[own]} but this file is rank {rank}",
+                         file=path, field=own, fix=f"set {own} to {rank} or drop it")
+
+
+def _check_acyclic(trace: EtTrace, path: str) -> None:
+    """Kahn's algorithm over data+ctrl deps; names a node on a cycle if one exists."""
+    parents = {n.id: set(n.data_deps) | set(n.ctrl_deps) for n in trace.nodes}
+    children: dict[int, list[int]] = {}
+    pending = {}
+    ready = []
+    for nid, ps in parents.items():
+        pending[nid] = len(ps)
+        if not ps:
+            ready.append(nid)
+        for p in ps:
+            children.setdefault(p, []).append(nid)
+    done = 0
+    while ready:
+        nid = ready.pop()
+        done += 1
+        for child in children.get(nid, ()):
+            pending[child] -= 1
+            if pending[child] == 0:
+                ready.append(child)
+    if done != len(parents):
+        stuck = min(nid for nid, left in pending.items() if left > 0)
+        cycle = _find_cycle(stuck, parents, pending)
+        raise InputError(f"dependency cycle: {' -> '.join(str(c) for c in cycle)}", file=path,
+                         field="data_deps/ctrl_deps", fix="dependencies must form a DAG; remove one edge")
+
+
+def _find_cycle(start: int, parents: dict[int, set[int]], pending: dict[int, int]) -> list[int]:
+    # Walk parent links among unfinished nodes until a node repeats: that loop is a cycle.
+    seen: dict[int, int] = {}
+    path = []
+    node = start
+    while node not in seen:
+        seen[node] = len(path)
+        path.append(node)
+        node = min(p for p in parents[node] if pending.get(p, 0) > 0)
+    loop = path[seen[node]:] + [node]
+    return list(reversed(loop))
