@@ -1,0 +1,145 @@
+"""Local executor: a pool of persistent spawned worker processes, each running many points.
+
+The parent hands one point at a time to each idle worker over its own pipe, enforces the per-point
+time limit (killing and replacing a worker that overruns) and notices workers that die mid-point.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any, Callable
+
+from astrasim_py.sweep.pointrun import failure_record, load_point_fn, run_point
+from astrasim_py.sweep.points import SweepPoint
+
+RecordSink = Callable[[dict[str, Any]], None]
+POLL_S = 0.2
+
+
+def worker_main(conn: Connection, point_fn_ref: str, workdir: str, traces_dir: str, token: str) -> None:
+    """Worker process body: start in a clean working directory, then run points until told to stop."""
+    path = Path(workdir)
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    os.chdir(path)
+    point_fn = load_point_fn(point_fn_ref)
+    conn.send(("ready", os.getpid()))
+    while True:
+        task = conn.recv()
+        if task is None:
+            return
+        record = run_point(SweepPoint.from_json(task), point_fn, Path(traces_dir), token)
+        conn.send(("done", record))
+
+
+@dataclass
+class _Worker:
+    slot: int
+    process: Any
+    conn: Connection
+    point: SweepPoint | None = None
+    started: float = 0.0
+    ready: bool = False
+    points_run: int = field(default=0)
+
+
+class LocalExecutor:
+    """Runs points on `workers` spawned processes on this machine."""
+
+    def __init__(self, workers: int, point_fn: str, work_root: Path, traces_dir: Path, token: str,
+                 time_limit_s: float | None = None) -> None:
+        self.workers = max(1, int(workers))
+        self.point_fn = point_fn
+        self.work_root = Path(work_root)
+        self.traces_dir = Path(traces_dir)
+        self.token = token
+        self.time_limit_s = time_limit_s
+        self._ctx = mp.get_context("spawn")
+
+    def _start(self, slot: int) -> _Worker:
+        parent, child = self._ctx.Pipe()
+        proc = self._ctx.Process(
+            target=worker_main, name=f"sweep-worker-{slot}", daemon=True,
+            args=(child, self.point_fn, str(self.work_root / f"worker-{slot}"), str(self.traces_dir), self.token))
+        proc.start()
+        child.close()
+        return _Worker(slot, proc, parent)
+
+    def run(self, points: list[SweepPoint], sink: RecordSink) -> None:
+        """Run every point, passing each record to `sink` (in the parent) as soon as it finishes."""
+        queue = list(reversed(points))
+        pool = [self._start(i) for i in range(min(self.workers, len(points)))]
+        try:
+            while queue or any(w.point is not None for w in pool):
+                for w in pool:
+                    if w.ready and w.point is None and queue:
+                        w.point = queue.pop()
+                        w.started = time.monotonic()
+                        w.conn.send(w.point.to_json())
+                active = [w for w in pool if w.ready and w.point is None and not queue]
+                for w in active:
+                    self._stop(w)
+                pool = [w for w in pool if w not in active]
+                ready = wait([w.conn for w in pool] + [w.process.sentinel for w in pool], timeout=POLL_S)
+                for i, w in enumerate(list(pool)):
+                    if w.conn in ready or w.process.sentinel in ready:
+                        pool[i] = self._service(w, sink)
+                    elif w.point is not None and self.time_limit_s is not None \
+                            and time.monotonic() - w.started > self.time_limit_s:
+                        pool[i] = self._replace(w, sink, "timeout",
+                                                f"TimeLimit: point exceeded {self.time_limit_s:g} s; worker killed")
+        finally:
+            for w in pool:
+                self._kill(w)
+
+    def _service(self, w: _Worker, sink: RecordSink) -> _Worker:
+        try:
+            if w.conn.poll():
+                kind, payload = w.conn.recv()
+                if kind == "ready":
+                    w.ready = True
+                else:
+                    w.point, w.points_run = None, w.points_run + 1
+                    payload["worker_slot"] = w.slot
+                    payload["worker_points_run"] = w.points_run
+                    sink(payload)
+                return w
+        except (EOFError, OSError):
+            pass
+        if w.process.is_alive():
+            return w
+        w.process.join()
+        code = w.process.exitcode
+        how = f"killed by signal {-code}" if code is not None and code < 0 else f"exited with code {code}"
+        if w.point is None and not w.ready:
+            raise RuntimeError(f"sweep worker {w.slot} failed to start ({how})")
+        return self._replace(w, sink, "crash", f"WorkerCrash: worker process {how} while running the point")
+
+    def _replace(self, w: _Worker, sink: RecordSink, status: str, error: str) -> _Worker:
+        point, wall = w.point, time.monotonic() - w.started
+        self._kill(w)
+        if point is not None:
+            sink(failure_record(point, status, error, self.token, wall, worker_slot=w.slot))
+        return self._start(w.slot)
+
+    @staticmethod
+    def _stop(w: _Worker) -> None:
+        try:
+            w.conn.send(None)
+        except OSError:
+            pass
+        w.process.join(timeout=5)
+        LocalExecutor._kill(w)
+
+    @staticmethod
+    def _kill(w: _Worker) -> None:
+        if w.process.is_alive():
+            w.process.kill()
+        w.process.join()
+        w.conn.close()

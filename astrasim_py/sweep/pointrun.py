@@ -1,0 +1,90 @@
+"""Run one sweep point inside a worker and turn whatever happens into a record."""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import os
+import socket
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+import astrasim_py
+from astrasim_py.errors import InputError, SimulationError
+from astrasim_py.sweep.points import SweepPoint
+from astrasim_py.sweep.store import STATUS_OK
+
+DEFAULT_POINT_FN = "astrasim_py.sweep.pointrun:run_request"
+PointFn = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def run_request(request: dict[str, Any]) -> dict[str, Any]:
+    """The real point function: build a RunRequest and run it with astrasim_py.runner."""
+    from astrasim_py.runner import RunRequest, run
+
+    return run(RunRequest(**request))
+
+
+def load_point_fn(ref: str) -> PointFn:
+    """Import `module:function` (a module-level function, so spawned workers can import it too)."""
+    module_name, _, attr = ref.partition(":")
+    if not module_name or not attr:
+        raise InputError(f"point function {ref!r} is not `module:function`", field="point_fn",
+                         fix="name a module-level function, e.g. astrasim_py.sweep.pointrun:run_request")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def release_simulator() -> None:
+    """Free simulator state between points so one worker can run many (ns-3 is a process singleton)."""
+    gc.collect()
+
+
+def failure_record(point: SweepPoint, status: str, error: str, token: str, wall_s: float,
+                   **extra: Any) -> dict[str, Any]:
+    """A record for a point that produced no result (error, crash or time limit)."""
+    return _record(point, status, None, error, token, wall_s, **extra)
+
+
+def _record(point: SweepPoint, status: str, result: dict[str, Any] | None, error: str | None,
+            token: str, wall_s: float, **extra: Any) -> dict[str, Any]:
+    return {
+        **point.to_json(),
+        "status": status,
+        "result": result,
+        "error": error,
+        "wall_s": round(wall_s, 6),
+        "run_token": token,
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "version": astrasim_py.__version__,
+        **extra,
+    }
+
+
+def run_point(point: SweepPoint, point_fn: PointFn, traces_dir: Path, token: str) -> dict[str, Any]:
+    """Run one point and return its record; never raises for a failing point."""
+    start = time.perf_counter()
+    request = dict(point.request)
+    extra: dict[str, Any] = {}
+    try:
+        workload = request.get("workload")
+        if isinstance(workload, dict):
+            from astrasim_py.sweep.workloads import materialize_trace
+
+            request["workload"] = materialize_trace(workload["generate"], traces_dir)
+            extra["workload_trace"] = request["workload"]
+        result = point_fn(request)
+        if not isinstance(result, dict):
+            raise SimulationError(f"point function returned {type(result).__name__}, not a result dict")
+        return _record(point, STATUS_OK, result, None, token, time.perf_counter() - start, **extra)
+    except InputError as exc:
+        error = f"InputError: {exc.one_line()}"
+        tb = None
+    except Exception as exc:  # noqa: BLE001 - any failure of one point is recorded, never fatal
+        error = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+        tb = traceback.format_exc()
+    finally:
+        release_simulator()
+    return failure_record(point, "error", error, token, time.perf_counter() - start, traceback=tb, **extra)

@@ -1,0 +1,167 @@
+"""Results of a sweep on disk: one JSON per point (the source of truth) and a CSV table built from them.
+
+Crash safety: a point's JSON is written to a temp file, fsynced and renamed into place, so it is either
+whole or absent. The CSV has one writer; each row is flushed and fsynced as its point finishes. A kill can
+tear only the last CSV line; at every start the table is rebuilt from the JSON files, which repairs it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable
+
+STATUS_OK = "ok"
+POINTS_DIR = "points"
+TABLE_NAME = "results.csv"
+FIXED_COLUMNS = ("point_id", "index", "status")
+OUTPUT_COLUMNS = ("backend", "max_finish_ns", "max_exposed_comm_ns", "sim_time_ns", "wall_s", "error")
+
+
+def write_json_atomic(path: Path, doc: Any) -> None:
+    """Write JSON so that readers see the old file or the whole new one, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(doc, f, indent=1, sort_keys=True, default=str)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    # The rename itself is durable only once the directory entry is synced.
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _scalar_max(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        numbers = [v for v in value if isinstance(v, (int, float))]
+        return max(numbers) if numbers else None
+    return value if isinstance(value, (int, float)) else None
+
+
+def table_row(record: dict[str, Any], axis_keys: list[str]) -> dict[str, Any]:
+    """The CSV row of a point record: identity, axis values, headline outputs, status and error."""
+    result = record.get("result") or {}
+    row: dict[str, Any] = {"point_id": record["point_id"], "index": record["index"], "status": record["status"]}
+    for key in axis_keys:
+        value = record.get("axes", {}).get(key)
+        row[key] = json.dumps(value) if isinstance(value, (dict, list)) else value
+    row["backend"] = result.get("backend", record.get("request", {}).get("backend"))
+    row["max_finish_ns"] = _scalar_max(result.get("finish_ns"))
+    row["max_exposed_comm_ns"] = _scalar_max(result.get("exposed_comm_ns"))
+    row["sim_time_ns"] = _scalar_max(result.get("sim_time_ns"))
+    row["wall_s"] = record.get("wall_s")
+    row["error"] = record.get("error") or ""
+    return row
+
+
+class ResultStore:
+    """The output folder of a sweep: per-point JSON records plus the results table."""
+
+    def __init__(self, out_dir: str | Path, axis_keys: list[str] | None = None) -> None:
+        self.out_dir = Path(out_dir)
+        self.points_dir = self.out_dir / POINTS_DIR
+        self.table_path = self.out_dir / TABLE_NAME
+        self.axis_keys = list(axis_keys or [])
+        self.columns = [*FIXED_COLUMNS, *self.axis_keys, *OUTPUT_COLUMNS]
+        self._table: io.TextIOWrapper | None = None
+        self._writer: csv.DictWriter | None = None
+
+    def record_path(self, point_id: str) -> Path:
+        """Where a point's full result JSON lives."""
+        return self.points_dir / f"{point_id}.json"
+
+    def write_record(self, record: dict[str, Any]) -> None:
+        """Store a finished point's record atomically (safe from several processes)."""
+        write_json_atomic(self.record_path(record["point_id"]), record)
+
+    def read_record(self, point_id: str) -> dict[str, Any] | None:
+        """A point's stored record, or None if it has none (or an unreadable one)."""
+        try:
+            return json.loads(self.record_path(point_id).read_text())
+        except (OSError, ValueError):
+            return None
+
+    def load_records(self, point_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The stored records of the given points, by id."""
+        records = {}
+        for pid in point_ids:
+            rec = self.read_record(pid)
+            if rec is not None:
+                records[pid] = rec
+        return records
+
+    def table_is_torn(self) -> bool:
+        """True if the table's last line was cut short (a kill during a row write)."""
+        try:
+            with open(self.table_path, "rb") as f:
+                f.seek(0, os.SEEK_END)
+                if f.tell() == 0:
+                    return False
+                f.seek(-1, os.SEEK_END)
+                return f.read(1) != b"\n"
+        except FileNotFoundError:
+            return False
+
+    def rebuild_table(self, records: Iterable[dict[str, Any]]) -> None:
+        """Rewrite the table atomically from records (repairs a torn or stale table), then open it for appends."""
+        self.close()
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=self.columns, lineterminator="\n")
+        writer.writeheader()
+        for rec in sorted(records, key=lambda r: r["index"]):
+            writer.writerow(table_row(rec, self.axis_keys))
+        fd, tmp = tempfile.mkstemp(dir=self.out_dir, prefix=f".{TABLE_NAME}.", suffix=".tmp")
+        with os.fdopen(fd, "w", newline="") as f:
+            f.write(buf.getvalue())
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.table_path)
+        _fsync_dir(self.out_dir)
+        self._table = open(self.table_path, "a", newline="")
+        self._writer = csv.DictWriter(self._table, fieldnames=self.columns, lineterminator="\n")
+
+    def append_row(self, record: dict[str, Any]) -> None:
+        """Append one point's row and make it durable before returning (the single table writer)."""
+        if self._table is None or self._writer is None:
+            raise RuntimeError("rebuild_table() opens the table before rows are appended")
+        self._writer.writerow(table_row(record, self.axis_keys))
+        self._table.flush()
+        os.fsync(self._table.fileno())
+
+    def close(self) -> None:
+        """Close the table file."""
+        if self._table is not None:
+            self._table.close()
+        self._table = None
+        self._writer = None
+
+
+def read_table(path: str | Path) -> list[dict[str, str]]:
+    """Read a results table, ignoring a torn last line (one without its newline)."""
+    text = Path(path).read_text()
+    if text and not text.endswith("\n"):
+        text = text[: text.rfind("\n") + 1]
+    return list(csv.DictReader(io.StringIO(text)))
