@@ -1,7 +1,147 @@
-"""Placeholder sub-command; replaced by its owner module's implementation."""
+"""`astrasim-py chakra ...`: generate, convert, validate, dump and view Chakra ET workloads."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from astrasim_py.errors import InputError
 
 
-def add_parser(sub):
-    """Register the sub-command."""
-    p = sub.add_parser("chakra", help="(not yet implemented)")
-    p.set_defaults(func=lambda args: print("not yet implemented") or 1)
+def add_parser(sub) -> None:
+    """Register `chakra` and its sub-commands."""
+    parser = sub.add_parser("chakra", help="make, convert, check and inspect Chakra ET workloads")
+    commands = parser.add_subparsers(dest="chakra_command", required=True)
+
+    gen = commands.add_parser("generate", help="write a synthetic workload <output>.<rank>.et")
+    what = gen.add_mutually_exclusive_group(required=True)
+    what.add_argument("--collective", help="all_reduce, all_gather, reduce_scatter, all_to_all, broadcast, "
+                                           "reduce, gather, scatter, reduce_scatter_block, barrier, send_recv")
+    what.add_argument("--chain", help='dependency chain per rank, e.g. "comp:100,all_reduce:1MiB,comp:100"')
+    gen.add_argument("--npus", type=int, required=True, help="number of ranks (one file each)")
+    gen.add_argument("--size", default="1MiB", help="bytes per rank: 1048576, 64KiB, 1MiB, 1MB (default 1MiB)")
+    gen.add_argument("--output", required=True, help="DIR/PREFIX; files are PREFIX.<rank>.et")
+    gen.add_argument("--version", default="1.0.0", help='GlobalMetadata version (default "1.0.0")')
+    gen.add_argument("--name", help="node name of the collective (default: its upper-case name)")
+    gen.add_argument("--pattern", default="pairs", choices=("pairs", "ring"), help="send_recv pattern")
+    gen.add_argument("--tag", type=int, default=0, help="send_recv comm_tag (default 0)")
+    gen.set_defaults(func=_generate)
+
+    conv = commands.add_parser("convert", help="convert an ASTRA-sim 1.0 text workload")
+    conv.add_argument("--input-type", required=True, choices=("text",), help="input format")
+    conv.add_argument("--input", required=True, help="text workload file")
+    conv.add_argument("--output", required=True, help="output PREFIX; files are PREFIX.<rank>.et")
+    conv.add_argument("--num-npus", type=int, required=True, help="number of ranks")
+    conv.add_argument("--num-passes", type=int, default=1, help="training passes (default 1)")
+    conv.add_argument("--schema", default="mlcommons", choices=("mlcommons", "fork"),
+                      help='metadata schema attr: "1.0.2-chakra.1.0.0" (mlcommons) or "...0.0.4" (fork)')
+    conv.set_defaults(func=_convert)
+
+    val = commands.add_parser("validate", help="check every rank file of a workload prefix")
+    val.add_argument("prefix", help="workload PREFIX (reads PREFIX.<rank>.et), or one .et file")
+    val.add_argument("--npus", type=int, help="expected number of ranks (default: the files found)")
+    val.add_argument("--json", action="store_true", help="print the summary as JSON")
+    val.set_defaults(func=_validate)
+
+    dump = commands.add_parser("dump", help="print a rank file as the chakra_jsonizer does")
+    dump.add_argument("file", help="a .et file")
+    dump.add_argument("--output", help="write to this file instead of stdout")
+    dump.set_defaults(func=_dump)
+
+    view = commands.add_parser("view", help="draw the dependency graph of a rank file")
+    view.add_argument("file", help="a .et file")
+    view.add_argument("--output", required=True, help="graph.png, .svg, .pdf or .graphml")
+    view.add_argument("--labels", choices=("auto", "on", "off"), default="auto", help="node labels")
+    view.set_defaults(func=_view)
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from astrasim_py.chakra import generators as gen
+    from astrasim_py.chakra.units import parse_size
+
+    size = parse_size(args.size, field="size")
+    if args.chain:
+        graphs = gen.generate_chain(gen.parse_chain(args.chain), args.npus, version=args.version)
+    elif args.collective.lower().replace("-", "_") in ("send_recv", "sendrecv", "p2p"):
+        graphs = gen.generate_send_recv(args.npus, size, pattern=args.pattern, tag=args.tag,
+                                        version=args.version)
+    else:
+        graphs = gen.generate_collective(args.collective, args.npus, size, version=args.version,
+                                         name=args.name)
+        gen.print_support_note(args.collective)
+    if size == 0 and not args.chain:
+        print("WARNING: --size 0: every communication node moves no data", file=sys.stderr)
+    _require_parent(args.output)
+    paths = gen.write_workload(args.output, graphs)
+    print(f"wrote {len(paths)} rank files {args.output}.<0..{len(paths) - 1}>.et")
+    return 0
+
+
+def _convert(args: argparse.Namespace) -> int:
+    from astrasim_py.chakra.text_converter import SCHEMA_FORK, SCHEMA_MLCOMMONS, convert_text
+
+    schema = SCHEMA_MLCOMMONS if args.schema == "mlcommons" else SCHEMA_FORK
+    paths = convert_text(args.input, args.output, args.num_npus, args.num_passes, schema=schema)
+    print(f"wrote {len(paths)} rank files {args.output}.<0..{len(paths) - 1}>.et")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from astrasim_py.chakra.io import read_et
+    from astrasim_py.chakra.validate import validate_trace
+    from astrasim_py.chakra.workload import existing_ranks, load_workload
+
+    prefix = args.prefix
+    if prefix.endswith(".et") and os.path.isfile(prefix) and not existing_ranks(prefix):
+        traces = [read_et(prefix)]
+        reports = [validate_trace(traces[0])]
+    else:
+        traces = load_workload(prefix, args.npus, validate=False)
+        reports = [validate_trace(t, rank=r, num_npus=len(traces)) for r, t in enumerate(traces)]
+    summary = {"prefix": prefix, "ranks": len(traces), "nodes": [r.num_nodes for r in reports],
+               "zero_size_comm_nodes": sum(len(r.zero_size_comm_ids) for r in reports), "valid": True}
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"OK {prefix}: {len(traces)} rank file(s), {sum(summary['nodes'])} nodes"
+              + (f", {summary['zero_size_comm_nodes']} zero-size comm node(s)"
+                 if summary["zero_size_comm_nodes"] else ""))
+    return 0
+
+
+def _dump(args: argparse.Namespace) -> int:
+    from astrasim_py.chakra.dump import iter_json_objects
+
+    if args.output:
+        _require_parent(args.output)
+        with open(args.output, "w", encoding="utf-8") as out:
+            for obj in iter_json_objects(args.file):
+                out.write(obj)
+    else:
+        try:
+            for obj in iter_json_objects(args.file):
+                sys.stdout.write(obj)
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+        except BrokenPipeError:  # e.g. piped into `head`; not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def _view(args: argparse.Namespace) -> int:
+    from astrasim_py.chakra.io import read_et
+    from astrasim_py.chakra.view import render_graph
+
+    labels = {"auto": None, "on": True, "off": False}[args.labels]
+    path = render_graph(read_et(args.file), args.output, labels=labels)
+    print(f"wrote {path}")
+    return 0
+
+
+def _require_parent(path: str) -> None:
+    parent = os.path.dirname(os.fspath(path))
+    if parent and not os.path.isdir(parent):
+        raise InputError("output directory does not exist", file=parent, field="output",
+                         fix=f"create it first (mkdir -p {parent})")

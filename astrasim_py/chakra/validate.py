@@ -37,8 +37,10 @@ def _where(node) -> str:
 
 
 def validate_trace(trace: EtTrace, *, rank: int | None = None, num_npus: int | None = None,
-                   warn_stream: TextIO | None = sys.stderr) -> ValidationReport:
+                   warn_stream: TextIO | None | str = "stderr") -> ValidationReport:
     """Raise InputError on the first problem; print warnings (zero-size comms) to warn_stream."""
+    if warn_stream == "stderr":  # resolved at call time so redirected stderr is honoured
+        warn_stream = sys.stderr
     path = trace.path
     report = ValidationReport(path=path, num_nodes=len(trace.nodes))
     if not trace.nodes:

@@ -34,7 +34,7 @@ def existing_ranks(prefix: str | os.PathLike) -> list[int]:
 
 
 def load_workload(prefix: str | os.PathLike, num_npus: int | None = None, *, validate: bool = True,
-                  warn_stream: TextIO | None = sys.stderr) -> list[EtTrace]:
+                  warn_stream: TextIO | None | str = "stderr") -> list[EtTrace]:
     """Read and validate every rank file; num_npus=None means the ranks found on disk (0..n-1)."""
     prefix = os.fspath(prefix)
     found = existing_ranks(prefix)

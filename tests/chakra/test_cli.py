@@ -1,0 +1,41 @@
+"""The `astrasim-py chakra` commands, end to end, with exit codes."""
+
+from __future__ import annotations
+
+from astrasim_py.cli import main
+
+
+def test_generate_validate_dump_view(chakra_fixtures, tmp_path, capsys):
+    prefix = tmp_path / "out" / "ar"
+    (tmp_path / "out").mkdir()
+    assert main(["chakra", "generate", "--collective", "all_reduce", "--npus", "8", "--size", "1MiB",
+                 "--output", str(prefix)]) == 0
+    for rank in range(8):
+        expected = chakra_fixtures / "a_allreduce_1MiB" / f"ALL_REDUCE.{rank}.et"
+        assert (tmp_path / "out" / f"ar.{rank}.et").read_bytes() == expected.read_bytes()
+    assert main(["chakra", "validate", str(prefix)]) == 0
+    assert main(["chakra", "validate", str(prefix), "--npus", "8"]) == 0
+    capsys.readouterr()
+    assert main(["chakra", "validate", str(prefix), "--npus", "16"]) == 2
+    err = capsys.readouterr().err
+    assert "8 rank file(s) exist but npus_count is 16" in err and err.count("\n") == 1
+    assert main(["chakra", "dump", str(prefix) + ".0.et"]) == 0
+    assert '"name": "ALL_REDUCE"' in capsys.readouterr().out
+    assert main(["chakra", "view", str(prefix) + ".0.et", "--output", str(tmp_path / "g.png")]) == 0
+    assert (tmp_path / "g.png").stat().st_size > 1000
+
+
+def test_convert_and_errors(chakra_fixtures, tmp_path, capsys):
+    text = chakra_fixtures / "text"
+    assert main(["chakra", "convert", "--input-type", "text", "--input", str(text / "model6.txt"),
+                 "--output", str(tmp_path / "m"), "--num-npus", "8", "--num-passes", "1"]) == 0
+    assert (tmp_path / "m.5.et").read_bytes() == (text / "model6" / "model6.5.et").read_bytes()
+    capsys.readouterr()
+    assert main(["chakra", "validate", str(chakra_fixtures / "edge_cases" / "dupid")]) == 2
+    assert "node id 1 appears 2 times" in capsys.readouterr().err
+    assert main(["chakra", "dump", str(tmp_path / "missing.0.et")]) == 2
+    assert main(["chakra", "generate", "--collective", "all_reduce", "--npus", "2", "--size", "0",
+                 "--output", str(tmp_path / "z")]) == 0
+    capsys.readouterr()
+    assert main(["chakra", "validate", str(tmp_path / "z")]) == 0
+    assert "WARNING" in capsys.readouterr().err

@@ -1,0 +1,39 @@
+"""jsonizer-format dump and the graph viewer."""
+
+from __future__ import annotations
+
+import pytest
+
+from astrasim_py.chakra.dump import dump_json
+from astrasim_py.chakra.io import read_et
+from astrasim_py.chakra.view import render_graph, trace_graph
+from astrasim_py.errors import InputError
+
+
+def test_dump_matches_every_jsonizer_fixture(chakra_fixtures):
+    dumps = sorted((chakra_fixtures / "json").rglob("*.json"))
+    assert len(dumps) >= 30
+    for expected in dumps:
+        relative = expected.relative_to(chakra_fixtures / "json").with_suffix(".et")
+        assert dump_json(chakra_fixtures / relative) == expected.read_text(), relative
+
+
+def test_graph_edges_and_types(chakra_fixtures):
+    graph = trace_graph(read_et(chakra_fixtures / "edge_cases" / "ctrlorder.0.et"))
+    assert graph.edges[2, 1]["dependency"] == "control"
+    graph = trace_graph(read_et(chakra_fixtures / "b_chain" / "chain.0.et"))
+    assert sorted(graph.edges) == [(0, 1), (1, 2)]
+    assert graph.nodes[1]["type"] == "COMM_COLL_NODE"
+
+
+@pytest.mark.parametrize("suffix, magic", [(".png", b"\x89PNG"), (".svg", b"<?xml"), (".pdf", b"%PDF"),
+                                           (".graphml", b"<?xml")])
+def test_render_formats(chakra_fixtures, tmp_path, suffix, magic):
+    out = tmp_path / f"g{suffix}"
+    render_graph(read_et(chakra_fixtures / "text" / "dlrm5" / "dlrm5.0.et"), out)
+    assert out.read_bytes().startswith(magic)
+
+
+def test_render_rejects_unknown_format(chakra_fixtures, tmp_path):
+    with pytest.raises(InputError, match="unsupported output format"):
+        render_graph(read_et(chakra_fixtures / "b_chain" / "chain.0.et"), tmp_path / "g.jpg2")
