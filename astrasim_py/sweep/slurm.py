@@ -51,17 +51,27 @@ def shard(points: list[SweepPoint], options: SlurmOptions) -> list[list[SweepPoi
     return [points[i:i + per_task] for i in range(0, len(points), per_task)]
 
 
-def _queued_job_ids(job_ids: set[str]) -> set[str] | None:
-    """Array job ids that still have tasks in the queue (None if squeue could not answer)."""
-    try:
-        proc = subprocess.run(["squeue", "-h", "-r", "-o", "%F", "-j", ",".join(sorted(job_ids))],
-                              capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if proc.returncode != 0:
-        # squeue rejects ids that already left the controller's memory: all of them are finished then.
-        return set() if "Invalid job id" in proc.stderr else None
-    return {line.strip() for line in proc.stdout.splitlines() if line.strip()}
+TERMINAL_STATES = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "PREEMPTED",
+                   "BOOT_FAIL", "DEADLINE", "SPECIAL_EXIT"}
+
+
+def _jobs_finished(job_ids: set[str]) -> bool | None:
+    """True once every task of the given jobs is in a final state (None if Slurm could not answer)."""
+    for job_id in sorted(job_ids):
+        try:
+            proc = subprocess.run(["scontrol", "-o", "show", "job", job_id], capture_output=True, text=True,
+                                  timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        if proc.returncode != 0:
+            if "Invalid job id" in proc.stderr:
+                continue  # already purged from the controller: long finished
+            return None
+        states = [field.split("=", 1)[1] for line in proc.stdout.splitlines() for field in line.split()
+                  if field.startswith("JobState=")]
+        if not states or any(state not in TERMINAL_STATES for state in states):
+            return False
+    return True
 
 
 class SlurmArrayExecutor:
@@ -112,9 +122,8 @@ class SlurmArrayExecutor:
             if finished or not waiting:
                 break
             if time.monotonic() >= next_queue_check:
-                queued = _queued_job_ids(array_ids)
-                # One more collection after the queue empties picks up records written at the very end.
-                finished = queued is not None and not (queued & array_ids)
+                # One more collection after the jobs end picks up records written at the very end.
+                finished = _jobs_finished(array_ids) is True
                 next_queue_check = time.monotonic() + QUEUE_POLL_S
             if not finished:
                 time.sleep(POLL_S)
