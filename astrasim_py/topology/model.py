@@ -111,7 +111,7 @@ class Topology:
     # ------------------------------------------------------------------ validation
     def validate(self) -> "Topology":
         """Check ids, rates, duplicates and connectivity; raise InputError naming the fix. Returns self."""
-        where = self.source or self.name
+        where = self.source  # None inside builders: the loader adds the file it read
         if self.num_hosts < 1:
             raise InputError(f"topology '{self.name}' has {self.num_hosts} hosts", file=where,
                              field="num_hosts", fix="a topology needs at least one host (NPU)")
@@ -148,7 +148,7 @@ class Topology:
         self._check_connected(where)
         return self
 
-    def _check_connected(self, where: str) -> None:
+    def _check_connected(self, where: str | None) -> None:
         """Every node linked into one piece, and every host pair reachable under the forwarding rule."""
         import networkx as nx
 
