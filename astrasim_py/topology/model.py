@@ -101,6 +101,14 @@ class Topology:
         """Sorted neighbour ids of node."""
         return sorted({l.b if l.a == node else l.a for l in self.links if node in (l.a, l.b)})
 
+    def link_index(self) -> dict[tuple[int, int], int]:
+        """Map (a, b) and (b, a) to the index of their link in `links` (for port lookups)."""
+        index: dict[tuple[int, int], int] = {}
+        for i, link in enumerate(self.links):
+            index[(link.a, link.b)] = i
+            index[(link.b, link.a)] = i
+        return index
+
     def link_between(self, a: int, b: int) -> Link | None:
         """The link joining a and b, if any."""
         for link in self.links:

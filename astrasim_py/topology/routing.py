@@ -93,7 +93,9 @@ class Routes:
         """Assemble the CSR table node by node from the distance matrix."""
         n, h = self.dist.shape
         host_ids = np.arange(h)
-        counts = np.zeros(n * h, dtype=np.int64)
+        # Row lengths are written straight into offsets[1:] and summed in place: at 4096 hosts
+        # the table has ~18M rows, so a separate counts array would cost another 145 MB.
+        offsets = np.zeros(n * h + 1, dtype=np.int64)
         pieces = []
         for v in range(n):
             nbrs = self.indices[self.indptr[v]:self.indptr[v + 1]]
@@ -104,11 +106,10 @@ class Routes:
             ok = (there == here[None, :] - 1) & (here[None, :] > 0)
             ok &= self.forwarding[nbrs][:, None] | (nbrs[:, None] == host_ids[None, :])
             ok_t = ok.T                              # (h, deg): row-major gives (dst, nbr) order
-            counts[v * h:(v + 1) * h] = ok_t.sum(axis=1)
+            offsets[v * h + 1:(v + 1) * h + 1] = ok_t.sum(axis=1)
             pieces.append(np.broadcast_to(nbrs, ok_t.shape)[ok_t])
-        offsets = np.zeros(n * h + 1, dtype=np.int64)
-        np.cumsum(counts, out=offsets[1:])
-        neighbours = (np.concatenate(pieces).astype(np.int32) if pieces
+        np.cumsum(offsets, out=offsets)
+        neighbours = (np.concatenate(pieces).astype(np.int32, copy=False) if pieces
                       else np.zeros(0, dtype=np.int32))
         return offsets, neighbours
 
