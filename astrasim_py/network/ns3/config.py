@@ -1,0 +1,258 @@
+"""The `fabric:` section of a network config: schema, validation and policy presets.
+
+A network config is ASTRA-sim's analytical YAML (topology / npus_count / bandwidth / latency
+lists) plus an optional `fabric:` mapping. Without one, the analytical dimensions are mapped
+to a physical fabric (hosts, switches, links) by `astrasim_py.topology.from_astrasim_dims`.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from astrasim_py.errors import InputError
+from astrasim_py.paths import data_dir
+from astrasim_py.topology import Link, Topology, from_astrasim_dims, load_topology
+
+# Short policy names -> ns-3 TypeIds. The IB fabric adds its own entries here.
+FLOW_CONTROL_TYPES = {
+    "none": "ns3::fabric::NoFlowControl",
+    "pfc": "ns3::fabric::PfcFlowControl",
+}
+CONGESTION_CONTROL_TYPES = {
+    "none": "ns3::fabric::NoCongestionControl",
+    "dcqcn": "ns3::fabric::DcqcnCongestionControl",
+}
+DEFAULT_PRESET = {"roce": "dcqcn_mlnx", "ib": "ib_default"}
+
+FABRIC_KEYS = {
+    "transport": "roce | ib",
+    "topology": "preset name, YAML/ns-3 text path, or mapping",
+    "link_gbps": "override every link rate [Gb/s]",
+    "latency_ns": "override every link latency [ns]",
+    "mtu_bytes": "RDMA payload per packet [bytes]",
+    "nic_latency_ns": "NIC processing delay on receive [ns]",
+    "switch_latency_ns": "switch forwarding delay [ns]",
+    "switch_buffer_bytes": "shared buffer per switch [bytes]",
+    "headroom_bytes": "PFC headroom per switch port (0 = auto) [bytes]",
+    "preset": "named policy preset in congestion/presets",
+    "flow_control": "none | pfc | a preset name",
+    "congestion_control": "none | dcqcn | a preset name",
+    "flow_control_params": "attribute overrides of the flow-control policy",
+    "congestion_control_params": "attribute overrides of the congestion-control policy",
+    "transport_params": "attribute overrides of the NIC transport (ns3::fabric::FabricNetwork)",
+    "switch_params": "attribute overrides of ns3::fabric::FabricSwitch",
+    "telemetry": "time_series_interval_ns, plot_dir",
+}
+TELEMETRY_KEYS = {"time_series_interval_ns", "plot_dir", "pcap_ports"}
+
+
+@dataclass
+class PolicyChoice:
+    """A policy type plus its attribute values (strings as ns-3 parses them)."""
+
+    kind: str
+    type_id: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class FabricConfig:
+    """Everything the ns-3 fabric needs, validated."""
+
+    transport: str
+    topology: Topology
+    preset: str
+    flow_control: PolicyChoice
+    congestion_control: PolicyChoice
+    network_params: dict[str, str]
+    switch_params: dict[str, str]
+    nic_params: dict[str, str]
+    time_series_interval_ns: int = 0
+    plot_dir: str | None = None
+    mapped_from_analytical: bool = False
+
+
+def list_presets() -> list[str]:
+    """Names of the shipped policy presets."""
+    return sorted(p.stem for p in data_dir("congestion_presets").glob("*.yaml"))
+
+
+def load_preset(name: str, where: str = "fabric.preset") -> dict[str, Any]:
+    """Parse a shipped preset (or a YAML path) into a mapping."""
+    path = Path(name)
+    if not path.is_file():
+        path = data_dir("congestion_presets") / f"{name}.yaml"
+    if not path.is_file():
+        raise InputError(f"no congestion preset named '{name}'", field=where,
+                         fix=f"use one of: {', '.join(list_presets())}")
+    doc = yaml.safe_load(path.read_text())
+    if not isinstance(doc, Mapping):
+        raise InputError("preset is not a mapping", file=str(path), fix="see congestion/presets/*.yaml")
+    return dict(doc)
+
+
+def _param_strings(value: Any, where: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InputError("expected a mapping of attribute: value", field=where,
+                         fix="e.g. {RpTimerUs: 55}")
+    out = {}
+    for key, val in value.items():
+        if isinstance(val, bool):
+            val = "true" if val else "false"
+        out[str(key)] = str(val)
+    return out
+
+
+def _with_unit(name: str, value: str) -> str:
+    """ns-3 Time attributes need a unit; our attribute names carry it (…Us, …Ns)."""
+    if name.endswith("Us") and value.replace(".", "", 1).lstrip("-").isdigit():
+        return value + "us"
+    if name.endswith("Ns") and value.replace(".", "", 1).lstrip("-").isdigit():
+        return value + "ns"
+    return value
+
+
+def _policy(section: Any, types: dict[str, str], where: str) -> PolicyChoice:
+    if not isinstance(section, Mapping) or "type" not in section:
+        raise InputError("policy section needs 'type' (and optional 'params')", field=where,
+                         fix=f"type: one of {', '.join(types)}")
+    kind = str(section["type"])
+    type_id = types.get(kind, kind if kind.startswith("ns3::") else None)
+    if type_id is None:
+        raise InputError(f"unknown policy type '{kind}'", field=f"{where}.type",
+                         fix=f"use one of {', '.join(types)}")
+    params = {k: _with_unit(k, v) for k, v in _param_strings(section.get("params"), f"{where}.params").items()}
+    return PolicyChoice(kind, type_id, params)
+
+
+def _choose(value: Any, preset_doc: dict[str, Any], section: str, types: dict[str, str],
+            where: str) -> dict[str, Any]:
+    """Policy section from the preset, replaced by a type name or another preset's section."""
+    if value is None:
+        return preset_doc.get(section) or {"type": "none"}
+    if isinstance(value, Mapping):
+        return dict(value)
+    name = str(value)
+    if name in types or name.startswith("ns3::"):
+        return {"type": name}
+    other = load_preset(name, where)
+    if section not in other:
+        raise InputError(f"preset '{name}' has no {section} section", field=where,
+                         fix="name a preset that defines it, or a type")
+    return other[section]
+
+
+def _topology(fabric: Mapping[str, Any], network: Mapping[str, Any], num_npus: int,
+              source: str) -> tuple[Topology, bool]:
+    spec = fabric.get("topology")
+    mapped = spec is None
+    if spec is None:
+        keys = ("topology", "npus_count", "bandwidth", "latency")
+        if not all(k in network for k in keys):
+            raise InputError("network config has neither fabric.topology nor ASTRA-sim dimensions",
+                             file=source, field="topology",
+                             fix="add fabric: {topology: <preset>} or topology/npus_count/bandwidth/latency lists")
+        lists = [network[k] if isinstance(network[k], list) else [network[k]] for k in keys]
+        if len({len(x) for x in lists}) != 1:
+            raise InputError("topology/npus_count/bandwidth/latency lists differ in length",
+                             file=source, field="npus_count", fix="give one entry per dimension")
+        topo = from_astrasim_dims(list(zip(*lists)))
+    else:
+        try:
+            topo = load_topology(spec)
+        except InputError as exc:
+            raise InputError(exc.detail, file=exc.file or source, field=f"fabric.{exc.field or 'topology'}",
+                             fix=exc.fix) from None
+        topo = copy.deepcopy(topo)
+    gbps = fabric.get("link_gbps")
+    lat = fabric.get("latency_ns")
+    for key, val in (("link_gbps", gbps), ("latency_ns", lat)):
+        if val is not None and (not isinstance(val, (int, float)) or isinstance(val, bool) or val < 0
+                                or (key == "link_gbps" and val == 0)):
+            raise InputError(f"{val!r} is not a positive number", file=source, field=f"fabric.{key}",
+                             fix="give a number, e.g. 400")
+    if gbps is not None or lat is not None:
+        topo.links = [Link(l.a, l.b, float(gbps) if gbps is not None else l.rate_gbps,
+                           int(lat) if lat is not None else l.latency_ns) for l in topo.links]
+    if topo.num_hosts < num_npus:
+        raise InputError(f"topology '{topo.name}' has {topo.num_hosts} hosts but the run needs {num_npus} NPUs",
+                         file=source, field="fabric.topology", fix="choose a topology with enough hosts")
+    return topo, mapped
+
+
+def parse_fabric_config(network: Mapping[str, Any], num_npus: int, source: str = "<network config>") -> FabricConfig:
+    """Validate a network config (ASTRA-sim keys + optional `fabric:`) into a FabricConfig."""
+    if not isinstance(network, Mapping):
+        raise InputError("network config is not a mapping", file=source, fix="write a YAML mapping")
+    fabric = network.get("fabric") or {}
+    if not isinstance(fabric, Mapping):
+        raise InputError("fabric is not a mapping", file=source, field="fabric", fix="write fabric: {key: value}")
+    for key in fabric:
+        if key not in FABRIC_KEYS:
+            raise InputError(f"unknown key '{key}'", file=source, field=f"fabric.{key}",
+                             fix=f"use one of {', '.join(FABRIC_KEYS)}")
+    transport = str(fabric.get("transport", "roce"))
+    if transport not in DEFAULT_PRESET:
+        raise InputError(f"unknown transport '{transport}'", file=source, field="fabric.transport",
+                         fix="use roce or ib")
+    topo, mapped = _topology(fabric, network, num_npus, source)
+    preset = str(fabric.get("preset") or DEFAULT_PRESET[transport])
+    preset_doc = load_preset(preset)
+    fc = _policy(_choose(fabric.get("flow_control"), preset_doc, "flow_control", FLOW_CONTROL_TYPES,
+                         "fabric.flow_control"), FLOW_CONTROL_TYPES, "fabric.flow_control")
+    cc = _policy(_choose(fabric.get("congestion_control"), preset_doc, "congestion_control",
+                         CONGESTION_CONTROL_TYPES, "fabric.congestion_control"),
+                 CONGESTION_CONTROL_TYPES, "fabric.congestion_control")
+    fc.params.update({k: _with_unit(k, v) for k, v in
+                      _param_strings(fabric.get("flow_control_params"), "fabric.flow_control_params").items()})
+    cc.params.update({k: _with_unit(k, v) for k, v in
+                      _param_strings(fabric.get("congestion_control_params"),
+                                     "fabric.congestion_control_params").items()})
+    net_params = {k: _with_unit(k, v) for k, v in
+                  _param_strings(preset_doc.get("transport_params"), f"{preset}.transport_params").items()}
+    net_params.update({k: _with_unit(k, v) for k, v in
+                       _param_strings(fabric.get("transport_params"), "fabric.transport_params").items()})
+    sw_params = {k: _with_unit(k, v) for k, v in
+                 _param_strings(fabric.get("switch_params"), "fabric.switch_params").items()}
+    nic_params: dict[str, str] = {}
+    simple = {"mtu_bytes": (net_params, "MtuBytes"), "nic_latency_ns": (nic_params, "ProcessingDelayNs"),
+              "switch_latency_ns": (sw_params, "ForwardingDelayNs"),
+              "switch_buffer_bytes": (sw_params, "BufferBytes"), "headroom_bytes": (sw_params, "HeadroomBytes")}
+    if topo.switch_buffer_bytes and "switch_buffer_bytes" not in fabric:
+        sw_params.setdefault("BufferBytes", str(topo.switch_buffer_bytes))
+    for key, (target, attr) in simple.items():
+        val = fabric.get(key)
+        if val is None:
+            continue
+        if not isinstance(val, int) or isinstance(val, bool) or val < 0:
+            raise InputError(f"{val!r} is not a non-negative integer", file=source, field=f"fabric.{key}",
+                             fix="give an integer")
+        target[attr] = _with_unit(attr, str(val))
+    telemetry = fabric.get("telemetry") or {}
+    if not isinstance(telemetry, Mapping) or not set(telemetry) <= TELEMETRY_KEYS:
+        raise InputError("bad telemetry section", file=source, field="fabric.telemetry",
+                         fix=f"use keys {', '.join(sorted(TELEMETRY_KEYS))}")
+    interval = telemetry.get("time_series_interval_ns", 0)
+    if not isinstance(interval, int) or interval < 0:
+        raise InputError(f"{interval!r} is not a non-negative integer", file=source,
+                         field="fabric.telemetry.time_series_interval_ns", fix="give ns, e.g. 1000")
+    if interval:
+        net_params["SampleIntervalNs"] = f"{interval}ns"
+    return FabricConfig(transport, topo, preset, fc, cc, net_params, sw_params, nic_params,
+                        interval, telemetry.get("plot_dir"), mapped)
+
+
+def describe_topology(topo: Topology) -> str:
+    """One line naming the physical fabric (printed when ASTRA-sim dims were mapped)."""
+    rates = sorted({l.rate_gbps for l in topo.links})
+    lats = sorted({l.latency_ns for l in topo.links})
+    return (f"fabric '{topo.name}': {topo.num_hosts} hosts, {topo.num_switches} switches, "
+            f"{len(topo.links)} links at {'/'.join(f'{r:g}' for r in rates)} Gb/s, "
+            f"{'/'.join(str(x) for x in lats)} ns, hosts_forward={topo.hosts_forward}")

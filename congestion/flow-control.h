@@ -1,0 +1,88 @@
+// Link-level flow control policy interface (none / PFC / IB credits). One instance serves
+// the whole fabric; switches and NICs call the hooks below at fixed points of the packet path.
+#ifndef ASTRASIM_FLOW_CONTROL_H
+#define ASTRASIM_FLOW_CONTROL_H
+
+#include "../ns3_backend/fabric-packet.h"
+
+#include "ns3/object.h"
+
+namespace ns3
+{
+namespace fabric
+{
+
+class FabricDevice;
+class FabricSwitch;
+struct FabricPort;
+
+class FlowControl : public Object
+{
+  public:
+    static TypeId GetTypeId();
+
+    /// Short name printed with results ("none", "pfc", ...).
+    virtual std::string Name() const = 0;
+
+    /// True when the fabric must never drop for lack of buffer (switch MMU uses headroom).
+    virtual bool IsLossless() const = 0;
+
+    /// Switch ingress admission of a data packet; false = tail drop. The default implements
+    /// the shared-buffer MMU decision (headroom only when lossless).
+    virtual bool Admit(FabricSwitch& sw, uint32_t inPort, uint32_t prio, uint32_t bytes);
+
+    /// After a data packet was admitted and queued at switch `sw` (e.g. send XOFF).
+    virtual void AfterEnqueue(FabricSwitch& sw, uint32_t inPort, uint32_t prio)
+    {
+    }
+
+    /// After a data packet that entered on `inPort` left switch `sw` (e.g. send XON / credits).
+    virtual void AfterDequeue(FabricSwitch& sw, uint32_t inPort, uint32_t prio)
+    {
+    }
+
+    /// May `port` start serializing a `bytes`-long packet of priority `prio` now?
+    virtual bool MayTransmit(const FabricPort& port, uint32_t prio, uint32_t bytes) const;
+
+    /// A packet of `prio` started serializing on `port` (credit consumption).
+    virtual void OnTransmit(FabricPort& port, uint32_t prio, uint32_t bytes)
+    {
+    }
+
+    /// A flow-control frame arrived at `dev` on port `port`.
+    virtual void OnControlFrame(FabricDevice& dev, uint32_t port, const FabricPacket& pkt)
+    {
+    }
+
+    /// A data packet was consumed by a NIC (end host buffer freed) on port `port`.
+    virtual void OnHostConsumed(FabricDevice& dev, uint32_t port, uint32_t prio, uint32_t bytes)
+    {
+    }
+
+  protected:
+    bool m_dynamic{true};
+    double m_alpha{0.125};
+    uint64_t m_staticBytes{262144};
+};
+
+/// No link-level flow control: lossy Ethernet with tail drop at the shared-buffer threshold.
+class NoFlowControl : public FlowControl
+{
+  public:
+    static TypeId GetTypeId();
+
+    std::string Name() const override
+    {
+        return "none";
+    }
+
+    bool IsLossless() const override
+    {
+        return false;
+    }
+};
+
+} // namespace fabric
+} // namespace ns3
+
+#endif

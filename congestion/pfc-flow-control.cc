@@ -1,0 +1,121 @@
+#include "pfc-flow-control.h"
+
+#include "../ns3_backend/fabric-network.h"
+#include "../ns3_backend/fabric-switch.h"
+
+#include "ns3/double.h"
+#include "ns3/log.h"
+#include "ns3/simulator.h"
+#include "ns3/uinteger.h"
+
+namespace ns3
+{
+namespace fabric
+{
+
+NS_LOG_COMPONENT_DEFINE("PfcFlowControl");
+NS_OBJECT_ENSURE_REGISTERED(PfcFlowControl);
+
+TypeId
+PfcFlowControl::GetTypeId()
+{
+    static TypeId tid =
+        TypeId("ns3::fabric::PfcFlowControl")
+            .SetParent<FlowControl>()
+            .SetGroupName("Fabric")
+            .AddConstructor<PfcFlowControl>()
+            .AddAttribute("PauseQuanta",
+                          "Pause time carried by XOFF frames, in quanta of 512 bit times [quanta]. "
+                          "Default 65535 (the maximum; 84 us at 400 Gb/s).",
+                          UintegerValue(65535),
+                          MakeUintegerAccessor(&PfcFlowControl::m_quanta),
+                          MakeUintegerChecker<uint32_t>(1, 65535))
+            .AddAttribute("RefreshFraction",
+                          "An XOFF still in force is re-sent after this fraction of its pause time "
+                          "[1]. Default 0.5.",
+                          DoubleValue(0.5),
+                          MakeDoubleAccessor(&PfcFlowControl::m_refreshFraction),
+                          MakeDoubleChecker<double>(0.01, 1.0))
+            .AddAttribute("XonOffsetBytes",
+                          "XON when shared usage + this <= threshold (hysteresis) [bytes]. "
+                          "Default 3072 (reference 3 KB).",
+                          UintegerValue(3072),
+                          MakeUintegerAccessor(&PfcFlowControl::m_xonOffsetBytes),
+                          MakeUintegerChecker<uint64_t>());
+    return tid;
+}
+
+void
+PfcFlowControl::SendPause(FabricSwitch& sw, uint32_t port, uint32_t prio, uint16_t quanta)
+{
+    FabricNetwork& net = *sw.Net();
+    FabricPacket* pkt = net.NewPacket();
+    pkt->kind = PacketKind::Pause;
+    pkt->priority = kControlPriority;
+    pkt->src = sw.GetNodeId();
+    pkt->dst = sw.Ports()[port].peer->GetNodeId();
+    pkt->pausePriority = prio;
+    pkt->pauseQuanta = quanta;
+    pkt->wireBytes = net.ControlBytes(PacketKind::Pause);
+    sw.EnqueueControl(port, pkt);
+}
+
+void
+PfcFlowControl::Refresh(FabricSwitch* sw, uint32_t port, uint32_t prio)
+{
+    if (!sw->XoffState()[port][prio])
+    {
+        return;
+    }
+    SendPause(*sw, port, prio, m_quanta);
+    Time pause = PicoSeconds(static_cast<int64_t>(m_quanta * 512 * 1000.0 / sw->Ports()[port].gbps));
+    sw->XoffRefresh()[port][prio] = Simulator::Schedule(pause * m_refreshFraction,
+                                                        &PfcFlowControl::Refresh, this, sw, port, prio);
+}
+
+void
+PfcFlowControl::AfterEnqueue(FabricSwitch& sw, uint32_t inPort, uint32_t prio)
+{
+    auto& xoff = sw.XoffState()[inPort][prio];
+    if (xoff)
+    {
+        return;
+    }
+    const SharedBufferMmu& mmu = sw.Mmu();
+    if (mmu.headroom[inPort][prio] > 0 ||
+        static_cast<int64_t>(mmu.SharedOf(inPort, prio)) >= mmu.Threshold())
+    {
+        xoff = true;
+        Refresh(&sw, inPort, prio);
+    }
+}
+
+void
+PfcFlowControl::AfterDequeue(FabricSwitch& sw, uint32_t inPort, uint32_t prio)
+{
+    auto& xoff = sw.XoffState()[inPort][prio];
+    if (!xoff)
+    {
+        return;
+    }
+    const SharedBufferMmu& mmu = sw.Mmu();
+    uint64_t shared = mmu.SharedOf(inPort, prio);
+    if (mmu.headroom[inPort][prio] == 0 &&
+        (shared == 0 || static_cast<int64_t>(shared + m_xonOffsetBytes) <= mmu.Threshold()))
+    {
+        xoff = false;
+        sw.XoffRefresh()[inPort][prio].Cancel();
+        SendPause(sw, inPort, prio, 0);
+    }
+}
+
+void
+PfcFlowControl::OnControlFrame(FabricDevice& dev, uint32_t port, const FabricPacket& pkt)
+{
+    double gbps = dev.Ports()[port].gbps;
+    Time pause = PicoSeconds(static_cast<int64_t>(pkt.pauseQuanta * 512 * 1000.0 / gbps));
+    dev.SetPause(port, pkt.pausePriority, pause);
+}
+
+} // namespace fabric
+} // namespace ns3

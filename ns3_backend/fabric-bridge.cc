@@ -1,0 +1,268 @@
+#include "fabric-bridge.h"
+
+#include "fabric-network.h"
+
+#include "ns3/object-factory.h"
+#include "ns3/rng-seed-manager.h"
+#include "ns3/simulator.h"
+#include "ns3/string.h"
+
+#include <sstream>
+
+namespace astrasim
+{
+
+using namespace ns3;
+using namespace ns3::fabric;
+
+class FabricBridgeImpl
+{
+  public:
+    ObjectFactory network{"ns3::fabric::FabricNetwork"};
+    ObjectFactory sw{"ns3::fabric::FabricSwitch"};
+    ObjectFactory nic{"ns3::fabric::RdmaNic"};
+    ObjectFactory fc{"ns3::fabric::NoFlowControl"};
+    ObjectFactory cc{"ns3::fabric::NoCongestionControl"};
+    Ptr<FabricNetwork> net;
+    std::function<void(int, uint64_t)> handler;
+
+    ObjectFactory* Target(const std::string& t)
+    {
+        if (t == "network")
+            return &network;
+        if (t == "switch")
+            return &sw;
+        if (t == "nic")
+            return &nic;
+        if (t == "flow_control")
+            return &fc;
+        if (t == "congestion_control")
+            return &cc;
+        return nullptr;
+    }
+};
+
+static void
+EnsureTimeResolution()
+{
+    static bool done = false;
+    if (!done)
+    {
+        // Picoseconds: 1 KB at 400 Gb/s is 20.48 ns, which nanosecond ticks would round.
+        Time::SetResolution(Time::PS);
+        done = true;
+    }
+}
+
+FabricBridge::FabricBridge()
+    : m_impl(std::make_unique<FabricBridgeImpl>())
+{
+    EnsureTimeResolution();
+}
+
+FabricBridge::~FabricBridge()
+{
+    Destroy();
+}
+
+static std::string
+CheckTypeId(const std::string& name, TypeId parent)
+{
+    TypeId tid;
+    if (!TypeId::LookupByNameFailSafe(name, &tid))
+    {
+        return "unknown policy type " + name;
+    }
+    if (!tid.IsChildOf(parent) || !tid.HasConstructor())
+    {
+        return name + " is not a constructible " + parent.GetName();
+    }
+    return "";
+}
+
+std::string
+FabricBridge::SelectPolicies(const std::string& flowControl, const std::string& congestionControl)
+{
+    std::string e = CheckTypeId(flowControl, FlowControl::GetTypeId());
+    if (!e.empty())
+        return e;
+    e = CheckTypeId(congestionControl, CongestionControl::GetTypeId());
+    if (!e.empty())
+        return e;
+    m_impl->fc.SetTypeId(flowControl);
+    m_impl->cc.SetTypeId(congestionControl);
+    return "";
+}
+
+std::string
+FabricBridge::SetAttribute(const std::string& target, const std::string& name,
+                           const std::string& value)
+{
+    ObjectFactory* f = m_impl->Target(target);
+    if (!f)
+        return "unknown attribute target " + target;
+    TypeId tid = f->GetTypeId();
+    TypeId::AttributeInformation info;
+    if (!tid.LookupAttributeByName(name, &info))
+        return tid.GetName() + " has no attribute " + name;
+    Ptr<AttributeValue> v = info.checker->CreateValidValue(StringValue(value));
+    if (!v)
+        return "bad value '" + value + "' for " + tid.GetName() + "::" + name;
+    f->Set(name, *v);
+    return "";
+}
+
+static std::string
+JsonEscape(const std::string& s)
+{
+    std::string o;
+    for (char c : s)
+    {
+        if (c == '"' || c == '\\')
+            o += '\\';
+        o += c;
+    }
+    return o;
+}
+
+std::string
+FabricBridge::DescribeAttributes(const std::string& target)
+{
+    ObjectFactory* f = m_impl->Target(target);
+    if (!f)
+        return "{}";
+    Ptr<Object> obj = f->Create<Object>();
+    std::ostringstream os;
+    os << "{\"type\":\"" << f->GetTypeId().GetName() << "\",\"attributes\":{";
+    bool first = true;
+    for (TypeId tid = f->GetTypeId();; tid = tid.GetParent())
+    {
+        for (uint32_t i = 0; i < tid.GetAttributeN(); ++i)
+        {
+            auto info = tid.GetAttribute(i);
+            StringValue sv;
+            obj->GetAttribute(info.name, sv);
+            os << (first ? "" : ",") << "\"" << info.name << "\":{\"value\":\""
+               << JsonEscape(sv.Get()) << "\",\"help\":\"" << JsonEscape(info.help) << "\"}";
+            first = false;
+        }
+        if (tid == Object::GetTypeId() || tid.GetParent() == tid)
+            break;
+    }
+    os << "}}";
+    return os.str();
+}
+
+void
+FabricBridge::Build(uint32_t numHosts, uint32_t numSwitches, bool hostsForward, uint32_t seed)
+{
+    Simulator::Destroy();
+    ObjectFactory sched("ns3::HeapScheduler");
+    Simulator::SetScheduler(sched);
+    RngSeedManager::SetSeed(seed == 0 ? 1 : seed);
+    RngSeedManager::SetRun(1);
+    m_impl->net = m_impl->network.Create<FabricNetwork>();
+    m_impl->net->Build(numHosts,
+                       numSwitches,
+                       hostsForward,
+                       m_impl->fc.Create<FlowControl>(),
+                       m_impl->cc.Create<CongestionControl>(),
+                       m_impl->sw,
+                       m_impl->nic);
+    m_impl->net->SetHandler([this](int kind, uint64_t id) {
+        if (m_impl->handler)
+            m_impl->handler(kind, id);
+    });
+    m_seed = seed;
+}
+
+void
+FabricBridge::AddLink(uint32_t a, uint32_t b, double gbps, uint64_t latencyNs)
+{
+    m_impl->net->AddLink(a, b, gbps, latencyNs);
+}
+
+std::string
+FabricBridge::Finalize()
+{
+    return m_impl->net->Finalize(m_seed);
+}
+
+uint64_t
+FabricBridge::Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream)
+{
+    return m_impl->net->Send(src, dst, bytes, stream);
+}
+
+void
+FabricBridge::Schedule(uint64_t delayNs, uint64_t id)
+{
+    m_impl->net->ScheduleUserEvent(delayNs, id);
+}
+
+void
+FabricBridge::SetHandler(std::function<void(int, uint64_t)> handler)
+{
+    m_impl->handler = std::move(handler);
+}
+
+uint64_t
+FabricBridge::NowNs() const
+{
+    return Simulator::Now().GetTimeStep() / 1000;
+}
+
+double
+FabricBridge::NowExactNs() const
+{
+    return Simulator::Now().GetTimeStep() / 1000.0;
+}
+
+std::string
+FabricBridge::Run()
+{
+    return m_impl->net->Run();
+}
+
+void
+FabricBridge::Abort()
+{
+    m_impl->net->Abort();
+}
+
+uint64_t
+FabricBridge::Outstanding() const
+{
+    return m_impl->net ? m_impl->net->Outstanding() : 0;
+}
+
+uint64_t
+FabricBridge::EventCount() const
+{
+    return Simulator::GetEventCount();
+}
+
+std::string
+FabricBridge::Telemetry()
+{
+    return m_impl->net ? m_impl->net->TelemetryJson() : "{}";
+}
+
+std::string
+FabricBridge::TimeSeries()
+{
+    return m_impl->net ? m_impl->net->TimeSeriesJson() : "{}";
+}
+
+void
+FabricBridge::Destroy()
+{
+    if (m_impl && m_impl->net)
+    {
+        Simulator::Destroy();
+        m_impl->net->Dispose();
+        m_impl->net = nullptr;
+    }
+}
+
+} // namespace astrasim

@@ -1,0 +1,62 @@
+// The only surface Python (cppyy) sees: plain C++ types, no ns-3 headers, so that the
+// interpreter parses one small header and the process starts in about a second.
+#ifndef ASTRASIM_FABRIC_BRIDGE_H
+#define ASTRASIM_FABRIC_BRIDGE_H
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace astrasim
+{
+
+class FabricBridgeImpl;
+
+class FabricBridge
+{
+  public:
+    FabricBridge();
+    ~FabricBridge();
+
+    /// Select policies by ns-3 TypeId name (e.g. "ns3::fabric::PfcFlowControl").
+    /// Returns "" or an error message.
+    std::string SelectPolicies(const std::string& flowControl, const std::string& congestionControl);
+    /// target: network | switch | nic | flow_control | congestion_control.
+    /// Returns "" or an error message (unknown attribute, bad value).
+    std::string SetAttribute(const std::string& target, const std::string& name,
+                             const std::string& value);
+    /// JSON object {name: {"value": str, "help": str}} of a target's effective attributes.
+    std::string DescribeAttributes(const std::string& target);
+
+    void Build(uint32_t numHosts, uint32_t numSwitches, bool hostsForward, uint32_t seed);
+    void AddLink(uint32_t a, uint32_t b, double gbps, uint64_t latencyNs);
+    std::string Finalize();
+
+    /// Queue a message on QP (src, dst, stream); returns its id (delivery -> handler(1, id)).
+    uint64_t Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream);
+    /// handler(0, id) fires at now + delayNs.
+    void Schedule(uint64_t delayNs, uint64_t id);
+    void SetHandler(std::function<void(int, uint64_t)> handler);
+    uint64_t NowNs() const;
+    double NowExactNs() const;
+    /// Run until the event queue empties; "" or why progress stopped.
+    std::string Run();
+    /// Stop the run from inside a handler (e.g. a Python exception).
+    void Abort();
+    uint64_t Outstanding() const;
+    uint64_t EventCount() const;
+
+    std::string Telemetry();
+    std::string TimeSeries();
+    /// Release the simulator so that another fabric can be built in this process.
+    void Destroy();
+
+  private:
+    std::unique_ptr<FabricBridgeImpl> m_impl;
+    uint32_t m_seed{1};
+};
+
+} // namespace astrasim
+
+#endif

@@ -1,0 +1,191 @@
+#include "fabric-device.h"
+
+#include "fabric-network.h"
+
+#include "ns3/log.h"
+
+namespace ns3
+{
+namespace fabric
+{
+
+NS_LOG_COMPONENT_DEFINE("FabricDevice");
+NS_OBJECT_ENSURE_REGISTERED(FabricDevice);
+
+TypeId
+FabricDevice::GetTypeId()
+{
+    static TypeId tid = TypeId("ns3::fabric::FabricDevice").SetParent<Object>().SetGroupName("Fabric");
+    return tid;
+}
+
+FabricDevice::~FabricDevice()
+{
+    for (auto& p : m_ports)
+    {
+        for (auto& q : p.queues)
+        {
+            for (auto* pkt : q)
+            {
+                delete pkt;
+            }
+            q.clear();
+        }
+    }
+}
+
+void
+FabricDevice::TryTransmit(uint32_t port)
+{
+    FabricPort& p = m_ports[port];
+    if (p.busy)
+    {
+        return;
+    }
+    FabricPacket* pkt = Dequeue(port);
+    if (!pkt)
+    {
+        return;
+    }
+    p.busy = true;
+    m_net->Fc().OnTransmit(p, pkt->priority, pkt->wireBytes);
+    Time tx = p.TxTime(pkt->wireBytes);
+    p.txBytes += pkt->wireBytes;
+    if (pkt->kind == PacketKind::Data)
+    {
+        p.txDataPackets++;
+    }
+    else if (pkt->kind == PacketKind::Pause)
+    {
+        p.pauseFramesSent++;
+    }
+    OnTransmitted(port, pkt);
+    Simulator::Schedule(tx, &FabricDevice::TransmitDone, this, port);
+    Simulator::Schedule(tx + p.latency + p.peer->IngressDelay(),
+                        &FabricDevice::Receive,
+                        p.peer,
+                        p.peerPort,
+                        pkt);
+}
+
+void
+FabricDevice::TransmitDone(uint32_t port)
+{
+    m_ports[port].busy = false;
+    TryTransmit(port);
+}
+
+void
+FabricDevice::OnTransmitted(uint32_t port, FabricPacket* pkt)
+{
+}
+
+void
+FabricDevice::EnqueueControl(uint32_t port, FabricPacket* pkt)
+{
+    FabricPort& p = m_ports[port];
+    p.queues[pkt->priority].push_back(pkt);
+    p.queueBytes[pkt->priority] += pkt->wireBytes;
+    TryTransmit(port);
+}
+
+FabricPacket*
+FabricDevice::DequeueFromQueues(uint32_t port)
+{
+    FabricPort& p = m_ports[port];
+    FlowControl& fc = m_net->Fc();
+    if (!p.queues[kControlPriority].empty())
+    {
+        FabricPacket* pkt = p.queues[kControlPriority].front();
+        p.queues[kControlPriority].pop_front();
+        p.queueBytes[kControlPriority] -= pkt->wireBytes;
+        return pkt;
+    }
+    for (uint32_t i = 0; i < kNumPriorities - 1; ++i)
+    {
+        uint32_t prio = 1 + (p.rrNext - 1 + i) % (kNumPriorities - 1);
+        auto& q = p.queues[prio];
+        if (q.empty() || !fc.MayTransmit(p, prio, q.front()->wireBytes))
+        {
+            continue;
+        }
+        FabricPacket* pkt = q.front();
+        q.pop_front();
+        p.queueBytes[prio] -= pkt->wireBytes;
+        p.rrNext = 1 + prio % (kNumPriorities - 1);
+        return pkt;
+    }
+    return nullptr;
+}
+
+void
+FabricDevice::ClosePause(FabricPort& p, uint32_t prio, Time end)
+{
+    if (p.pauseOpen[prio])
+    {
+        Time stop = std::min(end, p.pausedUntil[prio]);
+        if (stop > p.pauseStart[prio])
+        {
+            p.pausedPs += (stop - p.pauseStart[prio]).GetPicoSeconds();
+        }
+        p.pauseOpen[prio] = false;
+    }
+}
+
+void
+FabricDevice::SetPause(uint32_t port, uint32_t prio, Time duration)
+{
+    FabricPort& p = m_ports[port];
+    Time now = Simulator::Now();
+    p.pauseExpiry[prio].Cancel();
+    if (duration.IsStrictlyPositive())
+    {
+        if (!p.pauseOpen[prio] || p.pausedUntil[prio] <= now)
+        {
+            ClosePause(p, prio, now);
+            p.pauseOpen[prio] = true;
+            p.pauseStart[prio] = now;
+        }
+        p.pausedUntil[prio] = now + duration;
+        p.pauseExpiry[prio] =
+            Simulator::Schedule(duration, &FabricDevice::PauseExpired, this, port, prio);
+    }
+    else
+    {
+        ClosePause(p, prio, now);
+        p.pausedUntil[prio] = Time(0);
+        TryTransmit(port);
+    }
+}
+
+void
+FabricDevice::PauseExpired(uint32_t port, uint32_t prio)
+{
+    ClosePause(m_ports[port], prio, Simulator::Now());
+    TryTransmit(port);
+}
+
+void
+FabricDevice::FinalizePauseAccounting()
+{
+    Time now = Simulator::Now();
+    for (auto& p : m_ports)
+    {
+        for (uint32_t prio = 0; prio < kNumPriorities; ++prio)
+        {
+            if (p.pauseOpen[prio])
+            {
+                ClosePause(p, prio, now);
+                if (p.pausedUntil[prio] > now)
+                {
+                    // Still paused: keep the interval open from now on.
+                    p.pauseOpen[prio] = true;
+                    p.pauseStart[prio] = now;
+                }
+            }
+        }
+    }
+}
+
+} // namespace fabric
+} // namespace ns3

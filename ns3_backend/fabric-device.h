@@ -1,0 +1,153 @@
+// Base of every fabric node (RDMA NIC or switch): ports on full-duplex links, transmission
+// with store-and-forward serialization, and per-priority pause state that link-level flow
+// control drives.
+#ifndef ASTRASIM_FABRIC_DEVICE_H
+#define ASTRASIM_FABRIC_DEVICE_H
+
+#include "fabric-packet.h"
+
+#include "ns3/event-id.h"
+#include "ns3/nstime.h"
+#include "ns3/object.h"
+#include "ns3/simulator.h"
+
+#include <array>
+#include <deque>
+
+namespace ns3
+{
+namespace fabric
+{
+
+class FabricDevice;
+class FabricNetwork;
+
+/// One egress side of a full-duplex link, owned by the transmitting device.
+struct FabricPort
+{
+    FabricDevice* owner{nullptr};
+    uint32_t index{0};
+    FabricDevice* peer{nullptr};
+    uint32_t peerPort{0};
+    double gbps{100.0};
+    Time latency;
+    uint32_t linkId{0};
+
+    std::array<std::deque<FabricPacket*>, kNumPriorities> queues;
+    std::array<uint64_t, kNumPriorities> queueBytes{};
+    uint32_t rrNext{1};
+    bool busy{false};
+
+    // Pause state set by the peer's flow control (PFC quanta expire unless refreshed).
+    std::array<Time, kNumPriorities> pausedUntil{};
+    std::array<Time, kNumPriorities> pauseStart{};
+    std::array<bool, kNumPriorities> pauseOpen{};
+    std::array<EventId, kNumPriorities> pauseExpiry{};
+    // Credits for credit-based flow control (IB), bytes per priority/VL; unused by PFC.
+    std::array<int64_t, kNumPriorities> credits{};
+
+    // Telemetry.
+    uint64_t txBytes{0};
+    uint64_t txDataPackets{0};
+    uint64_t pauseFramesSent{0};
+    uint64_t pauseFramesReceived{0};
+    int64_t pausedPs{0};
+    uint64_t maxQueueBytes{0};
+    uint64_t ecnMarks{0};
+    uint64_t drops{0};
+
+    /// Serialization time of `bytes` on this link.
+    Time TxTime(uint32_t bytes) const
+    {
+        return PicoSeconds(static_cast<int64_t>(bytes * 8000.0 / gbps + 0.5));
+    }
+
+    bool IsPaused(uint32_t prio) const
+    {
+        return pausedUntil[prio] > Simulator::Now();
+    }
+
+    uint64_t TotalQueueBytes() const
+    {
+        uint64_t s = 0;
+        for (auto b : queueBytes)
+        {
+            s += b;
+        }
+        return s;
+    }
+};
+
+class FabricDevice : public Object
+{
+  public:
+    static TypeId GetTypeId();
+    ~FabricDevice() override;
+
+    uint32_t GetNodeId() const
+    {
+        return m_nodeId;
+    }
+
+    virtual bool IsSwitch() const = 0;
+
+    /// Extra delay between a packet's last bit arriving and the device acting on it.
+    virtual Time IngressDelay() const
+    {
+        return Time(0);
+    }
+
+    /// A packet has fully arrived on port `port` (store and forward).
+    virtual void Receive(uint32_t port, FabricPacket* pkt) = 0;
+
+    /// Start transmitting on `port` if it is idle and something is eligible.
+    void TryTransmit(uint32_t port);
+
+    /// Queue a packet on a port's priority queue (no MMU) and kick the transmitter.
+    void EnqueueControl(uint32_t port, FabricPacket* pkt);
+
+    /// Pause priority `prio` of `port` for `duration` (0 = resume now).
+    void SetPause(uint32_t port, uint32_t prio, Time duration);
+
+    /// Close open pause intervals into the per-port counters (end of run).
+    void FinalizePauseAccounting();
+
+    std::vector<FabricPort>& Ports()
+    {
+        return m_ports;
+    }
+
+    FabricNetwork* Net() const
+    {
+        return m_net;
+    }
+
+    void Setup(FabricNetwork* net, uint32_t nodeId)
+    {
+        m_net = net;
+        m_nodeId = nodeId;
+    }
+
+  protected:
+    /// Pick the next packet to serialize on `port`, or nullptr (device-specific policy).
+    virtual FabricPacket* Dequeue(uint32_t port) = 0;
+    /// Called after a packet left `port` (MMU release, counters).
+    virtual void OnTransmitted(uint32_t port, FabricPacket* pkt);
+
+    /// Round-robin over data priorities 1..7 of `port`'s queues, skipping paused ones.
+    FabricPacket* DequeueFromQueues(uint32_t port);
+
+    FabricNetwork* m_net{nullptr};
+    uint32_t m_nodeId{0};
+    std::vector<FabricPort> m_ports;
+
+  private:
+    void TransmitDone(uint32_t port);
+    void PauseExpired(uint32_t port, uint32_t prio);
+    void ClosePause(FabricPort& p, uint32_t prio, Time end);
+};
+
+} // namespace fabric
+} // namespace ns3
+
+#endif

@@ -1,0 +1,219 @@
+// The fabric: devices, links, routing tables (shortest paths, ECMP), queue pairs, the
+// flow-control and congestion-control policies, progress watchdog and telemetry.
+#ifndef ASTRASIM_FABRIC_NETWORK_H
+#define ASTRASIM_FABRIC_NETWORK_H
+
+#include "../congestion/congestion-control.h"
+#include "../congestion/flow-control.h"
+#include "fabric-device.h"
+#include "fabric-switch.h"
+#include "queue-pair.h"
+#include "rdma-nic.h"
+
+#include "ns3/random-variable-stream.h"
+
+#include <functional>
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace ns3
+{
+namespace fabric
+{
+
+struct LinkRecord
+{
+    uint32_t a, b, portA, portB;
+    double gbps;
+    uint64_t latencyNs;
+};
+
+class FabricNetwork : public Object
+{
+  public:
+    static TypeId GetTypeId();
+    FabricNetwork();
+    ~FabricNetwork() override;
+
+    // ---- construction ----
+    void Build(uint32_t numHosts,
+               uint32_t numSwitches,
+               bool hostsForward,
+               Ptr<FlowControl> fc,
+               Ptr<CongestionControl> cc,
+               ObjectFactory switchFactory,
+               ObjectFactory nicFactory);
+    void AddLink(uint32_t a, uint32_t b, double gbps, uint64_t latencyNs);
+    /// Compute routes once all links exist; returns "" or an error message.
+    std::string Finalize(uint32_t seed);
+
+    // ---- traffic ----
+    uint64_t Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream);
+
+    // ---- called by devices ----
+    /// Egress port on node `node` toward host `dst` for a flow hash.
+    uint32_t Route(uint32_t node, uint32_t dst, uint32_t flowHash) const;
+    FabricPacket* NewPacket()
+    {
+        FabricPacket* p = m_pool.Alloc();
+        p->uid = ++m_uid;
+        return p;
+    }
+    void FreePacket(FabricPacket* p)
+    {
+        m_pool.Free(p);
+    }
+    QueuePair* Qp(uint32_t i)
+    {
+        return m_qps[i].get();
+    }
+    FlowControl& Fc()
+    {
+        return *m_fc;
+    }
+    CongestionControl& Cc()
+    {
+        return *m_cc;
+    }
+    double Uniform()
+    {
+        return m_rng->GetValue();
+    }
+    void MessageDelivered(uint64_t messageId, uint64_t bytes);
+    void BytesDelivered(uint64_t bytes)
+    {
+        m_deliveredBytes += bytes;
+    }
+
+    // Fabric-wide packet parameters (attributes).
+    uint32_t MtuBytes() const
+    {
+        return m_mtu;
+    }
+    uint32_t DataHeaderBytes() const
+    {
+        return m_dataHeader + m_wireOverhead;
+    }
+    uint32_t ControlBytes(PacketKind k) const;
+    uint32_t AckIntervalPackets() const
+    {
+        return m_ackInterval;
+    }
+    Time RetransmitTimeout() const
+    {
+        return m_rto;
+    }
+    Time NackInterval() const
+    {
+        return m_nackInterval;
+    }
+    uint64_t WindowBytes() const
+    {
+        return m_windowBytes;
+    }
+    uint8_t DataPriority() const
+    {
+        return m_dataPriority;
+    }
+
+    // Counters bumped by devices.
+    uint64_t dataPackets{0};
+    uint64_t retransmittedPackets{0};
+    uint64_t cnps{0};
+    uint64_t acks{0};
+    uint64_t nacks{0};
+    uint64_t timeouts{0};
+
+    // ---- run control ----
+    /// Handler for completions: (kind 0 = scheduled event, 1 = message delivered, id).
+    void SetHandler(std::function<void(int, uint64_t)> h)
+    {
+        m_handler = std::move(h);
+    }
+    void ScheduleUserEvent(uint64_t delayNs, uint64_t id);
+    /// Run; returns "" or a description of why progress stopped.
+    std::string Run();
+    void Abort()
+    {
+        m_aborted = true;
+        Simulator::Stop();
+    }
+    uint64_t Outstanding() const
+    {
+        return m_outstanding;
+    }
+    std::string TelemetryJson();
+    std::string TimeSeriesJson() const;
+    const std::vector<LinkRecord>& Links() const
+    {
+        return m_links;
+    }
+    std::vector<Ptr<FabricDevice>>& Devices()
+    {
+        return m_devices;
+    }
+
+  private:
+    void FireUser(uint64_t id);
+    void Watchdog();
+    void ArmWatchdog();
+    void Sample();
+    void ArmSampler();
+
+    std::vector<Ptr<FabricDevice>> m_devices;
+    std::vector<LinkRecord> m_links;
+    std::vector<std::unique_ptr<QueuePair>> m_qps;
+    std::map<std::tuple<uint32_t, uint32_t, uint32_t>, uint32_t> m_qpIndex;
+    // m_next[node][dst host] = egress ports on shortest paths.
+    std::vector<std::vector<std::vector<uint32_t>>> m_next;
+    uint32_t m_numHosts{0};
+    bool m_hostsForward{false};
+    uint32_t m_hashSeed{0};
+    Ptr<FlowControl> m_fc;
+    Ptr<CongestionControl> m_cc;
+    Ptr<UniformRandomVariable> m_rng;
+    PacketPool m_pool;
+    uint64_t m_uid{0};
+    uint64_t m_nextMessage{0};
+    std::map<uint64_t, uint32_t> m_messageSize;
+
+    std::function<void(int, uint64_t)> m_handler;
+    uint64_t m_outstanding{0};
+    uint64_t m_deliveredBytes{0};
+    uint64_t m_deliveredMessages{0};
+    uint64_t m_lastProgressBytes{0};
+    Time m_lastProgress;
+    bool m_watchdogArmed{false};
+    bool m_samplerArmed{false};
+    bool m_aborted{false};
+    std::string m_stallReason;
+
+    // time series
+    std::vector<int64_t> m_tsTime;
+    std::vector<std::vector<uint32_t>> m_tsQueue;   // per sample, per switch port
+    std::vector<std::vector<uint8_t>> m_tsPaused;   // per sample, per port (any prio paused)
+    std::vector<std::vector<float>> m_tsRates;      // per sample, per QP
+    std::vector<std::pair<uint32_t, uint32_t>> m_tsPorts;
+
+    // attributes
+    uint32_t m_mtu;
+    uint32_t m_dataHeader;
+    uint32_t m_ackBytes;
+    uint32_t m_cnpBytes;
+    uint32_t m_pauseBytes;
+    uint32_t m_wireOverhead;
+    uint32_t m_ackInterval;
+    Time m_rto;
+    Time m_nackInterval;
+    uint64_t m_windowBytes;
+    uint8_t m_dataPriority;
+    Time m_stallTimeout;
+    Time m_sampleInterval;
+};
+
+} // namespace fabric
+} // namespace ns3
+
+#endif

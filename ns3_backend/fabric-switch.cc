@@ -1,0 +1,208 @@
+#include "fabric-switch.h"
+
+#include "fabric-network.h"
+
+#include "ns3/boolean.h"
+#include "ns3/double.h"
+#include "ns3/log.h"
+#include "ns3/uinteger.h"
+
+namespace ns3
+{
+namespace fabric
+{
+
+NS_LOG_COMPONENT_DEFINE("FabricSwitch");
+NS_OBJECT_ENSURE_REGISTERED(FabricSwitch);
+
+void
+SharedBufferMmu::Init(uint32_t ports)
+{
+    numPorts = ports;
+    ingress.assign(ports, {});
+    headroom.assign(ports, {});
+}
+
+int64_t
+SharedBufferMmu::Threshold() const
+{
+    if (!dynamic)
+    {
+        return static_cast<int64_t>(staticThresholdBytes);
+    }
+    int64_t free = static_cast<int64_t>(bufferBytes) -
+                   static_cast<int64_t>(headroomPerPort * numPorts) -
+                   static_cast<int64_t>(reservedPerQueue * numPorts) -
+                   static_cast<int64_t>(sharedUsed);
+    return free > 0 ? static_cast<int64_t>(alpha * free) : 0;
+}
+
+bool
+SharedBufferMmu::Admit(uint32_t port, uint32_t prio, uint32_t bytes, bool useHeadroom)
+{
+    if (totalUsed + bytes > bufferBytes)
+    {
+        return false;
+    }
+    uint64_t before = SharedOf(port, prio);
+    uint64_t held = ingress[port][prio] - headroom[port][prio] + bytes;
+    bool fitsShared = held <= reservedPerQueue ||
+                      static_cast<int64_t>(held - reservedPerQueue) <= Threshold();
+    if (fitsShared)
+    {
+        ingress[port][prio] += bytes;
+    }
+    else if (useHeadroom && headroom[port][prio] + bytes <= headroomPerPort)
+    {
+        ingress[port][prio] += bytes;
+        headroom[port][prio] += bytes;
+    }
+    else
+    {
+        return false;
+    }
+    sharedUsed += SharedOf(port, prio) - before;
+    totalUsed += bytes;
+    maxTotalUsed = std::max(maxTotalUsed, totalUsed);
+    return true;
+}
+
+void
+SharedBufferMmu::Release(uint32_t port, uint32_t prio, uint32_t bytes)
+{
+    uint64_t before = SharedOf(port, prio);
+    ingress[port][prio] -= bytes;
+    uint64_t fromHeadroom = std::min<uint64_t>(headroom[port][prio], bytes);
+    headroom[port][prio] -= fromHeadroom;
+    sharedUsed = sharedUsed + SharedOf(port, prio) - before;
+    totalUsed -= bytes;
+}
+
+TypeId
+FabricSwitch::GetTypeId()
+{
+    static TypeId tid =
+        TypeId("ns3::fabric::FabricSwitch")
+            .SetParent<FabricDevice>()
+            .SetGroupName("Fabric")
+            .AddConstructor<FabricSwitch>()
+            .AddAttribute("ForwardingDelayNs",
+                          "Fixed delay from a packet's last bit in to its enqueue at egress [ns]. "
+                          "Default 0 (as the reference).",
+                          TimeValue(Time(0)),
+                          MakeTimeAccessor(&FabricSwitch::m_forwardingDelay),
+                          MakeTimeChecker())
+            .AddAttribute("BufferBytes",
+                          "Shared packet buffer of the switch [bytes]. Default 32 MiB.",
+                          UintegerValue(32 * 1024 * 1024),
+                          MakeUintegerAccessor(&FabricSwitch::m_bufferBytes),
+                          MakeUintegerChecker<uint64_t>())
+            .AddAttribute("ReservedBytesPerQueue",
+                          "Guaranteed bytes per (ingress port, priority) [bytes]. Default 4096.",
+                          UintegerValue(4096),
+                          MakeUintegerAccessor(&FabricSwitch::m_reservedBytes),
+                          MakeUintegerChecker<uint64_t>())
+            .AddAttribute("HeadroomBytes",
+                          "PFC headroom per ingress port [bytes]; 0 = HeadroomFactor x rate x "
+                          "latency + 2 MTU frames. Default 0 (auto).",
+                          UintegerValue(0),
+                          MakeUintegerAccessor(&FabricSwitch::m_headroomBytes),
+                          MakeUintegerChecker<uint64_t>())
+            .AddAttribute("HeadroomFactor",
+                          "Multiplier of the one-way bandwidth-delay product for automatic "
+                          "headroom [1]. Default 3 (reference).",
+                          DoubleValue(3.0),
+                          MakeDoubleAccessor(&FabricSwitch::m_headroomFactor),
+                          MakeDoubleChecker<double>(0.0));
+    return tid;
+}
+
+void
+FabricSwitch::InitBuffers()
+{
+    uint32_t n = m_ports.size();
+    m_mmu.bufferBytes = m_bufferBytes;
+    m_mmu.reservedPerQueue = m_reservedBytes;
+    uint64_t headroom = m_headroomBytes;
+    if (headroom == 0)
+    {
+        for (auto& p : m_ports)
+        {
+            double bdp = p.gbps * p.latency.GetNanoSeconds() / 8.0;
+            uint64_t h = static_cast<uint64_t>(m_headroomFactor * bdp) +
+                         2 * (m_net->MtuBytes() + m_net->DataHeaderBytes());
+            headroom = std::max(headroom, h);
+        }
+    }
+    m_mmu.headroomPerPort = headroom;
+    m_mmu.Init(n);
+    m_xoff.assign(n, {});
+    m_refresh.assign(n, {});
+}
+
+void
+FabricSwitch::Receive(uint32_t port, FabricPacket* pkt)
+{
+    if (pkt->kind == PacketKind::Pause)
+    {
+        m_ports[port].pauseFramesReceived++;
+        m_net->Fc().OnControlFrame(*this, port, *pkt);
+        m_net->FreePacket(pkt);
+        return;
+    }
+    uint32_t out = m_net->Route(m_nodeId, pkt->dst, pkt->flowHash);
+    FabricPort& egress = m_ports[out];
+    if (pkt->priority != kControlPriority)
+    {
+        if (!m_net->Fc().Admit(*this, port, pkt->priority, pkt->wireBytes))
+        {
+            m_drops++;
+            egress.drops++;
+            m_net->FreePacket(pkt);
+            return;
+        }
+        pkt->ingressPort = port;
+    }
+    egress.queues[pkt->priority].push_back(pkt);
+    egress.queueBytes[pkt->priority] += pkt->wireBytes;
+    uint64_t q = egress.TotalQueueBytes();
+    if (q > egress.maxQueueBytes)
+    {
+        egress.maxQueueBytes = q;
+    }
+    if (pkt->priority != kControlPriority)
+    {
+        m_net->Fc().AfterEnqueue(*this, port, pkt->priority);
+    }
+    TryTransmit(out);
+}
+
+FabricPacket*
+FabricSwitch::Dequeue(uint32_t port)
+{
+    return DequeueFromQueues(port);
+}
+
+void
+FabricSwitch::OnTransmitted(uint32_t port, FabricPacket* pkt)
+{
+    if (pkt->priority == kControlPriority)
+    {
+        return;
+    }
+    m_mmu.Release(pkt->ingressPort, pkt->priority, pkt->wireBytes);
+    FabricPort& p = m_ports[port];
+    if (pkt->kind == PacketKind::Data &&
+        m_net->Cc().MarkAtEgress(p.queueBytes[pkt->priority], p.gbps))
+    {
+        if (!pkt->ecnCe)
+        {
+            pkt->ecnCe = true;
+            p.ecnMarks++;
+        }
+    }
+    m_net->Fc().AfterDequeue(*this, pkt->ingressPort, pkt->priority);
+}
+
+} // namespace fabric
+} // namespace ns3

@@ -1,0 +1,109 @@
+// Output-queued Ethernet/IB switch over a shared buffer with per-ingress accounting (the
+// MMU); ECMP by per-flow hash; flow control and ECN marking are delegated to the policies.
+#ifndef ASTRASIM_FABRIC_SWITCH_H
+#define ASTRASIM_FABRIC_SWITCH_H
+
+#include "fabric-device.h"
+
+#include <vector>
+
+namespace ns3
+{
+namespace fabric
+{
+
+/// Shared-buffer accounting per (ingress port, priority), as in the HPCC-lineage MMU.
+struct SharedBufferMmu
+{
+    uint64_t bufferBytes{0};
+    uint64_t reservedPerQueue{0};
+    uint64_t headroomPerPort{0};
+    double alpha{0.125};
+    bool dynamic{true};
+    uint64_t staticThresholdBytes{0};
+
+    std::vector<std::array<uint64_t, kNumPriorities>> ingress;   // bytes held per queue
+    std::vector<std::array<uint64_t, kNumPriorities>> headroom;  // of which in headroom
+    uint64_t sharedUsed{0};
+    uint64_t totalUsed{0};
+    uint64_t maxTotalUsed{0};
+    uint32_t numPorts{0};
+
+    void Init(uint32_t ports);
+
+    uint64_t SharedOf(uint32_t port, uint32_t prio) const
+    {
+        uint64_t held = ingress[port][prio] - headroom[port][prio];
+        return held > reservedPerQueue ? held - reservedPerQueue : 0;
+    }
+
+    /// PFC XOFF threshold for a queue's shared usage.
+    int64_t Threshold() const;
+
+    /// Try to account an arriving packet; false = no room (drop).
+    bool Admit(uint32_t port, uint32_t prio, uint32_t bytes, bool useHeadroom);
+
+    void Release(uint32_t port, uint32_t prio, uint32_t bytes);
+};
+
+class FabricSwitch : public FabricDevice
+{
+  public:
+    static TypeId GetTypeId();
+
+    bool IsSwitch() const override
+    {
+        return true;
+    }
+
+    Time IngressDelay() const override
+    {
+        return m_forwardingDelay;
+    }
+
+    void Receive(uint32_t port, FabricPacket* pkt) override;
+
+    /// Called once all ports exist.
+    void InitBuffers();
+
+    SharedBufferMmu& Mmu()
+    {
+        return m_mmu;
+    }
+
+    /// Per-(ingress port, priority) XOFF state kept by PFC.
+    std::vector<std::array<bool, kNumPriorities>>& XoffState()
+    {
+        return m_xoff;
+    }
+
+    std::vector<std::array<EventId, kNumPriorities>>& XoffRefresh()
+    {
+        return m_refresh;
+    }
+
+    uint64_t Drops() const
+    {
+        return m_drops;
+    }
+
+  protected:
+    FabricPacket* Dequeue(uint32_t port) override;
+    void OnTransmitted(uint32_t port, FabricPacket* pkt) override;
+
+  private:
+    SharedBufferMmu m_mmu;
+    std::vector<std::array<bool, kNumPriorities>> m_xoff;
+    std::vector<std::array<EventId, kNumPriorities>> m_refresh;
+    Time m_forwardingDelay;
+    uint64_t m_bufferBytes;
+    uint64_t m_reservedBytes;
+    uint64_t m_headroomBytes;
+    double m_headroomFactor;
+    uint64_t m_drops{0};
+};
+
+} // namespace fabric
+} // namespace ns3
+
+#endif

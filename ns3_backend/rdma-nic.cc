@@ -1,0 +1,348 @@
+#include "rdma-nic.h"
+
+#include "fabric-network.h"
+
+#include "ns3/log.h"
+
+namespace ns3
+{
+namespace fabric
+{
+
+NS_LOG_COMPONENT_DEFINE("RdmaNic");
+NS_OBJECT_ENSURE_REGISTERED(RdmaNic);
+
+TypeId
+RdmaNic::GetTypeId()
+{
+    static TypeId tid =
+        TypeId("ns3::fabric::RdmaNic")
+            .SetParent<FabricDevice>()
+            .SetGroupName("Fabric")
+            .AddConstructor<RdmaNic>()
+            .AddAttribute("ProcessingDelayNs",
+                          "Delay from a packet's last bit arriving at the NIC to its processing "
+                          "(delivery, ACK generation) [ns]. Default 0 (as the reference).",
+                          TimeValue(Time(0)),
+                          MakeTimeAccessor(&RdmaNic::m_processingDelay),
+                          MakeTimeChecker());
+    return tid;
+}
+
+void
+RdmaNic::InitPorts()
+{
+    m_active.assign(m_ports.size(), {});
+    m_rr.assign(m_ports.size(), 0);
+    m_wake.assign(m_ports.size(), EventId());
+}
+
+void
+RdmaNic::Activate(QueuePair* qp)
+{
+    if (!qp->active && qp->HasUnsent())
+    {
+        qp->active = true;
+        m_active[qp->port].push_back(qp);
+    }
+    TryTransmit(qp->port);
+}
+
+void
+RdmaNic::RateChanged(QueuePair* qp)
+{
+    TryTransmit(qp->port);
+}
+
+FabricPacket*
+RdmaNic::Dequeue(uint32_t port)
+{
+    FabricPacket* pkt = DequeueFromQueues(port);
+    if (pkt)
+    {
+        return pkt;
+    }
+    return NextData(port);
+}
+
+void
+RdmaNic::Wake(uint32_t port)
+{
+    TryTransmit(port);
+}
+
+FabricPacket*
+RdmaNic::NextData(uint32_t port)
+{
+    auto& list = m_active[port];
+    if (list.empty())
+    {
+        return nullptr;
+    }
+    FabricPort& p = m_ports[port];
+    Time now = Simulator::Now();
+    Time earliest = Time::Max();
+    uint64_t window = m_net->WindowBytes();
+    uint32_t n = list.size();
+    uint32_t header = m_net->DataHeaderBytes();
+    for (uint32_t i = 0; i < n; ++i)
+    {
+        uint32_t idx = (m_rr[port] + i) % n;
+        QueuePair* qp = list[idx];
+        if (window && qp->sndNxt - qp->sndUna >= window)
+        {
+            continue;
+        }
+        if (!m_net->Fc().MayTransmit(p, qp->priority, m_net->MtuBytes() + header))
+        {
+            continue;
+        }
+        if (qp->nextSend > now)
+        {
+            earliest = std::min(earliest, qp->nextSend);
+            continue;
+        }
+        // Find the message holding byte sndNxt (messages never share a packet).
+        const QueuedMessage* msg = nullptr;
+        for (const auto& m : qp->messages)
+        {
+            if (m.end > qp->sndNxt)
+            {
+                msg = &m;
+                break;
+            }
+        }
+        uint32_t payload =
+            static_cast<uint32_t>(std::min<uint64_t>(m_net->MtuBytes(), msg->end - qp->sndNxt));
+        FabricPacket* pkt = m_net->NewPacket();
+        pkt->kind = PacketKind::Data;
+        pkt->priority = qp->priority;
+        pkt->src = qp->src;
+        pkt->dst = qp->dst;
+        pkt->qp = qp->index;
+        pkt->flowHash = qp->flowHash;
+        pkt->seq = qp->sndNxt;
+        pkt->payloadBytes = payload;
+        pkt->wireBytes = payload + header;
+        pkt->messageId = msg->id;
+        pkt->lastOfMessage = (qp->sndNxt + payload == msg->end);
+        pkt->retransmission = qp->sndNxt < qp->maxSent;
+        m_net->dataPackets++;
+        if (pkt->retransmission)
+        {
+            m_net->retransmittedPackets++;
+        }
+        qp->sndNxt += payload;
+        qp->maxSent = std::max(qp->maxSent, qp->sndNxt);
+        qp->nextSend = now + PicoSeconds(static_cast<int64_t>(pkt->wireBytes * 8000.0 / qp->rateGbps + 0.5));
+        m_net->Cc().OnSent(*qp, payload);
+        ArmRto(qp);
+        if (!qp->HasUnsent())
+        {
+            qp->active = false;
+            list.erase(list.begin() + idx);
+            m_rr[port] = list.empty() ? 0 : idx % list.size();
+        }
+        else
+        {
+            m_rr[port] = (idx + 1) % n;
+        }
+        return pkt;
+    }
+    if (earliest != Time::Max())
+    {
+        if (!m_wake[port].IsPending() || m_wake[port].GetTs() > earliest.GetTimeStep())
+        {
+            m_wake[port].Cancel();
+            m_wake[port] = Simulator::Schedule(earliest - now, &RdmaNic::Wake, this, port);
+        }
+    }
+    return nullptr;
+}
+
+void
+RdmaNic::ArmRto(QueuePair* qp)
+{
+    if (!qp->rto.IsPending())
+    {
+        qp->rto = Simulator::Schedule(m_net->RetransmitTimeout(), &RdmaNic::RtoFired, this, qp);
+    }
+}
+
+void
+RdmaNic::RtoFired(QueuePair* qp)
+{
+    if (qp->sndUna >= qp->sndNxt && !qp->HasUnsent())
+    {
+        return;  // nothing outstanding
+    }
+    if (qp->sndUna >= qp->maxSent)
+    {
+        return;
+    }
+    // Lazy timer: instead of re-arming on every ACK, an expiry after progress re-arms once.
+    if (qp->rtoProgress)
+    {
+        qp->rtoProgress = false;
+        qp->rto = Simulator::Schedule(m_net->RetransmitTimeout(), &RdmaNic::RtoFired, this, qp);
+        return;
+    }
+    m_net->timeouts++;
+    qp->sndNxt = qp->sndUna;
+    Activate(qp);
+    qp->rto = Simulator::Schedule(m_net->RetransmitTimeout(), &RdmaNic::RtoFired, this, qp);
+}
+
+void
+RdmaNic::SendControl(PacketKind kind, QueuePair& qp, uint64_t seq)
+{
+    FabricPacket* pkt = m_net->NewPacket();
+    pkt->kind = kind;
+    pkt->priority = kControlPriority;
+    pkt->src = qp.dst;
+    pkt->dst = qp.src;
+    pkt->qp = qp.index;
+    pkt->flowHash = qp.flowHash;
+    pkt->seq = seq;
+    pkt->wireBytes = m_net->ControlBytes(kind);
+    EnqueueControl(m_net->Route(m_nodeId, qp.src, qp.flowHash), pkt);
+}
+
+void
+RdmaNic::OnData(uint32_t port, FabricPacket* pkt)
+{
+    QueuePair& qp = *m_net->Qp(pkt->qp);
+    Time now = Simulator::Now();
+    m_net->Fc().OnHostConsumed(*this, port, pkt->priority, pkt->wireBytes);
+    if (pkt->ecnCe && m_net->Cc().ShouldNotify(now, qp.lastNotify, !qp.notified))
+    {
+        qp.notified = true;
+        qp.lastNotify = now;
+        m_net->cnps++;
+        SendControl(PacketKind::Cnp, qp, 0);
+    }
+    if (pkt->seq == qp.rcvNxt)
+    {
+        qp.rcvNxt += pkt->payloadBytes;
+        m_net->BytesDelivered(pkt->payloadBytes);
+        qp.unackedPackets++;
+        bool last = pkt->lastOfMessage;
+        uint64_t msg = pkt->messageId;
+        if (qp.unackedPackets >= m_net->AckIntervalPackets() || last)
+        {
+            qp.unackedPackets = 0;
+            m_net->acks++;
+            SendControl(PacketKind::Ack, qp, qp.rcvNxt);
+        }
+        m_net->FreePacket(pkt);
+        if (last)
+        {
+            m_net->MessageDelivered(msg, 0);
+        }
+        return;
+    }
+    if (pkt->seq > qp.rcvNxt)
+    {
+        if (qp.lastNackSeq != qp.rcvNxt || now - qp.lastNack >= m_net->NackInterval())
+        {
+            qp.lastNackSeq = qp.rcvNxt;
+            qp.lastNack = now;
+            m_net->nacks++;
+            SendControl(PacketKind::Nack, qp, qp.rcvNxt);
+        }
+    }
+    else
+    {
+        // Duplicate (an ACK was lost or a go-back-N resend): re-acknowledge.
+        m_net->acks++;
+        SendControl(PacketKind::Ack, qp, qp.rcvNxt);
+    }
+    m_net->FreePacket(pkt);
+}
+
+void
+RdmaNic::OnAck(FabricPacket* pkt)
+{
+    QueuePair* qp = m_net->Qp(pkt->qp);
+    bool nack = pkt->kind == PacketKind::Nack;
+    if (pkt->seq > qp->sndUna)
+    {
+        qp->sndUna = pkt->seq;
+        qp->rtoProgress = true;
+        while (!qp->messages.empty() && qp->messages.front().end <= qp->sndUna)
+        {
+            qp->messages.pop_front();
+        }
+        if (qp->sndNxt < qp->sndUna)
+        {
+            qp->sndNxt = qp->sndUna;
+        }
+    }
+    if (nack && qp->sndNxt > qp->sndUna)
+    {
+        qp->sndNxt = qp->sndUna;  // go-back-N
+    }
+    if (qp->sndUna >= qp->enqueued)
+    {
+        qp->rto.Cancel();
+        qp->rtoProgress = false;
+        m_net->Cc().Stop(*qp);
+        qp->cc.reset();
+    }
+    Activate(qp);
+}
+
+void
+RdmaNic::Forward(FabricPacket* pkt)
+{
+    uint32_t out = m_net->Route(m_nodeId, pkt->dst, pkt->flowHash);
+    FabricPort& p = m_ports[out];
+    p.queues[pkt->priority].push_back(pkt);
+    p.queueBytes[pkt->priority] += pkt->wireBytes;
+    p.maxQueueBytes = std::max(p.maxQueueBytes, p.TotalQueueBytes());
+    TryTransmit(out);
+}
+
+void
+RdmaNic::Receive(uint32_t port, FabricPacket* pkt)
+{
+    switch (pkt->kind)
+    {
+    case PacketKind::Pause:
+        m_ports[port].pauseFramesReceived++;
+        m_net->Fc().OnControlFrame(*this, port, *pkt);
+        m_net->FreePacket(pkt);
+        return;
+    default:
+        break;
+    }
+    if (pkt->dst != m_nodeId)
+    {
+        Forward(pkt);
+        return;
+    }
+    switch (pkt->kind)
+    {
+    case PacketKind::Data:
+        OnData(port, pkt);
+        return;
+    case PacketKind::Ack:
+    case PacketKind::Nack:
+        OnAck(pkt);
+        break;
+    case PacketKind::Cnp: {
+        QueuePair* qp = m_net->Qp(pkt->qp);
+        if (qp->cc)
+        {
+            m_net->Cc().OnNotification(*qp);
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    m_net->FreePacket(pkt);
+}
+
+} // namespace fabric
+} // namespace ns3

@@ -1,0 +1,65 @@
+// RDMA NIC (RoCEv2 or IB HCA): queue pairs, MTU segmentation, pacing at the QP rate,
+// cumulative ACKs with coalescing, NACK + go-back-N, retransmission timeout, CNP generation
+// (notification point), and relaying of transit traffic for switchless host fabrics.
+#ifndef ASTRASIM_RDMA_NIC_H
+#define ASTRASIM_RDMA_NIC_H
+
+#include "fabric-device.h"
+#include "queue-pair.h"
+
+#include <vector>
+
+namespace ns3
+{
+namespace fabric
+{
+
+class RdmaNic : public FabricDevice
+{
+  public:
+    static TypeId GetTypeId();
+
+    bool IsSwitch() const override
+    {
+        return false;
+    }
+
+    Time IngressDelay() const override
+    {
+        return m_processingDelay;
+    }
+
+    void Receive(uint32_t port, FabricPacket* pkt) override;
+
+    /// Start (or continue) sending on `qp` after new bytes were queued.
+    void Activate(QueuePair* qp);
+
+    /// Re-evaluate pacing after a CC rate change.
+    void RateChanged(QueuePair* qp);
+
+    void InitPorts();
+
+  protected:
+    FabricPacket* Dequeue(uint32_t port) override;
+
+  private:
+    FabricPacket* NextData(uint32_t port);
+    void Wake(uint32_t port);
+    void OnData(uint32_t port, FabricPacket* pkt);
+    void OnAck(FabricPacket* pkt);
+    void OnNack(FabricPacket* pkt);
+    void SendControl(PacketKind kind, QueuePair& qp, uint64_t seq);
+    void ArmRto(QueuePair* qp);
+    void RtoFired(QueuePair* qp);
+    void Forward(FabricPacket* pkt);
+
+    std::vector<std::vector<QueuePair*>> m_active;  // per port, round robin
+    std::vector<uint32_t> m_rr;
+    std::vector<EventId> m_wake;
+    Time m_processingDelay;
+};
+
+} // namespace fabric
+} // namespace ns3
+
+#endif
