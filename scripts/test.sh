@@ -4,5 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 . .venv/bin/activate
+bash scripts/setup_slurm.sh || true
 # pytest exits 5 when it collected no test; set -e turns that into a failure.
 pytest tests "$@"

@@ -20,7 +20,7 @@ def trace_key(generate: dict[str, Any]) -> str:
     """Folder name of a generated trace: readable parameters plus a hash (generator version included)."""
     text = json.dumps({"generate": generate, "version": astrasim_py.__version__}, sort_keys=True)
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-    return f"{generate.get('collective')}-{generate.get('npus')}npus-{generate.get('size')}B-{digest}"
+    return f"{generate.get('collective')}-{generate.get('npus')}npus-{generate.get('size')}-{digest}"
 
 
 def materialize_trace(generate: dict[str, Any], traces_dir: Path) -> str:
@@ -46,16 +46,19 @@ def materialize_trace(generate: dict[str, Any], traces_dir: Path) -> str:
 
 def write_generated_trace(generate: dict[str, Any], prefix: Path) -> None:
     """Write `<prefix>.<rank>.et` for one collective on `npus` ranks with the Chakra generator."""
-    try:
-        from astrasim_py.chakra import generate as chakra_generate
-    except ImportError as exc:
-        raise InputError(f"the Chakra trace generator is not available ({exc})", field="workload.generate",
-                         fix="give a trace prefix as the workload instead") from None
+    from astrasim_py.chakra.generators import COLLECTIVES, generate_collective, write_workload
+    from astrasim_py.chakra.units import parse_size
+
+    collective = str(generate["collective"])
+    if collective not in COLLECTIVES:
+        raise InputError(f"unknown collective {collective!r}", field="workload.generate.collective",
+                         fix=f"use one of: {', '.join(COLLECTIVES)}")
     try:
         npus = int(generate["npus"])
-        size = int(generate["size"])
     except (TypeError, ValueError):
-        raise InputError(f"npus and size must be integers, got {generate!r}", field="workload.generate",
-                         fix="e.g. {collective: all_reduce, npus: 8, size: 1048576}") from None
-    chakra_generate.write_collective(str(prefix), collective=str(generate["collective"]), npus=npus,
-                                     size_bytes=size)
+        npus = 0
+    if npus < 1 or isinstance(generate["npus"], bool):
+        raise InputError(f"npus must be a positive integer, got {generate['npus']!r}",
+                         field="workload.generate.npus", fix="e.g. npus: 8")
+    size = parse_size(generate["size"], field="workload.generate.size")
+    write_workload(str(prefix), generate_collective(collective, npus, size))

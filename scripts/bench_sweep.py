@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Sweep throughput: the same 64 analytical points on 1 and on 2 local workers (not a timed test).
+
+    PYTHONPATH=. .venv/bin/python scripts/bench_sweep.py [--points 64] [--workers 1 2] [--json out.json]
+
+Each point is a generated 8-NPU all-reduce (a distinct size per point) on the ring, run by the real
+`astrasim_py.runner.run` with the analytical backend. Every configuration runs in a fresh output
+folder, so trace generation and worker start-up are included. `--point-fn bench_sweep:busy_point`
+swaps in a fixed CPU-bound stand-in to measure the executor alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from astrasim_py.sweep.engine import SweepOptions, run_sweep  # noqa: E402
+from astrasim_py.sweep.pointrun import DEFAULT_POINT_FN  # noqa: E402
+from astrasim_py.sweep.spec import load_spec  # noqa: E402
+
+INPUTS = REPO / "scripts" / "sweep_inputs"
+
+
+def busy_point(request: dict) -> dict:
+    """A CPU-bound stand-in for one simulation (~0.1 s of pure Python work)."""
+    acc = len(request["workload"])
+    for i in range(1_500_000):
+        acc = (acc * 31 + i) % 1_000_003
+    return {"backend": request["backend"], "finish_ns": [acc], "sim_time_ns": acc}
+
+
+def write_spec(folder: Path, points: int) -> Path:
+    """A spec of `points` analytical all-reduce points (one size each) on the 8-NPU ring."""
+    doc = {"name": f"bench{points}",
+           "base": {"workload": {"generate": {"collective": "all_reduce", "npus": 8, "size": 1 << 20}},
+                    "system": str(INPUTS / "system_ring.json"), "network": str(INPUTS / "network_ring8.yml"),
+                    "backend": "analytical"},
+           "axes": {"workload.generate.size": [(i + 1) * (1 << 20) for i in range(points)]}}
+    path = folder / "bench.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def main() -> int:
+    """Run the benchmark and print one line per worker count plus the speed-up."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=64)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--point-fn", default=DEFAULT_POINT_FN)
+    parser.add_argument("--json", type=Path, help="also write the numbers here")
+    args = parser.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench_sweep.") as tmp:
+        spec = load_spec(write_spec(Path(tmp), args.points))
+        for run_no, workers in enumerate(args.workers):
+            out = Path(tmp) / f"out-{run_no}-w{workers}"
+            start = time.perf_counter()
+            summary = run_sweep(spec, out, SweepOptions(workers=workers, point_fn=args.point_fn, progress=False))
+            wall = time.perf_counter() - start
+            if not summary.all_ok:
+                print(summary.text(), file=sys.stderr)
+                return 1
+            results.append({"workers": workers, "points": summary.total, "wall_s": round(wall, 3),
+                            "points_per_s": round(summary.total / wall, 2)})
+            print(f"workers={workers}: {summary.total} points in {wall:.2f} s "
+                  f"({summary.total / wall:.1f} points/s)")
+    base = results[0]["wall_s"]
+    for r in results[1:]:
+        r["speedup_vs_first"] = round(base / r["wall_s"], 2)
+        print(f"speed-up {results[0]['workers']} -> {r['workers']} workers: {r['speedup_vs_first']:.2f}x")
+    if args.json:
+        args.json.write_text(json.dumps({"point_fn": args.point_fn, "runs": results}, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
