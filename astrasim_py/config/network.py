@@ -1,0 +1,111 @@
+"""The analytical network YAML: topology / npus_count / bandwidth / latency per dimension."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from astrasim_py.config._load import apply_overrides, is_int, is_number, read_mapping
+from astrasim_py.errors import InputError
+
+TOPOLOGIES = ("Ring", "FullyConnected", "Switch")
+DIM_KEYS = ("topology", "npus_count", "bandwidth", "latency")
+# `fabric` belongs to the ns-3 backend; the analytical backends ignore it.
+ALLOWED_KEYS = set(DIM_KEYS) | {"fabric"}
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One network dimension as ASTRA-sim's analytical backend reads it."""
+
+    topology: str
+    npus: int
+    bandwidth_gbps: float  # GB/s with GB = 2^30 bytes (ASTRA-sim's convention)
+    latency_ns: float
+
+    @property
+    def bytes_per_ns(self) -> float:
+        """Link bandwidth in bytes per ns (GB/s x 2^30 / 1e9)."""
+        return self.bandwidth_gbps * (1 << 30) / 1_000_000_000
+
+
+@dataclass
+class NetworkConfig:
+    """A parsed network file: dimensions (may be empty for a fabric-only file) and the raw dict."""
+
+    dims: list[Dimension]
+    raw: dict[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def num_npus(self) -> int:
+        """Product of the per-dimension NPU counts (0 when no dimensions are given)."""
+        total = 1 if self.dims else 0
+        for dim in self.dims:
+            total *= dim.npus
+        return total
+
+    def resolved(self) -> dict[str, Any]:
+        """The file's content after defaults, for the result JSON."""
+        out = dict(self.raw)
+        if self.dims:
+            out["topology"] = [d.topology for d in self.dims]
+            out["npus_count"] = [d.npus for d in self.dims]
+            out["bandwidth"] = [d.bandwidth_gbps for d in self.dims]
+            out["latency"] = [d.latency_ns for d in self.dims]
+        return out
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def parse_network(data: dict[str, Any], source: str = "") -> NetworkConfig:
+    """Validate a network mapping; InputError names the field and the fix."""
+    for key in data:
+        if key not in ALLOWED_KEYS:
+            raise InputError(f"unknown key '{key}'", file=source, field=key,
+                             fix="use topology, npus_count, bandwidth, latency (and fabric for ns-3)")
+    present = [k for k in DIM_KEYS if k in data]
+    if not present:
+        if "fabric" in data:
+            return NetworkConfig(dims=[], raw=data, source=source)
+        raise InputError("no dimensions given", file=source, field="topology",
+                         fix="give topology, npus_count, bandwidth and latency lists")
+    missing = [k for k in DIM_KEYS if k not in data]
+    if missing:
+        raise InputError(f"missing key '{missing[0]}'", file=source, field=missing[0],
+                         fix="give all of topology, npus_count, bandwidth, latency, one entry per dimension")
+    lists = {k: _as_list(data[k]) for k in DIM_KEYS}
+    ndims = len(lists["topology"])
+    if ndims == 0:
+        raise InputError("empty dimension list", file=source, field="topology", fix="give at least one dimension")
+    for key in DIM_KEYS:
+        if len(lists[key]) != ndims:
+            raise InputError(f"has {len(lists[key])} entries but topology has {ndims}", file=source,
+                             field=key, fix="give one entry per dimension in every list")
+    dims = []
+    for i in range(ndims):
+        topo, npus, bw, lat = (lists[k][i] for k in DIM_KEYS)
+        if topo not in TOPOLOGIES:
+            raise InputError(f"unknown topology '{topo}'", file=source, field=f"topology[{i}]",
+                             fix="use Ring, FullyConnected or Switch")
+        if not is_int(npus) or int(npus) < 2:
+            raise InputError(f"npus_count must be an integer > 1, got {npus!r}", file=source,
+                             field=f"npus_count[{i}]", fix="give an integer NPU count of at least 2")
+        if not is_number(bw) or bw <= 0:
+            raise InputError(f"bandwidth must be a positive number in GB/s, got {bw!r}", file=source,
+                             field=f"bandwidth[{i}]", fix="write the number alone, e.g. 50.0 (GB/s)")
+        if not is_number(lat) or lat < 0:
+            raise InputError(f"latency must be a number >= 0 in ns, got {lat!r}", file=source,
+                             field=f"latency[{i}]", fix="write the number alone, e.g. 500.0 (ns)")
+        dims.append(Dimension(str(topo), int(npus), float(bw), float(lat)))
+    return NetworkConfig(dims=dims, raw=data, source=source)
+
+
+def load_network(path: str, overrides: dict[str, Any] | None = None) -> NetworkConfig:
+    """Read and validate a network YAML (dotted-key overrides applied first)."""
+    data = read_mapping(path, "network configuration")
+    if overrides:
+        data = apply_overrides(data, overrides)
+    return parse_network(data, source=path)

@@ -1,0 +1,193 @@
+"""The ASTRA-sim system JSON: every key the analytical system layer reads, with its default."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from astrasim_py.config._load import apply_overrides, is_int, is_number, read_mapping
+from astrasim_py.errors import InputError
+
+SCHEDULING_POLICIES = ("LIFO", "FIFO", "EXPLICIT")
+OPTIMIZATIONS = ("baseline", "localBWAware")
+_IMPL_RE = re.compile(r"^(one)?(ring|direct|halvingDoubling|doubleBinaryTree)(\d*)$", re.IGNORECASE)
+IMPL_KEYS = ("all-reduce-implementation", "all-gather-implementation",
+             "reduce-scatter-implementation", "all-to-all-implementation")
+UNSUPPORTED_KEYS = ("all-reduce-implementation-custom", "all-gather-implementation-custom",
+                    "reduce-scatter-implementation-custom", "all-to-all-implementation-custom",
+                    "per-node-custom-implementation")
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """One per-dimension collective implementation: base algorithm, 'one*' flag, direct window."""
+
+    algorithm: str  # ring | direct | halvingDoubling | doubleBinaryTree
+    one: bool = False  # oneRing/oneDirect/...: one logical ring over all NPUs
+    window: int = -1  # directN: packets in flight (-1 = n-1)
+
+    @property
+    def name(self) -> str:
+        """Spelling as in the JSON."""
+        base = self.algorithm
+        if self.one:
+            base = "one" + base[0].upper() + base[1:]
+        return base + (str(self.window) if self.window >= 0 else "")
+
+
+def parse_implementation(text: Any, source: str, key: str) -> Implementation:
+    """Parse 'ring', 'direct8', 'oneHalvingDoubling', ... into an Implementation."""
+    if not isinstance(text, str):
+        raise InputError(f"implementation must be a string, got {text!r}", file=source, field=key,
+                         fix="use ring, direct, halvingDoubling or doubleBinaryTree")
+    match = _IMPL_RE.match(text.strip())
+    if not match:
+        raise InputError(f"unknown implementation '{text}'", file=source, field=key,
+                         fix="use ring, direct, directN, halvingDoubling, doubleBinaryTree or their one* forms")
+    one, base, digits = match.groups()
+    canonical = {"ring": "ring", "direct": "direct", "halvingdoubling": "halvingDoubling",
+                 "doublebinarytree": "doubleBinaryTree"}[base.lower()]
+    if digits and canonical != "direct":
+        raise InputError(f"unknown implementation '{text}'", file=source, field=key,
+                         fix="only direct takes a window suffix (directN)")
+    return Implementation(canonical, bool(one), int(digits) if digits else -1)
+
+
+@dataclass
+class SystemConfig:
+    """Resolved system JSON (ASTRA-sim key names in `to_dict`)."""
+
+    scheduling_policy: str
+    collective_optimization: str
+    preferred_dataset_splits: int
+    local_mem_bw: float  # GB/s, GB = 1e9 bytes
+    active_chunks_per_dimension: int = 1
+    endpoint_delay: float = 10.0  # ns
+    all_reduce_implementation: list[Implementation] = field(default_factory=lambda: [Implementation("ring")])
+    all_gather_implementation: list[Implementation] = field(default_factory=lambda: [Implementation("ring")])
+    reduce_scatter_implementation: list[Implementation] = field(default_factory=lambda: [Implementation("ring")])
+    all_to_all_implementation: list[Implementation] = field(default_factory=lambda: [Implementation("ring")])
+    roofline_enabled: bool = False
+    peak_perf: float = 0.0  # TFLOPS
+    trace_enabled: bool = False
+    replay_only: bool = False
+    track_local_mem: bool = False
+    local_mem_trace_filename: str = "local_mem_trace"
+    model_shared_bus: bool = False
+    L: float = 0.0
+    o: float = 0.0
+    g: float = 0.0
+    G: float = 0.0
+    local_reduction_delay: float = 1.0
+    boost_mode: Any = 0  # read by nobody, as upstream
+    source: str = ""
+
+    def implementations(self, comm: str) -> list[Implementation]:
+        """Implementation list for 'all-reduce' | 'all-gather' | 'reduce-scatter' | 'all-to-all'."""
+        return getattr(self, comm.replace("-", "_") + "_implementation")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved configuration with ASTRA-sim's key names."""
+        out: dict[str, Any] = {}
+        for key, value in asdict(self).items():
+            if key == "source":
+                continue
+            if key.endswith("_implementation"):
+                value = [Implementation(**v).name for v in value]
+            elif isinstance(value, bool):
+                value = int(value)
+            out[key if key in ("L", "o", "g", "G") else key.replace("_", "-")] = value
+        return out
+
+
+_REQUIRED = {
+    "scheduling-policy": "LIFO, FIFO or EXPLICIT",
+    "collective-optimization": "baseline or localBWAware",
+    "preferred-dataset-splits": "a positive integer (chunks per collective)",
+    "local-mem-bw": "a positive number in GB/s",
+}
+_FLAGS = ("roofline-enabled", "trace-enabled", "replay-only", "track-local-mem", "model-shared-bus")
+_NUMBERS = ("endpoint-delay", "peak-perf", "L", "o", "g", "G", "local-reduction-delay")
+
+
+def parse_system(data: dict[str, Any], source: str = "") -> SystemConfig:
+    """Validate a system mapping into a SystemConfig; InputError on the first problem."""
+    known = set(_REQUIRED) | set(_FLAGS) | set(_NUMBERS) | set(IMPL_KEYS) | set(UNSUPPORTED_KEYS) | {
+        "active-chunks-per-dimension", "local-mem-trace-filename", "boost-mode"}
+    for key in data:
+        if key not in known:
+            raise InputError(f"unknown key '{key}'", file=source, field=key,
+                             fix="remove it or spell it as in ASTRA-sim's system JSON")
+    for key, what in _REQUIRED.items():
+        if key not in data:
+            raise InputError("missing (ASTRA-sim has no usable default)", file=source, field=key,
+                             fix=f"set it to {what}")
+    for key in UNSUPPORTED_KEYS:
+        if data.get(key):
+            raise InputError("custom (Chakra-defined) collectives are not supported", file=source,
+                             field=key, fix="use the native implementations")
+    policy = data["scheduling-policy"]
+    if policy not in SCHEDULING_POLICIES:
+        raise InputError(f"unknown value {policy!r}", file=source, field="scheduling-policy",
+                         fix="use LIFO, FIFO or EXPLICIT")
+    optimization = data["collective-optimization"]
+    if optimization not in OPTIMIZATIONS:
+        raise InputError(f"unknown value {optimization!r}", file=source, field="collective-optimization",
+                         fix="use baseline or localBWAware")
+    splits = data["preferred-dataset-splits"]
+    if not is_int(splits) or int(splits) < 1:
+        raise InputError(f"must be an integer >= 1, got {splits!r}", file=source,
+                         field="preferred-dataset-splits", fix="give the number of chunks per collective")
+    lmbw = data["local-mem-bw"]
+    if not is_number(lmbw) or lmbw <= 0:
+        raise InputError(f"must be a positive number in GB/s, got {lmbw!r}", file=source,
+                         field="local-mem-bw", fix="write the number alone, e.g. 50 (GB/s)")
+    active = data.get("active-chunks-per-dimension", 1)
+    if not is_int(active) or int(active) < 1:
+        raise InputError(f"must be an integer >= 1, got {active!r}", file=source,
+                         field="active-chunks-per-dimension", fix="give how many chunks may run per queue")
+    kwargs: dict[str, Any] = {}
+    for key in _NUMBERS:
+        if key in data:
+            value = data[key]
+            if not is_number(value) or value < 0:
+                raise InputError(f"must be a number >= 0, got {value!r}", file=source, field=key,
+                                 fix="write the number alone (ns, TFLOPS, ...)")
+            kwargs[key.replace("-", "_")] = float(value)
+    for key in _FLAGS:
+        if key in data:
+            value = data[key]
+            if not (is_int(value) or isinstance(value, bool)) or int(value) not in (0, 1):
+                raise InputError(f"must be 0 or 1, got {value!r}", file=source, field=key, fix="use 0 or 1")
+            kwargs[key.replace("-", "_")] = bool(int(value))
+    for key in IMPL_KEYS:
+        if key in data:
+            value = data[key]
+            if not isinstance(value, list) or not value:
+                raise InputError("must be a non-empty list, one entry per dimension", file=source,
+                                 field=key, fix='e.g. ["ring"]')
+            kwargs[key.replace("-", "_")] = [parse_implementation(v, source, key) for v in value]
+    if kwargs.get("model_shared_bus"):
+        raise InputError("the LogGP shared-bus model is not implemented", file=source,
+                         field="model-shared-bus", fix="set model-shared-bus to 0")
+    if kwargs.get("track_local_mem"):
+        raise InputError("local memory tracking is not implemented", file=source,
+                         field="track-local-mem", fix="set track-local-mem to 0")
+    if "local-mem-trace-filename" in data:
+        kwargs["local_mem_trace_filename"] = str(data["local-mem-trace-filename"])
+    if kwargs.get("roofline_enabled") and kwargs.get("peak_perf", 0.0) <= 0:
+        raise InputError("roofline-enabled needs peak-perf > 0", file=source, field="peak-perf",
+                         fix="give the peak compute in TFLOPS")
+    return SystemConfig(scheduling_policy=policy, collective_optimization=optimization,
+                        preferred_dataset_splits=int(splits), local_mem_bw=float(lmbw),
+                        active_chunks_per_dimension=int(active), boost_mode=data.get("boost-mode", 0),
+                        source=source, **kwargs)
+
+
+def load_system(path: str, overrides: dict[str, Any] | None = None) -> SystemConfig:
+    """Read and validate a system JSON (top-level key overrides applied first)."""
+    data = read_mapping(path, "system configuration")
+    if overrides:
+        data = apply_overrides(data, overrides)
+    return parse_system(data, source=path)

@@ -1,0 +1,240 @@
+"""ASTRA-sim's analytical network: congestion-unaware (closed form) and congestion-aware (links).
+
+Unaware: a message costs floor(hops x latency + bytes / BW) in the lowest dimension where source
+and destination differ (Ring: shortest way round, FullyConnected: 1 hop, Switch: 2 hops, the
+serialization counted once). Messages never interact.
+
+Aware: every directed link is a FIFO; a message is one store-and-forward unit that, per hop,
+reaches the next device after floor(latency + bytes / BW) and frees the link after
+floor(bytes / BW). ASTRA-sim allows this on 1-D topologies only. Here it also runs on
+multi-dimensional ones: each dimension instance (the NPUs that share every other coordinate)
+owns its own Ring / FullyConnected / Switch links, and a message travels inside the lowest
+dimension where its endpoints differ, so a lone message costs the same as in the unaware model
+with the store-and-forward per-hop rule, and only messages sharing a dimension instance contend.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, Callable
+
+from astrasim_py.config.network import NetworkConfig
+from astrasim_py.errors import InputError
+from astrasim_py.network.api import MessageMatcher, NetworkBackend
+from astrasim_py.network.event_queue import EventQueue
+
+Callback = Callable[[], None]
+
+
+class _Geometry:
+    """Per-dimension strides and hop rules shared by both models."""
+
+    def __init__(self, net: NetworkConfig) -> None:
+        if not net.dims:
+            raise InputError("the analytical backends need topology, npus_count, bandwidth and latency",
+                             file=net.source, field="topology",
+                             fix="give the per-dimension lists (a fabric-only file needs --backend ns3)")
+        self.dims = net.dims
+        self.num_npus = net.num_npus
+        self.strides = []
+        stride = 1
+        for dim in net.dims:
+            self.strides.append(stride)
+            stride *= dim.npus
+
+    def lowest_dim(self, src: int, dst: int) -> tuple[int, int, int]:
+        """(dimension, source coordinate, destination coordinate) of the lowest differing dimension."""
+        for d, dim in enumerate(self.dims):
+            stride = self.strides[d]
+            a = (src // stride) % dim.npus
+            b = (dst // stride) % dim.npus
+            if a != b:
+                return d, a, b
+        raise ValueError(f"message from {src} to itself")
+
+
+def _hops(topology: str, n: int, a: int, b: int) -> int:
+    if topology == "Ring":
+        cw = (b - a) % n
+        return min(cw, n - cw)
+    if topology == "FullyConnected":
+        return 1
+    return 2
+
+
+class AnalyticalBackend(NetworkBackend):
+    """Congestion-unaware analytical model (ASTRA-sim's AstraSim_Analytical_Congestion_Unaware)."""
+
+    name = "analytical"
+
+    def __init__(self, net: NetworkConfig) -> None:
+        self.geometry = _Geometry(net)
+        self.queue = EventQueue()
+        self.matcher = MessageMatcher(self.queue.schedule)
+        self._delays: dict[tuple[int, int, int], int] = {}
+        self.messages = 0
+        self.bytes = 0
+
+    def now(self) -> int:
+        """Current simulated time in ns."""
+        return self.queue.now
+
+    def schedule(self, delay_ns: int, fn: Callback) -> None:
+        """Run fn at now + delay_ns."""
+        self.queue.schedule(delay_ns, fn)
+
+    def delay(self, src: int, dst: int, size: int) -> int:
+        """The closed-form network delay of one message."""
+        key = (src, dst, size)
+        value = self._delays.get(key)
+        if value is None:
+            d, a, b = self.geometry.lowest_dim(src, dst)
+            dim = self.geometry.dims[d]
+            hops = _hops(dim.topology, dim.npus, a, b)
+            value = int(hops * dim.latency_ns + size / dim.bytes_per_ns)
+            self._delays[key] = value
+        return value
+
+    def send(self, src: int, dst: int, size: int, tag: int, on_done: Callback) -> None:
+        """Deliver after the closed-form delay."""
+        self.messages += 1
+        self.bytes += size
+        key = (tag, src, dst, size)
+        matcher = self.matcher
+        self.queue.schedule(self.delay(src, dst, size), lambda: matcher.delivered(key, on_done))
+
+    def recv(self, dst: int, src: int, size: int, tag: int, on_done: Callback) -> None:
+        """Post a receive (ASTRA-sim matching rules)."""
+        self.matcher.posted((tag, src, dst, size), on_done)
+
+    def run(self) -> None:
+        """Run until the event queue drains."""
+        self.queue.run()
+
+    def telemetry(self) -> dict[str, Any]:
+        """Message counts (no fabric state in this model)."""
+        return {"model": "congestion_unaware", "messages": self.messages, "bytes": self.bytes,
+                "events": self.queue.events_run}
+
+
+class _Link:
+    """One directed link: a FIFO of waiting chunks and a busy flag."""
+
+    __slots__ = ("busy", "pending", "bw", "latency", "bytes", "chunks", "busy_ns", "max_queue")
+
+    def __init__(self, bw: float, latency: float) -> None:
+        self.busy = False
+        self.pending: deque = deque()
+        self.bw = bw
+        self.latency = latency
+        self.bytes = 0
+        self.chunks = 0
+        self.busy_ns = 0
+        self.max_queue = 0
+
+
+class AnalyticalAwareBackend(AnalyticalBackend):
+    """Congestion-aware model (ASTRA-sim's AstraSim_Analytical_Congestion_Aware), any dimensions."""
+
+    name = "analytical-aware"
+
+    def __init__(self, net: NetworkConfig) -> None:
+        super().__init__(net)
+        self._links: dict[tuple[int, int], _Link] = {}
+        self._routes: dict[tuple[int, int], tuple[_Link, ...]] = {}
+
+    def _link(self, u: int, v: int, d: int) -> _Link:
+        link = self._links.get((u, v))
+        if link is None:
+            dim = self.geometry.dims[d]
+            link = _Link(dim.bytes_per_ns, dim.latency_ns)
+            self._links[(u, v)] = link
+        return link
+
+    def route(self, src: int, dst: int) -> tuple[_Link, ...]:
+        """The links a message from src to dst crosses (device ids; switches after the NPUs)."""
+        key = (src, dst)
+        route = self._routes.get(key)
+        if route is not None:
+            return route
+        geo = self.geometry
+        d, a, b = geo.lowest_dim(src, dst)
+        dim = geo.dims[d]
+        stride = geo.strides[d]
+        base = src - a * stride
+        n = dim.npus
+        if dim.topology == "Ring":
+            cw = (b - a) % n
+            step = 1 if cw <= n - cw else -1
+            hops = cw if step == 1 else n - cw
+            path = [base + ((a + step * i) % n) * stride for i in range(hops + 1)]
+        elif dim.topology == "FullyConnected":
+            path = [src, dst]
+        else:
+            # One switch per dimension instance; its id is unique over (dimension, instance base).
+            switch = geo.num_npus + d * geo.num_npus + base
+            path = [src, switch, dst]
+        route = tuple(self._link(path[i], path[i + 1], d) for i in range(len(path) - 1))
+        self._routes[key] = route
+        return route
+
+    def send(self, src: int, dst: int, size: int, tag: int, on_done: Callback) -> None:
+        """Inject one chunk into the first link of its route."""
+        self.messages += 1
+        self.bytes += size
+        self._offer([self.route(src, dst), 0, size, (tag, src, dst, size), on_done])
+
+    def _offer(self, chunk: list) -> None:
+        link = chunk[0][chunk[1]]
+        if link.busy:
+            link.pending.append(chunk)
+            if len(link.pending) > link.max_queue:
+                link.max_queue = len(link.pending)
+        else:
+            self._transmit(link, chunk)
+
+    def _transmit(self, link: _Link, chunk: list) -> None:
+        link.busy = True
+        size = chunk[2]
+        serialization = size / link.bw
+        link.bytes += size
+        link.chunks += 1
+        free_in = int(serialization)
+        link.busy_ns += free_in
+        queue = self.queue
+        # Arrival is scheduled before the link-free event: at equal times it runs first.
+        queue.schedule(int(serialization + link.latency), lambda: self._arrive(chunk))
+        queue.schedule(free_in, lambda: self._free(link))
+
+    def _free(self, link: _Link) -> None:
+        link.busy = False
+        if link.pending:
+            self._transmit(link, link.pending.popleft())
+
+    def _arrive(self, chunk: list) -> None:
+        chunk[1] += 1
+        if chunk[1] == len(chunk[0]):
+            self.matcher.delivered(chunk[3], chunk[4])
+        else:
+            self._offer(chunk)
+
+    def telemetry(self) -> dict[str, Any]:
+        """Per-model counters plus link load summary."""
+        out = super().telemetry()
+        out["model"] = "congestion_aware"
+        links = self._links.values()
+        out["links_used"] = len(self._links)
+        out["max_link_bytes"] = max((l.bytes for l in links), default=0)
+        out["max_link_busy_ns"] = max((l.busy_ns for l in links), default=0)
+        out["max_link_queue"] = max((l.max_queue for l in links), default=0)
+        return out
+
+
+def create_backend(kind: str, net: NetworkConfig) -> NetworkBackend:
+    """'analytical' (congestion-unaware) or 'analytical-aware' (congestion-aware)."""
+    if kind == "analytical":
+        return AnalyticalBackend(net)
+    if kind == "analytical-aware":
+        return AnalyticalAwareBackend(net)
+    raise InputError(f"unknown analytical backend {kind!r}", field="backend",
+                     fix="use analytical or analytical-aware")
