@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import heapq
-from typing import Iterable
+from collections.abc import Sequence
 
 from astrasim_py.errors import InputError
 
@@ -16,39 +16,57 @@ class DependencyFeeder:
     Duplicate ids keep the last node, as both C++ feeders do.
     """
 
-    def __init__(self, nodes: Iterable, use_ctrl_deps: bool = True, *, file: str | None = None) -> None:
-        self._nodes: dict[int, object] = {}
-        for node in nodes:
-            self._nodes[node.id] = node
+    def __init__(self, nodes: Sequence, use_ctrl_deps: bool = True, *, file: str | None = None) -> None:
+        # Only ids, positions and counters are kept; node(id) fetches the message from `nodes`
+        # (a NodeSequence parses on access), so memory stays small for huge traces.
+        self._source = nodes if isinstance(nodes, Sequence) else list(nodes)
+        self._position: dict[int, int] = {}
         self._pending: dict[int, int] = {}
         self._children: dict[int, list[int]] = {}
         self._ready_heap: list[int] = []
         self._ready: set[int] = set()
         self._in_flight: set[int] = set()
         self._finished = 0
-        for nid, node in self._nodes.items():
-            parents = set(node.data_deps)
+        parents_of: dict[int, tuple[int, ...]] = {}
+        for position, node in enumerate(self._source):
+            nid = node.id
+            self._position[nid] = position
+            deps = list(node.data_deps)
             if use_ctrl_deps:
-                parents.update(node.ctrl_deps)
+                deps.extend(node.ctrl_deps)
+            if len(deps) > 1:
+                deps = list(dict.fromkeys(deps))  # a parent named twice still counts once
+            if deps:
+                parents_of[nid] = tuple(deps)
+            else:
+                parents_of.pop(nid, None)  # a duplicate id keeps the last node, as the feeders do
+        children = self._children
+        for nid in self._position:
+            parents = parents_of.get(nid, ())
             for parent in parents:
-                if parent not in self._nodes:
-                    raise InputError(f"node {nid} ({node.name or 'unnamed'}) depends on node {parent}, "
+                if parent not in self._position:
+                    name = self._source[self._position[nid]].name or "unnamed"
+                    raise InputError(f"node {nid} ({name}) depends on node {parent}, "
                                      "which is not in this file", file=file, field="data_deps/ctrl_deps",
                                      fix="every dependency must name a node id of the same rank file")
-                self._children.setdefault(parent, []).append(nid)
+                if parent in children:
+                    children[parent].append(nid)
+                else:
+                    children[parent] = [nid]
             self._pending[nid] = len(parents)
             if not parents:
                 self._ready.add(nid)
                 self._ready_heap.append(nid)
+        del parents_of
         heapq.heapify(self._ready_heap)
 
     def __len__(self) -> int:
         """Number of distinct nodes."""
-        return len(self._nodes)
+        return len(self._position)
 
     def node(self, node_id: int):
         """The Node message with this id."""
-        return self._nodes[node_id]
+        return self._source[self._position[node_id]]
 
     def has_ready(self) -> bool:
         """True if at least one node is ready and not yet taken."""
@@ -113,7 +131,7 @@ class DependencyFeeder:
 
     def all_done(self) -> bool:
         """True once every node has finished."""
-        return self._finished == len(self._nodes)
+        return self._finished == len(self._position)
 
     def is_stalled(self) -> bool:
         """True if nodes remain but none is ready or in flight (a cycle)."""

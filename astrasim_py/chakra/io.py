@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import zlib
 import os
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
@@ -18,13 +21,57 @@ _CHUNK = 1 << 20
 _MAX_PREFIX_BYTES = 5  # readers accept 32-bit lengths; ASTRA-sim's feeder gives up after 5 bytes
 
 
+class NodeSequence(Sequence):
+    """Read-only, compact view of a file's Node records: the raw bytes plus record offsets.
+
+    Each access parses a fresh Node (about a microsecond), so a million-node trace costs
+    roughly its file size in memory instead of a Python object per node. Modifying a
+    returned Node does not change the sequence; build a list for editing.
+    """
+
+    __slots__ = ("_data", "_starts", "_ends")
+
+    def __init__(self, data: bytes, starts: array, ends: array) -> None:
+        self._data = data
+        self._starts = starts
+        self._ends = ends
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return Node.FromString(self._data[self._starts[index]:self._ends[index]])
+
+    def __iter__(self) -> Iterator[Node]:
+        data, from_string = self._data, Node.FromString
+        for start, end in zip(self._starts, self._ends):
+            yield from_string(data[start:end])
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Sequence) or len(other) != len(self):
+            return NotImplemented if not isinstance(other, Sequence) else False
+        return all(a == b for a, b in zip(self, other))
+
+    def __repr__(self) -> str:
+        return f"NodeSequence({len(self)} nodes)"
+
+    def payload(self, index: int) -> bytes:
+        """The serialized bytes of record `index` exactly as stored in the file."""
+        return self._data[self._starts[index]:self._ends[index]]
+
+
 @dataclass
 class EtTrace:
-    """One rank file: its path, the GlobalMetadata record and the Node records in file order."""
+    """One rank file: its path, the GlobalMetadata record and the Node records in file order.
+
+    `nodes` is any sequence of Node: a NodeSequence when read from a file, or a list.
+    """
 
     path: str
     metadata: GlobalMetadata
-    nodes: list = field(default_factory=list)
+    nodes: Sequence = field(default_factory=list)
 
     def by_id(self) -> dict[int, Node]:
         """Nodes keyed by id (a later duplicate replaces an earlier one, as both feeders do)."""
@@ -68,7 +115,7 @@ def iter_records(source: str | os.PathLike | BinaryIO, *, name: str | None = Non
         close = False
     try:
         yield from _iter_stream(stream, str(label))
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise InputError(f"corrupt compressed stream: {exc}", file=str(label),
                          fix="re-create the trace or decompress it") from None
     finally:
@@ -92,24 +139,14 @@ def _iter_stream(stream: BinaryIO, label: str) -> Iterator[bytes]:
             pos = 0
         if pos >= len(buf):
             return
-        # decode the length prefix
-        length = 0
-        shift = 0
+        if len(buf) - pos < _MAX_PREFIX_BYTES and not eof:
+            continue  # refill first so that a prefix is never split across chunks
+        try:
+            length, pos = _decode_prefix(buf, pos, label, record)
+        except InputError as exc:
+            raise InputError(exc.detail.replace(f"at byte {pos}", f"at byte {offset + pos}"),
+                             file=label, fix=exc.fix) from None
         start = pos
-        while True:
-            if pos >= len(buf):
-                raise InputError(f"record {record} at byte {offset + start}: truncated length prefix",
-                                 file=label, fix="the file is cut short; re-create it")
-            byte = buf[pos]
-            pos += 1
-            length |= (byte & 0x7F) << shift
-            if byte < 0x80:
-                break
-            shift += 7
-            if pos - start >= _MAX_PREFIX_BYTES:
-                raise InputError(f"record {record} at byte {offset + start}: length prefix longer than "
-                                 f"{_MAX_PREFIX_BYTES} bytes", file=label,
-                                 fix="this is not a Chakra ET file (varint length-delimited protobuf)")
         end = pos + length
         while end > len(buf) and not eof:
             more = stream.read(max(_CHUNK, end - len(buf)))
@@ -152,26 +189,82 @@ def iter_nodes(path: str | os.PathLike) -> Iterator[tuple[GlobalMetadata, Node]]
         yield metadata, _parse(Node, payload, label, f"record {index} (Node)")
 
 
+def _read_all(label: str) -> bytes:
+    stream = _open_stream(label)
+    try:
+        return stream.read()
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"corrupt compressed stream: {exc}", file=label,
+                         fix="re-create the trace or decompress it") from None
+    finally:
+        stream.close()
+
+
+def _scan(data: bytes, label: str) -> tuple[array, array]:
+    """Start and end offsets of every record's payload in data."""
+    starts, ends = array("Q"), array("Q")
+    add_start, add_end = starts.append, ends.append
+    pos, size = 0, len(data)
+    record = 0
+    while pos < size:
+        byte = data[pos]
+        if byte < 0x80:  # the common one-byte prefix
+            start = pos + 1
+            end = start + byte
+        else:
+            length, start = _decode_prefix(data, pos, label, record)
+            end = start + length
+        if end > size:
+            raise InputError(f"record {record} at byte {pos}: needs {end - start} bytes but only "
+                             f"{size - start} remain", file=label,
+                             fix="the file is cut short or is not a Chakra ET file")
+        add_start(start)
+        add_end(end)
+        pos = end
+        record += 1
+    return starts, ends
+
+
+def _decode_prefix(data: bytes, pos: int, label: str, record: int) -> tuple[int, int]:
+    """Decode a multi-byte varint length at pos; returns (length, payload start)."""
+    length = shift = 0
+    start = pos
+    while True:
+        if pos >= len(data):
+            raise InputError(f"record {record} at byte {start}: truncated length prefix",
+                             file=label, fix="the file is cut short; re-create it")
+        byte = data[pos]
+        pos += 1
+        length |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return length, pos
+        shift += 7
+        if pos - start >= _MAX_PREFIX_BYTES:
+            raise InputError(f"record {record} at byte {start}: length prefix longer than "
+                             f"{_MAX_PREFIX_BYTES} bytes", file=label,
+                             fix="this is not a Chakra ET file (varint length-delimited protobuf)")
+
+
 def read_et(path: str | os.PathLike) -> EtTrace:
-    """Read a whole rank file into an EtTrace (structure only; see validate.validate_trace)."""
+    """Read a rank file (every record is parsed once here, so corrupt input fails now)."""
     label = os.fspath(path)
-    records = iter_records(label)
-    first = next(records, None)
-    if first is None:
+    data = _read_all(label)
+    starts, ends = _scan(data, label)
+    if not starts:
         raise InputError("empty file: no GlobalMetadata record", file=label,
                          fix="a Chakra ET file starts with a GlobalMetadata record")
-    metadata = _parse(GlobalMetadata, first, label, "record 0 (GlobalMetadata)")
-    nodes = []
-    append = nodes.append
-    for index, payload in enumerate(records, 1):
-        node = Node()
-        try:
-            node.ParseFromString(payload)
-        except (DecodeError, RuntimeError, ValueError) as exc:
-            raise InputError(f"record {index} (Node) is not a valid protobuf message ({exc})",
-                             file=label, fix="this is not a Chakra ET (v0.0.4 schema) file") from None
-        append(node)
-    return EtTrace(path=label, metadata=metadata, nodes=nodes)
+    metadata = _parse(GlobalMetadata, data[starts[0]:ends[0]], label, "record 0 (GlobalMetadata)")
+    node_starts, node_ends = starts[1:], ends[1:]
+    del starts, ends
+    parse = Node.FromString
+    index = 0
+    try:
+        for index, (start, end) in enumerate(zip(node_starts, node_ends), 1):
+            parse(data[start:end])
+    except (DecodeError, RuntimeError, ValueError) as exc:
+        raise InputError(f"record {index} (Node) is not a valid protobuf message ({exc})",
+                         file=label, fix="this is not a Chakra ET (v0.0.4 schema) file") from None
+    return EtTrace(path=label, metadata=metadata, nodes=NodeSequence(data, node_starts, node_ends))
 
 
 def encode_et(metadata: GlobalMetadata, nodes: Iterable[Node]) -> bytes:

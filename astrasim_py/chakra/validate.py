@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import sys
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from astrasim_py.chakra.attrs import find_attr, get_int_attr
+from astrasim_py.chakra.attrs import INTEGER_KINDS, get_int_attr
 from astrasim_py.chakra.io import EtTrace
 from astrasim_py.chakra.schema import NODE_TYPE_NAMES, NodeType
 from astrasim_py.errors import InputError
@@ -46,29 +45,36 @@ def validate_trace(trace: EtTrace, *, rank: int | None = None, num_npus: int | N
     if not trace.nodes:
         raise InputError("the trace has no nodes", file=path, field="Node",
                          fix="each rank file needs at least one node after the GlobalMetadata record")
-    counts = Counter(node.id for node in trace.nodes)
-    dup = next((i for i, c in counts.items() if c > 1), None)
-    if dup is not None:
-        raise InputError(f"node id {dup} appears {counts[dup]} times", file=path, field="id",
-                         fix="give every node a unique id within its rank file")
-    ids = counts.keys()
+    # One pass over the nodes (each access may parse a record): keep only ids and parent ids.
+    parents_of: dict[int, tuple[int, ...]] = {}
+    num_types = len(NODE_TYPE_NAMES)
     for node in trace.nodes:
-        if node.ByteSize() == 0:
+        nid = node.id
+        if nid in parents_of:
+            count = sum(1 for other in trace.nodes if other.id == nid)
+            raise InputError(f"node id {nid} appears {count} times", file=path, field="id",
+                             fix="give every node a unique id within its rank file")
+        node_type = node.type
+        if node_type == 0 and node.ByteSize() == 0:
             raise InputError("node 0 has every field at its default (an empty `00` record)",
                              file=path, field="Node",
                              fix="set at least a type and a name; Python Chakra tools stop reading here")
-        if not 0 <= node.type < len(NODE_TYPE_NAMES):
-            raise InputError(f"{_where(node)}: unknown node type {node.type}", file=path, field="type",
+        if not 0 <= node_type < num_types:
+            raise InputError(f"{_where(node)}: unknown node type {node_type}", file=path, field="type",
                              fix="use a NodeType 0..7 (COMP_NODE=4, COMM_SEND_NODE=5, "
                                  "COMM_RECV_NODE=6, COMM_COLL_NODE=7)")
-        for dep_field in ("data_deps", "ctrl_deps"):
-            for dep in getattr(node, dep_field):
-                if dep not in ids:
-                    raise InputError(f"{_where(node)}: depends on node {dep}, which is not in this file",
-                                     file=path, field=dep_field,
-                                     fix="every dependency must name a node id of the same rank file")
-        _check_comm(node, path, rank, num_npus, report)
-    _check_acyclic(trace, path)
+        if node_type in _COMM_REQUIRED:
+            _check_comm(node, path, rank, num_npus, report)
+        parents_of[nid] = (*node.data_deps, *node.ctrl_deps)
+    for nid, parents in parents_of.items():
+        for dep in parents:
+            if dep not in parents_of:
+                node = trace.nodes[_position_of(trace, nid)]
+                dep_field = "data_deps" if dep in node.data_deps else "ctrl_deps"
+                raise InputError(f"{_where(node)}: depends on node {dep}, which is not in this file",
+                                 file=path, field=dep_field,
+                                 fix="every dependency must name a node id of the same rank file")
+    _check_acyclic(parents_of, path)
     if report.zero_size_comm_ids and warn_stream is not None:
         shown = ", ".join(str(i) for i in report.zero_size_comm_ids[:10])
         more = "" if len(report.zero_size_comm_ids) <= 10 else ", ..."
@@ -81,17 +87,24 @@ def validate_trace(trace: EtTrace, *, rank: int | None = None, num_npus: int | N
 
 def _check_comm(node, path: str, rank: int | None, num_npus: int | None,
                 report: ValidationReport) -> None:
-    required = _COMM_REQUIRED.get(node.type)
-    if required is None:
-        return
-    is_cpu = find_attr(node, "is_cpu_op")
-    if is_cpu is not None and is_cpu.WhichOneof("value") is not None:
+    required = _COMM_REQUIRED[node.type]
+    present: dict[str, object] = {}
+    for attr in node.attr:
+        present.setdefault(attr.name, attr)  # the first of a repeated name wins (feeder_v3)
+    if "is_cpu_op" in present and present["is_cpu_op"].WhichOneof("value") is not None:
         if get_int_attr(node, "is_cpu_op", file=path):
             raise InputError(f"{_where(node)}: is_cpu_op is true on a communication node", file=path,
                              field="is_cpu_op", fix="set is_cpu_op to false (or drop it) on COMM nodes")
-    values = {name: get_int_attr(node, name, file=path) for name in required}
+    values = {}
+    for name in required:
+        attr = present.get(name)
+        kind = attr.WhichOneof("value") if attr is not None else None
+        if kind in INTEGER_KINDS:
+            values[name] = int(getattr(attr, kind))
+        else:
+            values[name] = get_int_attr(node, name, file=path)  # raises the precise error
     for optional in ("comm_src", "comm_dst", "comm_priority"):
-        if optional not in values and find_attr(node, optional) is not None:
+        if optional not in values and optional in present:
             values[optional] = get_int_attr(node, optional, file=path)
     if values["comm_size"] < 0:
         raise InputError(f"{_where(node)}: comm_size is {values['comm_size']}", file=path,
@@ -116,18 +129,26 @@ def _check_comm(node, path: str, rank: int | None, num_npus: int | None,
                          file=path, field=own, fix=f"set {own} to {rank} or drop it")
 
 
-def _check_acyclic(trace: EtTrace, path: str) -> None:
-    """Kahn's algorithm over data+ctrl deps; names a node on a cycle if one exists."""
-    parents = {n.id: set(n.data_deps) | set(n.ctrl_deps) for n in trace.nodes}
+def _position_of(trace: EtTrace, node_id: int) -> int:
+    return next(i for i, node in enumerate(trace.nodes) if node.id == node_id)
+
+
+def _check_acyclic(parents_of: dict[int, tuple[int, ...]], path: str) -> None:
+    """Kahn's algorithm over data+ctrl deps; names the nodes of a cycle if one exists."""
     children: dict[int, list[int]] = {}
-    pending = {}
+    pending: dict[int, int] = {}
     ready = []
-    for nid, ps in parents.items():
-        pending[nid] = len(ps)
-        if not ps:
+    for nid, parents in parents_of.items():
+        if len(parents) > 1:
+            parents = tuple(set(parents))
+        pending[nid] = len(parents)
+        if not parents:
             ready.append(nid)
-        for p in ps:
-            children.setdefault(p, []).append(nid)
+        for parent in parents:
+            if parent in children:
+                children[parent].append(nid)
+            else:
+                children[parent] = [nid]
     done = 0
     while ready:
         nid = ready.pop()
@@ -136,8 +157,9 @@ def _check_acyclic(trace: EtTrace, path: str) -> None:
             pending[child] -= 1
             if pending[child] == 0:
                 ready.append(child)
-    if done != len(parents):
+    if done != len(parents_of):
         stuck = min(nid for nid, left in pending.items() if left > 0)
+        parents = {nid: set(ps) for nid, ps in parents_of.items() if pending[nid] > 0}
         cycle = _find_cycle(stuck, parents, pending)
         raise InputError(f"dependency cycle: {' -> '.join(str(c) for c in cycle)}", file=path,
                          field="data_deps/ctrl_deps", fix="dependencies must form a DAG; remove one edge")
