@@ -32,13 +32,19 @@ def run_shard(points: list[dict[str, Any]], out_dir: str, point_fn: str, token: 
 
     out = Path(out_dir)
     store = ResultStore(out)
-    task = os.environ.get("SLURM_ARRAY_JOB_ID", "job") + "_" + os.environ.get("SLURM_ARRAY_TASK_ID", "0")
+    array_job = os.environ.get("SLURM_ARRAY_JOB_ID")
+    task = (f"{array_job}_{os.environ.get('SLURM_ARRAY_TASK_ID')}" if array_job
+            else os.environ.get("SLURM_JOB_ID", "local"))
     counts = {"ok": 0, "failed": 0}
 
     def sink(record: dict[str, Any]) -> None:
         record["slurm_task"] = task
-        store.write_record(record)
         counts["ok" if record["status"] == "ok" else "failed"] += 1
+        if record["status"] != "ok":
+            existing = store.read_record(record["point_id"])
+            if existing is not None and existing.get("status") == "ok":
+                return  # another task (e.g. of an interrupted earlier sweep) already has a result
+        store.write_record(record)
 
     LocalExecutor(workers, point_fn, out / "work" / f"slurm-{task}", out / "traces", token,
                   time_limit_s).run([SweepPoint.from_json(p) for p in points], sink)
@@ -128,6 +134,11 @@ class SlurmArrayExecutor:
             if not finished:
                 time.sleep(POLL_S)
         for pid, point in sorted(waiting.items(), key=lambda kv: kv[1].index):
+            earlier = store.read_record(pid)
+            if earlier is not None and earlier.get("status") == "ok":
+                # A task of an interrupted earlier invocation finished this point meanwhile: keep its result.
+                on_record(earlier)
+                continue
             job = jobs[shard_of[pid]]
             record = failure_record(point, "crash", f"SlurmTask: array task {job.job_id} ended without a "
                                     f"result for this point ({_task_error(job)})", self.token, 0.0,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -66,9 +67,8 @@ def test_slurm_sweep_killed_and_resumed_matches_local_run(slurm_cluster, tmp_pat
     assert len(rows) == 6 and len({r["point_id"] for r in rows}) == 6
     assert all(r["status"] == "ok" for r in rows)
     # the array tasks really ran under Slurm, each shard in one persistent worker
-    tasks = {rec_task for rec_task in (p.read_text().split('"slurm_task": "')[1].split('"')[0]
-                                       for p in (out / "points").glob("*.json"))}
-    assert tasks and all("_" in t for t in tasks)
+    tasks = {json.loads(p.read_text())["slurm_task"] for p in (out / "points").glob("*.json")}
+    assert tasks and all(t.split("_")[0].isdigit() for t in tasks)
 
     local = tmp_path / "local-out"
     clean = subprocess.run(_cli(spec, local, "--workers", "2"), cwd=REPO, env=sweep_env(),
