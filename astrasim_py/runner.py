@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+import resource
+import time
+from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from astrasim_py.errors import InputError, SimulationError
 
 BACKENDS = ("analytical", "analytical-aware", "ns3")
 
@@ -25,8 +30,137 @@ class RunRequest:
     # Dotted-key overrides applied on top of the loaded files, e.g. {"fabric.transport": "ib"}.
     network_overrides: dict[str, Any] = field(default_factory=dict)
     system_overrides: dict[str, Any] = field(default_factory=dict)
+    # Folder for log.log (ASTRA-sim's --logging-folder); None writes no log file.
+    logging_folder: str | None = None
+    # Print ASTRA-sim's report lines to stdout as ranks finish.
+    echo: bool = False
+    # Accepted for ASTRA-sim compatibility; upstream parses them and never uses them.
+    comm_scale: float = 1.0
+    compute_scale: float = 1.0
+    logging_configuration: str | None = None
+
+
+def _make_backend(request: RunRequest, netcfg, num_npus: int):
+    if request.backend in ("analytical", "analytical-aware"):
+        from astrasim_py.network.analytical import create_backend
+        return create_backend(request.backend, netcfg)
+    if request.backend == "ns3":
+        try:
+            from astrasim_py.network.ns3 import create_backend as create_ns3
+        except ImportError as exc:
+            raise InputError(f"the ns-3 backend is not available ({exc})", field="--backend",
+                             fix="use --backend analytical or analytical-aware, or build the ns-3 backend") from None
+        return create_ns3(netcfg.raw, num_npus, request.seed, request.network)
+    raise InputError(f"unknown backend {request.backend!r}", field="--backend",
+                     fix="use " + ", ".join(BACKENDS))
+
+
+def _check_request(request: RunRequest) -> None:
+    if request.num_queues_per_dim < 1:
+        raise InputError(f"must be >= 1, got {request.num_queues_per_dim}", field="--num-queues-per-dim",
+                         fix="give a positive queue count")
+    if request.injection_scale < 0:
+        raise InputError(f"must be >= 0, got {request.injection_scale}", field="--injection-scale",
+                         fix="give a non-negative scale")
 
 
 def run(request: RunRequest) -> dict[str, Any]:
     """Run one simulation and return the result document written by --output-json."""
-    raise NotImplementedError("system layer not wired yet")
+    from astrasim_py.chakra.workload import existing_ranks, load_workload
+    from astrasim_py.config import load_comm_groups, load_network, load_remote_memory, load_system
+    from astrasim_py.system.sys import Sys, SystemContext
+    from astrasim_py.workload.remote_memory import RemoteMemory
+    from astrasim_py.workload.workload import Workload, WorkloadShared
+
+    wall0 = time.perf_counter()
+    _check_request(request)
+    netcfg = load_network(request.network, request.network_overrides)
+    syscfg = load_system(request.system, request.system_overrides)
+    memcfg = load_remote_memory(request.remote_memory)
+    found = existing_ranks(request.workload)
+    num_npus = netcfg.num_npus
+    if num_npus == 0:  # fabric-only network file: the trace says how many NPUs there are
+        if request.backend != "ns3":
+            raise InputError("the analytical backends need topology, npus_count, bandwidth and latency",
+                             file=request.network, field="topology",
+                             fix="give the per-dimension lists, or use --backend ns3 with a fabric file")
+        num_npus = len(found)
+        dim_sizes = [num_npus]
+    else:
+        dim_sizes = [d.npus for d in netcfg.dims]
+    if found and (len(found) != num_npus or found[-1] != num_npus - 1):
+        raise InputError(f"the workload has {len(found)} rank file(s) but the network has {num_npus} NPUs",
+                         file=request.network, field="npus_count",
+                         fix="make the product of npus_count equal the number of <prefix>.<rank>.et files")
+    groups = load_comm_groups(request.comm_group, num_npus)
+    traces = load_workload(request.workload, num_npus, warn_stream=None)
+    backend = _make_backend(request, netcfg, num_npus)
+    lines: list[str] = []
+    log_handle = None
+    if request.logging_folder:
+        os.makedirs(request.logging_folder, exist_ok=True)
+        log_handle = open(os.path.join(request.logging_folder, "log.log"), "w", encoding="utf-8")
+
+    def emit(line: str) -> None:
+        lines.append(line)
+        if request.echo:
+            print(line, flush=True)
+        if log_handle is not None:
+            log_handle.write(line + "\n")
+
+    try:
+        ctx = SystemContext(backend, syscfg, dim_sizes, num_npus, rendezvous=request.rendezvous,
+                            num_queues_per_dim=request.num_queues_per_dim,
+                            injection_scale=request.injection_scale, comm_groups=groups)
+        shared = WorkloadShared(
+            replay_only=syscfg.replay_only, roofline=syscfg.roofline_enabled,
+            peak_perf_flops=syscfg.peak_perf * 1e12, local_mem_bw_bps=syscfg.local_mem_bw * 1e9,
+            scheduling_policy=syscfg.scheduling_policy, remote_memory=RemoteMemory(memcfg),
+            comm_groups=groups, num_npus=num_npus, emit=emit)
+        workloads = [Workload(r, traces[r], Sys(r, ctx), shared) for r in range(num_npus)]
+        startup = time.perf_counter() - wall0
+        for workload in workloads:
+            workload.fire()
+        backend.run()
+        stuck = [w.rank for w in workloads if w.finished_at is None]
+        if stuck:
+            pending = getattr(getattr(backend, "matcher", None), "pending", lambda: None)()
+            raise SimulationError(f"{len(stuck)} rank(s) never finished (first: {stuck[:8]}); "
+                                  f"unmatched receives/arrivals: {pending}. A SEND without its RECV, "
+                                  "a size mismatch, or ranks issuing different collectives?")
+        telemetry = backend.telemetry()
+        sim_time = backend.now()
+    finally:
+        if log_handle is not None:
+            log_handle.close()
+        backend.close()
+    wall = time.perf_counter() - wall0
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "backend": request.backend,
+        "num_npus": num_npus,
+        "finish_ns": [w.finished_at for w in workloads],
+        "exposed_comm_ns": [w.exposed_comm for w in workloads],
+        "sim_time_ns": sim_time,
+        "max_finish_ns": max(w.finished_at for w in workloads),
+        "min_finish_ns": min(w.finished_at for w in workloads),
+        "wall_s": round(wall, 6),
+        "startup_s": round(startup, 6),
+        "peak_rss_mb": round(peak_kb / 1024, 1),
+        "collectives": sorted(shared.collectives, key=lambda c: (c["rank"], c["start_ns"], c["node_id"])),
+        "stats": [{"rank": w.rank, "wall_ns": w.stats.wall, **{f"{k.lower().replace(' ', '_')}_ns": v
+                                                             for k, v in w.stats.times().items()}}
+                  for w in workloads],
+        "log": lines,
+        "fabric": telemetry,
+        "config": {
+            "request": asdict(request),
+            "network": netcfg.resolved(),
+            "system": syscfg.to_dict(),
+            "remote_memory": memcfg.to_dict(),
+            "comm_groups": {str(k): v for k, v in sorted(groups.items())},
+        },
+    }
+
+
+__all__ = ["RunRequest", "run", "BACKENDS"]
