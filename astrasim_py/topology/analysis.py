@@ -7,38 +7,36 @@ from collections import Counter
 import numpy as np
 
 from astrasim_py.topology.model import Topology
-from astrasim_py.topology.routing import Routes, compute_routes
+from astrasim_py.topology.routing import Routes, compute_routes, gather_ranges
 
 # Max-flow bisection is skipped above this many nodes to keep `topology show` interactive.
 BISECTION_MAX_NODES = 6000
 
 
-def host_path_counts(routes: Routes, dst_hosts: np.ndarray | None = None) -> np.ndarray:
-    """Equal-cost shortest-path counts [src_node, j] toward dst_hosts[j] (all hosts by default).
+def host_path_counts(routes: Routes) -> np.ndarray:
+    """Equal-cost shortest-path counts [src_node, dst_host] for every node and host.
 
-    Counts are built level by level from each destination: a node's count is the sum of the
-    counts of its next hops. float64 keeps huge counts (deep multi-dim tori) from overflowing.
+    Built level by level over the CSR next-hop table: a pair's count is the sum of its next
+    hops' counts toward the same destination. float64 keeps huge counts (deep multi-dimensional
+    systems) from overflowing.
     """
-    topo = routes.topology
-    dests = np.arange(topo.num_hosts) if dst_hosts is None else np.asarray(dst_hosts)
-    dist = routes.dist[:, dests].astype(np.int32)           # (n, m)
-    n, m = dist.shape
-    src = np.repeat(np.arange(n), np.diff(routes.indptr))
-    dst = routes.indices.astype(np.int64)
-    counts = np.zeros((n, m), dtype=np.float64)
-    counts[dests, np.arange(m)] = 1.0
-    starts = np.unique(src, return_index=True)
-    owners, first = starts
-    relays = routes.forwarding[dst][:, None] | (dst[:, None] == dests[None, :])
-    for level in range(1, int(dist.max(initial=0)) + 1):
-        valid = (dist[src] == level) & (dist[dst] == level - 1) & relays
-        if not valid.any():
+    offsets, neighbours = routes.as_arrays()
+    n, h = routes.dist.shape
+    level_of = routes.dist.reshape(-1)
+    counts = np.zeros(n * h, dtype=np.float64)
+    counts[np.arange(h) * h + np.arange(h)] = 1.0
+    order = np.argsort(level_of, kind="stable")
+    bounds = np.searchsorted(level_of[order], np.arange(1, int(level_of.max(initial=0)) + 2))
+    for level in range(1, len(bounds)):
+        keys = order[bounds[level - 1]:bounds[level]]
+        if len(keys) == 0:
             continue
-        contrib = np.where(valid, counts[dst], 0.0)
-        summed = np.add.reduceat(contrib, first, axis=0)
-        at_level = dist[owners] == level
-        counts[owners] = np.where(at_level, summed, counts[owners])
-    return counts
+        lengths = offsets[keys + 1] - offsets[keys]
+        hops = neighbours[gather_ranges(offsets[keys], lengths)].astype(np.int64)
+        dests = np.repeat(keys % h, lengths)
+        firsts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        counts[keys] = np.add.reduceat(counts[hops * h + dests], firsts)
+    return counts.reshape(n, h)
 
 
 def bisection_bandwidth_gbps(topo: Topology) -> float | None:

@@ -169,6 +169,8 @@ def from_astrasim_dims(dims: Sequence[object], name: str | None = None,
         "dims": [[d.topology, d.npus_count, d.bandwidth_GBps, d.latency_ns] for d in parsed],
         "dim_link_gbps": [gbps_from_GBps(d.bandwidth_GBps) for d in parsed],
     }
+    if any(d.latency_ns != round(d.latency_ns) for d in parsed):
+        facts["note"] = "link latencies rounded to whole ns (Link.latency_ns is an integer)"
     return asm.build(name or f"astrasim_{label}",
                      description or f"ASTRA-sim dimensions {label} (dim 0 fastest)",
                      hosts_forward=hosts_forward, facts=facts)

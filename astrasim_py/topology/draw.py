@@ -71,14 +71,16 @@ def draw_topology(topo: Topology, output: str | Path, title: str | None = None) 
     pos = layout(topo)
     n = topo.num_nodes
     rates = np.array([l.rate_gbps for l in topo.links]) if topo.links else np.ones(1)
-    widths = 0.4 + 1.6 * rates / rates.max()
+    # Thinner lines as links multiply, or a large fabric becomes a solid grey block.
+    thin = min(1.0, 200.0 / max(1, len(topo.links)))
+    widths = (0.4 + 1.6 * rates / rates.max()) * max(thin, 0.1)
     width_in = min(24.0, max(6.0, 0.12 * max(np.bincount(node_layers(topo) if topo.num_switches
                                                          else np.zeros(n, dtype=int)))))
     fig, ax = plt.subplots(figsize=(width_in, 4.5 if topo.num_switches else 6))
     segments = [_segment(pos, l.a, l.b, bend=topo.num_switches > 0 and not topo.is_switch(l.a)
                          and not topo.is_switch(l.b)) for l in topo.links]
     ax.add_collection(LineCollection(segments, linewidths=widths[: len(segments)],
-                                     colors="0.55", zorder=1))
+                                     colors="0.55", alpha=0.4 + 0.6 * thin, zorder=1))
     size = 60 if n <= _LABEL_MAX_NODES else max(2.0, 4000.0 / n)
     hosts = np.arange(topo.num_hosts)
     switches = np.arange(topo.num_hosts, n)

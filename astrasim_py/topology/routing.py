@@ -15,8 +15,8 @@ from astrasim_py.errors import InputError
 from astrasim_py.topology.model import Topology
 
 UNREACHED = -1
-# Destinations handled together in one vectorised BFS; bounds memory at ~chunk x directed edges.
-_DEST_CHUNK = 256
+# Destinations handled together in one vectorised BFS; bounds the frontier arrays' memory.
+_DEST_CHUNK = 512
 
 
 @dataclass
@@ -114,46 +114,78 @@ class Routes:
         return offsets, neighbours
 
 
+def gather_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenate the index ranges [starts[i], starts[i]+lengths[i]) into one int64 array."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    shift = np.repeat(starts.astype(np.int64) - np.concatenate(([0], np.cumsum(lengths)[:-1])),
+                      lengths)
+    return shift + np.arange(total, dtype=np.int64)
+
+
+class _RelayEdges:
+    """Directed edges leaving relaying nodes, grouped by the node they enter (for dense steps)."""
+
+    def __init__(self, indptr: np.ndarray, indices: np.ndarray, forwarding: np.ndarray) -> None:
+        src = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+        dst = indices.astype(np.int64)
+        relay = forwarding[src]
+        src, dst = src[relay], dst[relay]
+        order = np.argsort(dst, kind="stable")
+        self.src, dst = src[order], dst[order]
+        self.targets, self.starts = np.unique(dst, return_index=True)
+
+
 def _hop_distances(topo: Topology, indptr: np.ndarray, indices: np.ndarray,
                    forwarding: np.ndarray) -> np.ndarray:
-    """dist[v, d] for every node v and host d by level-synchronous BFS, many destinations at once."""
+    """dist[v, d] for every node v and host d by level-synchronous BFS, many destinations at once.
+
+    Each level expands a frontier of (node, destination) pairs either sparsely (gather the
+    neighbours of each pair: cheap when the frontier is thin, e.g. the 512 levels of a 1024-NPU
+    ring) or densely (one OR-reduction over all relaying edges: cheap when it is wide, e.g. the
+    core level of a fat-tree), whichever touches fewer elements.
+    """
     n, h = topo.num_nodes, topo.num_hosts
     dist = np.full((n, h), UNREACHED, dtype=np.int16)
-    src_of = np.repeat(np.arange(n), np.diff(indptr))
-    dst_of = indices.astype(np.int64)
-    # Only edges leaving a relaying node extend a path beyond its first hop. Group them by the
-    # node they enter so one reduceat ORs each node's incoming frontier.
-    relay = forwarding[src_of]
-    e_src, e_dst = src_of[relay], dst_of[relay]
-    order = np.argsort(e_dst, kind="stable")
-    e_src, e_dst = e_src[order], e_dst[order]
-    targets, starts = np.unique(e_dst, return_index=True)
+    degree = np.diff(indptr)
+    edges = _RelayEdges(indptr, indices, forwarding)
+    limit = np.iinfo(np.int16).max - 1
     for lo in range(0, h, _DEST_CHUNK):
-        hi = min(h, lo + _DEST_CHUNK)
-        block = np.full((n, hi - lo), UNREACHED, dtype=np.int16)
-        cols = np.arange(hi - lo)
-        dests = np.arange(lo, hi)
-        block[dests, cols] = 0
-        # The first hop may leave the destination whether or not it relays.
-        for c, d in zip(cols, dests):
-            nb = indices[indptr[d]:indptr[d + 1]]
-            block[nb, c] = 1
-        level = 1
-        while len(e_src):
-            frontier = (block == level) & forwarding[:, None]
-            if not frontier.any():
-                break
-            reached = np.logical_or.reduceat(frontier[e_src], starts, axis=0)
-            fresh = reached & (block[targets] == UNREACHED)
-            if not fresh.any():
-                break
-            rows, cs = np.nonzero(fresh)
-            block[targets[rows], cs] = level + 1
-            level += 1
-            if level >= np.iinfo(np.int16).max - 1:
+        width = min(h, lo + _DEST_CHUNK) - lo
+        block = np.full((n, width), UNREACHED, dtype=np.int16)
+        flat = block.reshape(-1)                     # key = node * width + column
+        claim = np.empty(n * width, dtype=np.int64)  # scratch for de-duplicating sparse steps
+        node = np.arange(lo, lo + width, dtype=np.int64)
+        col = np.arange(width, dtype=np.int64)
+        block[node, col] = 0
+        level = 0
+        while len(node):
+            if level > 0:  # beyond the first hop only relaying nodes pass traffic on
+                keep = forwarding[node]
+                node, col = node[keep], col[keep]
+            if level + 1 >= limit:
                 raise InputError("topology diameter exceeds 32k hops", field="links",
                                  fix="use a smaller topology")
-        dist[:, lo:hi] = block
+            lengths = degree[node]
+            sparse_cost = 4 * int(lengths.sum())
+            if level == 0 or sparse_cost < len(edges.src) * width:
+                picks = gather_ranges(indptr[node], lengths)
+                keys = indices[picks].astype(np.int64) * width + np.repeat(col, lengths)
+                keys = keys[flat[keys] == UNREACHED]
+                claim[keys] = np.arange(len(keys))
+                keys = keys[claim[keys] == np.arange(len(keys))]
+                new_node, new_col = keys // width, keys % width
+            else:
+                frontier = np.zeros((n, width), dtype=bool)
+                frontier[node, col] = True
+                reached = np.logical_or.reduceat(frontier[edges.src], edges.starts, axis=0)
+                rows, new_col = np.nonzero(reached & (block[edges.targets] == UNREACHED))
+                new_node = edges.targets[rows]
+            level += 1
+            block[new_node, new_col] = level
+            node, col = new_node, new_col
+        dist[:, lo:lo + width] = block
     return dist
 
 
