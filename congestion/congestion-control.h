@@ -62,6 +62,13 @@ class CongestionControl : public Object
     {
     }
 
+    /// Fix the random streams used by the policy (determinism across runs in one process);
+    /// returns how many streams it used.
+    virtual int64_t AssignStreams(int64_t stream)
+    {
+        return 0;
+    }
+
     /// The QP has no more data: cancel its timers.
     virtual void Stop(QueuePair& qp)
     {

@@ -218,6 +218,13 @@ DcqcnCongestionControl::Increase(QueuePair& qp, DcqcnState& s)
     qp.nic->RateChanged(&qp);
 }
 
+int64_t
+DcqcnCongestionControl::AssignStreams(int64_t stream)
+{
+    m_rng->SetStream(stream);
+    return 1;
+}
+
 void
 DcqcnCongestionControl::Stop(QueuePair& qp)
 {

@@ -45,6 +45,7 @@ class DcqcnCongestionControl : public CongestionControl
     void OnNotification(QueuePair& qp) override;
     void OnSent(QueuePair& qp, uint32_t bytes) override;
     void Stop(QueuePair& qp) override;
+    int64_t AssignStreams(int64_t stream) override;
 
   private:
     void AlphaTick(QueuePair* qp);

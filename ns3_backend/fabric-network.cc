@@ -123,6 +123,8 @@ FabricNetwork::Build(uint32_t numHosts,
     m_fc = fc;
     m_cc = cc;
     m_rng = CreateObject<UniformRandomVariable>();
+    m_rng->SetStream(0);
+    m_cc->AssignStreams(1);
     for (uint32_t i = 0; i < numHosts + numSwitches; ++i)
     {
         Ptr<FabricDevice> d = i < numHosts ? nicFactory.Create<FabricDevice>()
@@ -458,6 +460,13 @@ FabricNetwork::Sample()
         rates.push_back(qp->sndUna < qp->enqueued ? static_cast<float>(qp->rateGbps) : 0.0f);
     }
     m_tsRates.push_back(std::move(rates));
+    std::vector<uint64_t> delivered;
+    delivered.reserve(m_qps.size());
+    for (auto& qp : m_qps)
+    {
+        delivered.push_back(qp->rcvNxt);
+    }
+    m_tsDelivered.push_back(std::move(delivered));
     if (m_outstanding == 0)
     {
         m_samplerArmed = false;
@@ -590,6 +599,16 @@ FabricNetwork::TimeSeriesJson() const
         for (size_t i = 0; i < m_tsRates[s].size(); ++i)
         {
             os << (i ? "," : "") << m_tsRates[s][i];
+        }
+        os << "]";
+    }
+    os << "],\"qp_delivered_bytes\":[";
+    for (size_t s = 0; s < m_tsDelivered.size(); ++s)
+    {
+        os << (s ? "," : "") << "[";
+        for (size_t i = 0; i < m_tsDelivered[s].size(); ++i)
+        {
+            os << (i ? "," : "") << m_tsDelivered[s][i];
         }
         os << "]";
     }

@@ -195,6 +195,7 @@ class FabricNetwork : public Object
     std::vector<std::vector<uint32_t>> m_tsQueue;   // per sample, per switch port
     std::vector<std::vector<uint8_t>> m_tsPaused;   // per sample, per port (any prio paused)
     std::vector<std::vector<float>> m_tsRates;      // per sample, per QP
+    std::vector<std::vector<uint64_t>> m_tsDelivered;  // per sample, per QP: in-order bytes
     std::vector<std::pair<uint32_t, uint32_t>> m_tsPorts;
 
     // attributes

@@ -25,7 +25,7 @@ def make_backend(fabric_available):
 
     made = []
 
-    def factory(network_config: dict, num_npus: int = 8, seed: int = 1):
+    def factory(network_config: dict, num_npus: int = 2, seed: int = 1):
         backend = create_backend(network_config, num_npus, seed)
         made.append(backend)
         return backend

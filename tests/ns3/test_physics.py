@@ -1,0 +1,143 @@
+"""Phenomena the RoCE fabric must reproduce: lossless incast, loss recovery, DCQCN fairness,
+PFC congestion spreading, determinism, and a clear error instead of a hang."""
+
+from __future__ import annotations
+
+import pytest
+
+from astrasim_py.errors import SimulationError
+from astrasim_py.topology import leaf_spine, star
+
+pytestmark = pytest.mark.ns3
+
+MB = 1_000_000
+
+
+def fabric(topo, **kw) -> dict:
+    """Network config with an explicit Topology and fabric options."""
+    return {"fabric": {"topology": topo, **kw}}
+
+
+def incast(be, senders, dst, size):
+    """Start one flow from each sender to dst at t=0."""
+    return [be.flow(s, dst, size) for s in senders]
+
+
+def test_incast_with_pfc_is_lossless_and_pauses(make_backend):
+    buffer = 1_000_000
+    be = make_backend(fabric(star(8, 100, 1000), preset="pfc_only", switch_buffer_bytes=buffer))
+    flows = incast(be, range(1, 8), 0, 2 * MB)
+    be.run()
+    tel = be.telemetry()
+    assert len(be.flow_done_ns) == len(flows)
+    assert tel["drops"] == 0 and tel["retransmitted_packets"] == 0
+    assert tel["pfc_pause_frames"] > 0 and tel["pfc_paused_ns"] > 0
+    paused_hosts = [p for p in tel["ports"] if p["node"] < 8 and p["paused_ns"] > 0]
+    assert paused_hosts, "the senders' NIC ports must have been paused"
+    assert 0 < tel["max_switch_buffer_bytes"] <= buffer
+    assert tel["delivered_bytes"] == 7 * 2 * MB
+    # the bottleneck stays busy: 14 MB at 100 Gb/s plus headers
+    last = max(be.flow_done_ns.values())
+    ideal = 7 * 2 * MB * (1082 / 1000) * 8 / 100
+    assert ideal < last < 1.1 * ideal
+
+
+def test_incast_without_pfc_drops_retransmits_and_completes(make_backend):
+    be = make_backend(fabric(star(8, 100, 1000), preset="lossy", switch_buffer_bytes=200_000,
+                             transport_params={"RetransmitTimeoutUs": 100}))
+    incast(be, range(1, 8), 0, 500_000)
+    be.run()
+    tel = be.telemetry()
+    assert tel["drops"] > 0
+    assert tel["retransmitted_packets"] > 0 and tel["nacks"] > 0
+    assert tel["pfc_pause_frames"] == 0
+    assert tel["delivered_bytes"] == 7 * 500_000
+    assert tel["max_switch_buffer_bytes"] <= 200_000
+
+
+def _goodput_late(be, qps, size):
+    """Per-QP goodput (Gb/s) from the second quarter of the run until the first flow ends."""
+    ts = be.time_series()
+    t, got = ts["time_ns"], ts["qp_delivered_bytes"]
+    end = next(i for i, sample in enumerate(got) if max(sample[q] for q in qps) >= size) - 1
+    start = end // 4
+    return [(got[end][q] - got[start][q]) * 8 / (t[end] - t[start]) for q in qps]
+
+
+def _dcqcn_incast(make_backend, preset, flows, gbps, size, buffer):
+    be = make_backend(fabric(star(flows + 1, gbps, 1000), preset=preset, switch_buffer_bytes=buffer,
+                             telemetry={"time_series_interval_ns": 10_000}))
+    incast(be, range(1, flows + 1), 0, size)
+    be.run()
+    return be
+
+
+# (flows, link Gb/s, bytes per flow, switch buffer): ~4-20 ms of simulated time, enough for the
+# paper's parameters (g = 1/256, T = K = 55 us) to settle; shorter runs are not yet fair.
+@pytest.mark.parametrize("flows,gbps,size,buffer", [(2, 10, 12_500_000, 300_000),
+                                                    (4, 100, 10_000_000, 1_000_000)])
+def test_dcqcn_converges_to_fair_share(make_backend, flows, gbps, size, buffer):
+    be = _dcqcn_incast(make_backend, "dcqcn_paper", flows, gbps, size, buffer)
+    rates = _goodput_late(be, range(flows), size)
+    fair = sum(rates) / flows  # equal share of what the flows get together
+    assert sum(rates) > 0.85 * gbps * 1000 / 1082, rates  # and together they keep the link busy
+    for r in rates:
+        assert abs(r - fair) / fair < 0.10, (rates, fair)
+    tel = be.telemetry()
+    assert tel["cnps"] > 0 and tel["ecn_marks"] > 0
+
+
+@pytest.mark.parametrize("flows,gbps,size", [(3, 10, 8_000_000), (4, 100, 10_000_000)])
+def test_dcqcn_cuts_pfc_pauses_sharply(make_backend, flows, gbps, size):
+    dcqcn = _dcqcn_incast(make_backend, "dcqcn_paper", flows, gbps, size, 1_000_000).telemetry()
+    pfc_only = _dcqcn_incast(make_backend, "pfc_only", flows, gbps, size, 1_000_000).telemetry()
+    assert pfc_only["pfc_pause_frames"] > 100 and pfc_only["cnps"] == 0
+    assert dcqcn["pfc_pause_frames"] <= 0.05 * pfc_only["pfc_pause_frames"]
+    assert dcqcn["pfc_paused_ns"] <= 0.05 * pfc_only["pfc_paused_ns"]
+
+
+def _victim_time(make_backend, with_incast: bool) -> float:
+    # hosts 0-3 on leaf A, 4-7 on leaf B, one spine: A->spine->B is the shared upstream path
+    topo = leaf_spine(2, 4, 1, 100)
+    be = make_backend(fabric(topo, preset="pfc_only", switch_buffer_bytes=600_000))
+    victim = be.flow(0, 7, 4 * MB)
+    if with_incast:
+        incast(be, [1, 2, 3, 5, 6], 4, 4 * MB)
+    be.run()
+    tel = be.telemetry()
+    if with_incast:
+        assert tel["pfc_pause_frames"] > 0
+    t = be.flow_done_ns[victim]
+    be.close()
+    return t
+
+
+def test_pfc_congestion_spreading_hurts_a_victim_flow(make_backend):
+    alone = _victim_time(make_backend, False)
+    shared = _victim_time(make_backend, True)
+    # the victim's receiver (host 7) is idle; only the upstream link is shared, which has
+    # room for 100 Gb/s minus 3 incast flows... PFC pauses the whole link, so it slows far more
+    assert shared > 1.5 * alone, (alone, shared)
+
+
+def test_same_seed_gives_identical_results(make_backend):
+    def once(seed):
+        be = make_backend(fabric(star(5, 100, 1000), preset="dcqcn_paper", switch_buffer_bytes=500_000), 4, seed)
+        incast(be, range(1, 5), 0, 1 * MB)
+        be.run()
+        out = (dict(be.flow_done_ns), be.telemetry())
+        be.close()
+        out[1].pop("config")
+        return out
+
+    assert once(7) == once(7)
+
+
+def test_lost_progress_raises_instead_of_spinning(make_backend):
+    # A 1-byte buffer admits nothing: every packet is dropped forever.
+    be = make_backend(fabric(star(3, 100, 1000), preset="lossy", switch_buffer_bytes=1,
+                             switch_params={"ReservedBytesPerQueue": 0},
+                             transport_params={"StallTimeoutUs": 2000, "RetransmitTimeoutUs": 100}), 2)
+    be.flow(0, 1, 10_000)
+    with pytest.raises(SimulationError, match="no progress"):
+        be.run()
