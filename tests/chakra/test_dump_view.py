@@ -37,3 +37,17 @@ def test_render_formats(chakra_fixtures, tmp_path, suffix, magic):
 def test_render_rejects_unknown_format(chakra_fixtures, tmp_path):
     with pytest.raises(InputError, match="unsupported output format"):
         render_graph(read_et(chakra_fixtures / "b_chain" / "chain.0.et"), tmp_path / "g.jpg2")
+
+
+def test_dump_of_empty_metadata_matches_jsonizer(chakra_fixtures):
+    edge = chakra_fixtures / "edge_cases"
+    assert dump_json(edge / "emptymeta.0.et") == (edge / "emptymeta.json").read_text()
+
+
+def test_dump_does_not_truncate_at_all_default_node(chakra_fixtures):
+    # The Python jsonizer stops at the `00` node record (zeronode.json has only the metadata);
+    # we print every record, so a bad trace is visible instead of silently shortened.
+    edge = chakra_fixtures / "edge_cases"
+    ours = dump_json(edge / "zeronode.0.et")
+    assert ours.startswith((edge / "zeronode.json").read_text().rstrip("\n"))
+    assert ours.count("}{") == 2 and '"name": "after"' in ours

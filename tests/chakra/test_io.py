@@ -119,3 +119,16 @@ def test_missing_file_and_empty_file(tmp_path):
     empty.write_bytes(b"")
     with pytest.raises(InputError, match="no GlobalMetadata"):
         read_et(empty)
+
+
+def test_node_sequence_is_a_compact_read_only_view(chakra_fixtures):
+    path = chakra_fixtures / "text" / "data6" / "data6.0.et"
+    nodes = read_et(path).nodes
+    assert len(nodes) == 23 and nodes[-1].id == 22 and [n.id for n in nodes[2:5]] == [2, 3, 4]
+    as_list = list(nodes)
+    assert nodes == as_list and as_list == list(nodes)
+    assert nodes != as_list[:-1]
+    first = nodes[0]
+    first.name = "changed"
+    assert nodes[0].name == "COMP_NODE_conv1_FWD"  # each access parses the stored bytes again
+    assert nodes.payload(0) == as_list[0].SerializeToString()
