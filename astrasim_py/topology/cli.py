@@ -53,16 +53,19 @@ def _show(args) -> int:
     topo = load_topology(args.topology)
     routes = compute_routes(topo)
     summary = summarize(topo, routes)
+    dims = _parse_dims(args.mapping) if args.mapping else None
     if args.output:
         summary["drawing"] = str(draw_topology(topo, args.output))
     if args.json:
+        if dims:
+            summary["logical_mapping"] = topo.logical_mapping(dims)
         print(json.dumps(summary, indent=2, sort_keys=True, default=str))
-    else:
-        print(_format_summary(summary))
-        if args.output:
-            print(f"  drawing: {summary['drawing']}")
-    if args.mapping:
-        print(topo.describe_mapping(_parse_dims(args.mapping)))
+        return 0
+    print(_format_summary(summary))
+    if args.output:
+        print(f"  drawing: {summary['drawing']}")
+    if dims:
+        print(topo.describe_mapping(dims))
     return 0
 
 

@@ -168,3 +168,26 @@ def test_summary_fields():
     assert {(r["hops"], r["equal_cost_paths"]) for r in s["host_pairs_by_hops_and_paths"]} == \
         {(2, 1), (4, 2), (6, 4)}
     assert sum(r["ordered_pairs"] for r in s["host_pairs_by_hops_and_paths"]) == 16 * 15
+
+
+@pytest.mark.parametrize("n", [5, 8, 64])
+def test_ring_distances_and_antipode(n):
+    routes = compute_routes(from_astrasim_dims([("Ring", n, 50, 500)]))
+    for d in range(1, n):
+        assert routes.distance(0, d) == min(d, n - d)
+        assert routes.path_count(0, d) == (2 if 2 * d == n else 1)
+
+
+def test_torus_path_counts_are_binomial():
+    """Ring 8 x Ring 8 (a 2-D torus): to (a, b) with a, b < 4 there are C(a+b, a) shortest paths."""
+    from math import comb
+
+    topo = from_astrasim_dims([("Ring", 8, 50, 500), ("Ring", 8, 50, 500)])
+    counts = host_path_counts(compute_routes(topo))
+    for a in range(4):
+        for b in range(4):
+            if a or b:
+                assert counts[0, a + 8 * b] == comb(a + b, a)
+    # Antipodes in both dims: 2 directions each way.
+    assert counts[0, 4 + 8 * 4] == comb(8, 4) * 4
+    assert bisection_bandwidth_gbps(topo) == pytest.approx(16 * gbps_from_GBps(50))

@@ -86,3 +86,23 @@ def test_dict_spec_and_buffer():
     topo = load_topology({"builder": "star", "num_hosts": 4, "link_gbps": 100, "latency_ns": 1,
                           "switch_buffer_bytes": 1 << 20})
     assert topo.switch_buffer_bytes == 1 << 20 and topo.num_hosts == 4
+
+
+def test_ns3_text_builder_in_yaml(tmp_path, shared_dir):
+    ref = shared_dir / "specs/ns3_configs/topo_16n_2leaf2spine_400g_500ns.txt"
+    doc = tmp_path / "n.yaml"
+    doc.write_text(f"builder: ns3_text\nfile: {ref}\nswitch_buffer_bytes: 1000000\n")
+    topo = load_topology(doc)
+    assert (topo.num_hosts, topo.num_switches, topo.switch_buffer_bytes) == (16, 4, 1000000)
+    assert load_topology(ref).num_hosts == 16  # a .txt path loads directly
+
+
+def test_mapping_rejects_too_many_ranks():
+    with pytest.raises(InputError, match="16 NPUs"):
+        load_topology("ring_8").describe_mapping([4, 4])
+
+
+def test_cli_json_mapping(capsys):
+    assert main(["topology", "show", "ring4x_switch2", "--json", "--mapping", "4x2"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["logical_mapping"][5]["coords"] == [1, 1]
