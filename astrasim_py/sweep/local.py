@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import shutil
+import sys
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -20,6 +21,7 @@ from astrasim_py.sweep.points import SweepPoint
 
 RecordSink = Callable[[dict[str, Any]], None]
 POLL_S = 0.2
+WORKER_LOG = "worker.log"
 
 
 def worker_main(conn: Connection, point_fn_ref: str, workdir: str, traces_dir: str, token: str) -> None:
@@ -28,6 +30,7 @@ def worker_main(conn: Connection, point_fn_ref: str, workdir: str, traces_dir: s
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     os.chdir(path)
+    _redirect_output(path / WORKER_LOG)
     point_fn = load_point_fn(point_fn_ref)
     conn.send(("ready", os.getpid()))
     while True:
@@ -38,6 +41,16 @@ def worker_main(conn: Connection, point_fn_ref: str, workdir: str, traces_dir: s
         conn.send(("done", record))
 
 
+def _redirect_output(log_path: Path) -> None:
+    """Send the worker's stdout/stderr (Python and C++ alike) to its log, keeping the progress bar clean."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
 @dataclass
 class _Worker:
     slot: int
@@ -46,7 +59,8 @@ class _Worker:
     point: SweepPoint | None = None
     started: float = 0.0
     ready: bool = False
-    points_run: int = field(default=0)
+    workdir: Path = field(default_factory=Path)
+    points_run: int = 0
 
 
 class LocalExecutor:
@@ -61,15 +75,19 @@ class LocalExecutor:
         self.token = token
         self.time_limit_s = time_limit_s
         self._ctx = mp.get_context("spawn")
+        self._starts: dict[int, int] = {}
 
     def _start(self, slot: int) -> _Worker:
+        # A replacement worker gets its own folder so the crashed one's log survives.
+        self._starts[slot] = self._starts.get(slot, -1) + 1
+        name = f"worker-{slot}" + (f".{self._starts[slot]}" if self._starts[slot] else "")
         parent, child = self._ctx.Pipe()
         proc = self._ctx.Process(
-            target=worker_main, name=f"sweep-worker-{slot}", daemon=True,
-            args=(child, self.point_fn, str(self.work_root / f"worker-{slot}"), str(self.traces_dir), self.token))
+            target=worker_main, name=f"sweep-{name}", daemon=True,
+            args=(child, self.point_fn, str(self.work_root / name), str(self.traces_dir), self.token))
         proc.start()
         child.close()
-        return _Worker(slot, proc, parent)
+        return _Worker(slot, proc, parent, workdir=self.work_root / name)
 
     def run(self, points: list[SweepPoint], sink: RecordSink) -> None:
         """Run every point, passing each record to `sink` (in the parent) as soon as it finishes."""
@@ -119,7 +137,9 @@ class LocalExecutor:
         how = f"killed by signal {-code}" if code is not None and code < 0 else f"exited with code {code}"
         if w.point is None and not w.ready:
             raise RuntimeError(f"sweep worker {w.slot} failed to start ({how})")
-        return self._replace(w, sink, "crash", f"WorkerCrash: worker process {how} while running the point")
+        log = w.workdir / WORKER_LOG
+        return self._replace(w, sink, "crash", f"WorkerCrash: worker process {how} while running the point "
+                                               f"(its output: {log})")
 
     def _replace(self, w: _Worker, sink: RecordSink, status: str, error: str) -> _Worker:
         point, wall = w.point, time.monotonic() - w.started

@@ -67,7 +67,7 @@ def table_row(record: dict[str, Any], axis_keys: list[str]) -> dict[str, Any]:
     for key in axis_keys:
         value = record.get("axes", {}).get(key)
         row[key] = json.dumps(value) if isinstance(value, (dict, list)) else value
-    row["backend"] = result.get("backend", record.get("request", {}).get("backend"))
+    row.setdefault("backend", result.get("backend", record.get("request", {}).get("backend")))
     row["max_finish_ns"] = _scalar_max(result.get("finish_ns"))
     row["max_exposed_comm_ns"] = _scalar_max(result.get("exposed_comm_ns"))
     row["sim_time_ns"] = _scalar_max(result.get("sim_time_ns"))
@@ -84,7 +84,8 @@ class ResultStore:
         self.points_dir = self.out_dir / POINTS_DIR
         self.table_path = self.out_dir / TABLE_NAME
         self.axis_keys = list(axis_keys or [])
-        self.columns = [*FIXED_COLUMNS, *self.axis_keys, *OUTPUT_COLUMNS]
+        # An axis named like an output (e.g. `backend`) is one column, holding the axis value.
+        self.columns = [*FIXED_COLUMNS, *self.axis_keys, *(c for c in OUTPUT_COLUMNS if c not in self.axis_keys)]
         self._table: io.TextIOWrapper | None = None
         self._writer: csv.DictWriter | None = None
 

@@ -51,6 +51,8 @@ def test_failures_are_recorded_and_do_not_stop_others(tmp_path: Path) -> None:
     assert by_index["1"]["status"] == "error" and by_index["1"]["error"].startswith("InputError:")
     assert "link_gbps" in by_index["1"]["error"]
     assert by_index["2"]["status"] == "crash" and "exited with code 17" in by_index["2"]["error"]
+    crash_log = Path(by_index["2"]["error"].split("its output: ")[1].rstrip(")"))
+    assert crash_log.is_file()  # kept: the replacement worker starts in a new folder
     assert by_index["3"]["status"] == "timeout" and "3 s" in by_index["3"]["error"]
     assert summary.ok == 2 and len(summary.failed) == 3 and not summary.all_ok
     assert "FAILED" in summary.text()
