@@ -66,6 +66,7 @@ def _wrap(fn: Callable[..., Topology]) -> Callable[..., Topology]:
     params = set(inspect.signature(fn).parameters) - {"name", "description"}
 
     def build(doc: Mapping[str, Any], name: str, description: str, where: str) -> Topology:
+        """Call the builder with the document's keys as keyword arguments."""
         extra = sorted(set(doc) - params - _COMMON_KEYS)
         if extra:
             raise InputError(f"unknown key '{extra[0]}' for builder {doc['builder']}", file=where,

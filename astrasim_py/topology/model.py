@@ -207,14 +207,16 @@ class Topology:
             raise InputError(f"logical dims {logical_dims} are invalid", field="logical_dims",
                              fix="give one positive NPU count per dimension")
         self.check_npus(total, allow_idle_hosts=True)
+        indptr, indices = self.adjacency()
         rows = []
         for rank in range(total):
             coords, rest = [], rank
             for size in logical_dims:
                 coords.append(rest % size)
                 rest //= size
+            attached = [int(u) for u in indices[indptr[rank]:indptr[rank + 1]]]
             rows.append({"rank": rank, "coords": tuple(coords), "host": rank,
-                         "attached_to": self.neighbours(rank)})
+                         "attached_to": attached})
         return rows
 
     def describe_mapping(self, logical_dims: list[int]) -> str:
@@ -230,21 +232,16 @@ class Topology:
         for row in rows:
             out.append(f"  rank {row['rank']:>5}  coords {row['coords']}  -> host {row['host']}"
                        f"  links to {row['attached_to']}")
+        ranks = np.arange(len(rows))
         stride = 1
         for d, size in enumerate(logical_dims):
-            hops = set()
-            groups = []
-            for rank in range(len(rows)):
-                if (rank // stride) % size == 0:
-                    group = [rank + i * stride for i in range(size)]
-                    groups.append(group)
-                    for i in group:
-                        for j in group:
-                            if i != j:
-                                hops.add(routes.distance(i, j))
-            example = groups[0] if groups else []
-            hop_txt = f"{min(hops)}..{max(hops)}" if hops else "-"
+            # Group members differ only in coordinate d: base + i*stride for base with a_d == 0.
+            bases = ranks[(ranks // stride) % size == 0]
+            groups = bases[:, None] + stride * np.arange(size)[None, :]
+            hops = routes.dist[groups[:, :, None], groups[:, None, :]]
+            off = hops[:, ~np.eye(size, dtype=bool)]
+            example = [int(x) for x in groups[0]]
             out.append(f"  dim {d}: {len(groups)} groups of {size} (e.g. ranks {example}); "
-                       f"physical hops between group members: {hop_txt}")
+                       f"physical hops between group members: {int(off.min())}..{int(off.max())}")
             stride *= size
         return "\n".join(out)
