@@ -58,6 +58,10 @@ class DependencyFeeder:
                 self._ready.add(nid)
                 self._ready_heap.append(nid)
         del parents_of
+        self._sorted: list[int] = sorted(self._ready)  # ascending ready ids; may hold taken ids
+        self._added: list[int] = []  # became ready since _sorted was last rebuilt
+        # NodeSequence parses on every access: keep ready/in-flight nodes the caller looked at.
+        self._cache: dict[int, object] | None = None if isinstance(self._source, list) else {}
         heapq.heapify(self._ready_heap)
 
     def __len__(self) -> int:
@@ -65,16 +69,31 @@ class DependencyFeeder:
         return len(self._position)
 
     def node(self, node_id: int):
-        """The Node message with this id."""
-        return self._source[self._position[node_id]]
+        """The Node message with this id (cached while the node is ready or in flight)."""
+        if self._cache is None:
+            return self._source[self._position[node_id]]
+        node = self._cache.get(node_id)
+        if node is None:
+            node = self._source[self._position[node_id]]
+            if node_id in self._ready or node_id in self._in_flight:
+                self._cache[node_id] = node  # dropped at finish(): memory ~ ready + in flight
+        return node
 
     def has_ready(self) -> bool:
         """True if at least one node is ready and not yet taken."""
         return bool(self._ready)
 
     def ready_ids(self) -> list[int]:
-        """Ready, not-yet-taken node ids in ascending order (does not take them)."""
-        return sorted(self._ready)
+        """Ready, not-yet-taken node ids in ascending order (does not take them); O(ready)."""
+        ready = self._ready
+        if self._added:
+            self._added.sort()
+            # two sorted runs: Timsort merges them in linear time
+            self._sorted = sorted([i for i in self._sorted if i in ready] + self._added)
+            self._added = []
+        elif len(self._sorted) != len(ready):
+            self._sorted = [i for i in self._sorted if i in ready]
+        return list(self._sorted)
 
     def peek_ready(self) -> int | None:
         """Smallest ready id, or None."""
@@ -111,6 +130,8 @@ class DependencyFeeder:
         self._in_flight.discard(node_id)
         self._finished += 1
         newly = []
+        if self._cache is not None:
+            self._cache.pop(node_id, None)
         pending = self._pending
         for child in self._children.get(node_id, ()):
             pending[child] -= 1
@@ -119,6 +140,7 @@ class DependencyFeeder:
                 self._ready.add(child)
                 heapq.heappush(self._ready_heap, child)
         newly.sort()
+        self._added.extend(newly)
         return newly
 
     def in_flight(self) -> int:

@@ -68,3 +68,41 @@ def test_cycle_stalls():
     nodes = [Node(id=1, name="a", type=4, data_deps=[2]), Node(id=2, name="b", type=4, data_deps=[1])]
     f = DependencyFeeder(nodes)
     assert f.is_stalled() and f.next_ready() is None
+
+
+def test_ready_ids_stay_sorted_under_random_take_finish():
+    import random
+
+    rng = random.Random(7)
+    nodes = []
+    for nid in range(300):
+        parents = rng.sample(range(nid), k=min(nid, rng.randint(0, 3)))
+        nodes.append(Node(id=nid * 3 + 1, name=f"n{nid}", type=NodeType.COMP_NODE,
+                          data_deps=[p * 3 + 1 for p in parents]))
+    rng.shuffle(nodes)
+    feeder = DependencyFeeder(nodes)
+    in_flight, finished = [], set()
+    while not feeder.all_done():
+        ready = feeder.ready_ids()
+        assert ready == sorted(set(ready))
+        for nid in ready:
+            assert set(feeder.node(nid).data_deps) <= finished
+            if rng.random() < 0.5:
+                feeder.take(nid)
+                in_flight.append(nid)
+        if in_flight:
+            done = in_flight.pop(rng.randrange(len(in_flight)))
+            finished.add(done)
+            feeder.finish(done)
+    assert len(finished) == 300
+
+
+def test_node_sequence_source_caches_issued_nodes(chakra_fixtures):
+    feeder = DependencyFeeder(read_et(chakra_fixtures / "b_chain" / "chain.0.et").nodes)
+    (nid,) = feeder.ready_ids()
+    first = feeder.node(nid)
+    assert feeder.node(nid) is first  # ready: cached
+    feeder.take(nid)
+    assert feeder.node(nid) is first  # in flight: cached
+    feeder.finish(nid)
+    assert feeder.node(nid) is not first and feeder.node(nid) == first
