@@ -332,6 +332,7 @@ FabricNetwork::MessageDelivered(uint64_t messageId, uint64_t)
 {
     m_outstanding--;
     m_deliveredMessages++;
+    m_lastActivity = Simulator::Now();
     if (m_handler)
     {
         m_handler(1, messageId);
@@ -347,6 +348,7 @@ FabricNetwork::ScheduleUserEvent(uint64_t delayNs, uint64_t id)
 void
 FabricNetwork::FireUser(uint64_t id)
 {
+    m_lastActivity = Simulator::Now();
     if (m_handler)
     {
         m_handler(0, id);
@@ -480,7 +482,9 @@ FabricNetwork::Run()
 {
     m_stallReason.clear();
     m_aborted = false;
+    m_running = true;
     Simulator::Run();
+    m_running = false;
     for (auto& d : m_devices)
     {
         d->FinalizePauseAccounting();

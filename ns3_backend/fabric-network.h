@@ -140,6 +140,18 @@ class FabricNetwork : public Object
         m_aborted = true;
         Simulator::Stop();
     }
+    /// Time of the last user-visible event (message delivery or scheduled event): the
+    /// simulated end of a run, unaffected by trailing ACKs and idle timers.
+    Time LastActivity() const
+    {
+        return m_lastActivity;
+    }
+
+    bool Running() const
+    {
+        return m_running;
+    }
+
     uint64_t Outstanding() const
     {
         return m_outstanding;
@@ -188,6 +200,8 @@ class FabricNetwork : public Object
     bool m_watchdogArmed{false};
     bool m_samplerArmed{false};
     bool m_aborted{false};
+    bool m_running{false};
+    Time m_lastActivity;
     std::string m_stallReason;
 
     // time series

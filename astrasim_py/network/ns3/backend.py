@@ -128,6 +128,11 @@ class Ns3Backend(NetworkBackend):
         if self._bridge is not None:
             self._bridge.Destroy()
 
+    @property
+    def matcher(self) -> MessageMatcher:
+        """ASTRA-sim send/recv matching state (the runner reports its pending counts)."""
+        return self._matcher
+
     # ------------------------------------------------------------------ direct traffic (tests, studies)
     def flow(self, src: int, dst: int, size: int, stream: int = 0) -> int:
         """Start a message now without system-layer matching; completion time lands in flow_done_ns."""
