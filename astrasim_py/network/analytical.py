@@ -26,6 +26,60 @@ from astrasim_py.network.event_queue import EventQueue
 Callback = Callable[[], None]
 
 
+class _FastMatcher(MessageMatcher):
+    """MessageMatcher's rules with one plain dict: key -> handler, deque of handlers, or arrivals.
+
+    A key maps to a callable (one posted receive), a deque (several posted receives, FIFO), or
+    an int (arrivals not yet received). Keys never hold receives and arrivals at once.
+    """
+
+    def __init__(self, schedule) -> None:
+        super().__init__(schedule)
+        self._state: dict = {}
+
+    def delivered(self, key, on_sent) -> None:
+        on_sent()
+        state = self._state.get(key)
+        if state is None:
+            self._state[key] = 1
+        elif type(state) is int:
+            self._state[key] = state + 1
+        elif type(state) is deque:
+            handler = state.popleft()
+            if len(state) == 1:
+                self._state[key] = state[0]
+            handler()
+        else:
+            del self._state[key]
+            state()
+
+    def posted(self, key, on_recv) -> None:
+        state = self._state.get(key)
+        if state is None:
+            self._state[key] = on_recv
+        elif type(state) is int:
+            if state == 1:
+                del self._state[key]
+            else:
+                self._state[key] = state - 1
+            self._schedule(0, on_recv)
+        elif type(state) is deque:
+            state.append(on_recv)
+        else:
+            self._state[key] = deque((state, on_recv))
+
+    def pending(self) -> tuple[int, int]:
+        receives = arrivals = 0
+        for state in self._state.values():
+            if type(state) is int:
+                arrivals += state
+            elif type(state) is deque:
+                receives += len(state)
+            else:
+                receives += 1
+        return receives, arrivals
+
+
 class _Geometry:
     """Per-dimension strides and hop rules shared by both models."""
 
@@ -70,7 +124,10 @@ class AnalyticalBackend(NetworkBackend):
     def __init__(self, net: NetworkConfig) -> None:
         self.geometry = _Geometry(net)
         self.queue = EventQueue()
-        self.matcher = MessageMatcher(self.queue.schedule)
+        self.matcher = _FastMatcher(self.queue.schedule)
+        self.schedule = self.queue.schedule  # type: ignore[method-assign]  # hot path, same contract
+        self._delivered = self.matcher.delivered
+        self._posted = self.matcher.posted
         self._delays: dict[tuple[int, int, int], int] = {}
         self.messages = 0
         self.bytes = 0
@@ -100,12 +157,15 @@ class AnalyticalBackend(NetworkBackend):
         self.messages += 1
         self.bytes += size
         key = (tag, src, dst, size)
-        matcher = self.matcher
-        self.queue.schedule(self.delay(src, dst, size), lambda: matcher.delivered(key, on_done))
+        delay = self._delays.get((src, dst, size))
+        if delay is None:
+            delay = self.delay(src, dst, size)
+        delivered = self._delivered
+        self.queue.schedule(delay, lambda: delivered(key, on_done))
 
     def recv(self, dst: int, src: int, size: int, tag: int, on_done: Callback) -> None:
         """Post a receive (ASTRA-sim matching rules)."""
-        self.matcher.posted((tag, src, dst, size), on_done)
+        self._posted((tag, src, dst, size), on_done)
 
     def run(self) -> None:
         """Run until the event queue drains."""

@@ -42,11 +42,9 @@ class EventQueue:
             t = heappop(times)
             self.now = t
             bucket = buckets[t]
-            i = 0
-            while i < len(bucket):
-                bucket[i]()
-                i += 1
-            count += i
+            for fn in bucket:  # the iterator also visits callbacks appended while it runs
+                fn()
+            count += len(bucket)
             del buckets[t]
         self.events_run += count
 

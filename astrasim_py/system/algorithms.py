@@ -130,7 +130,7 @@ class Algorithm:
 class Ring(Algorithm):
     """Ring inside one dimension: always send to the successor, receive from the predecessor."""
 
-    __slots__ = ("_created", "msg", "dst", "src")
+    __slots__ = ("_created", "msg", "dst", "src", "_red", "_reduce_cb")
 
     def __init__(self, sysobj, ring: RingView, comm_type: int, data_size: int, direction: int,
                  endpoint_delay: int) -> None:
@@ -155,6 +155,46 @@ class Ring(Algorithm):
 
     def _packet(self, index: int) -> tuple[int, int, int]:
         return (self.src, self.dst, self.msg)
+
+    # Ring packets are all alike: the queue of unsent packets is a counter (hot path).
+    def start(self) -> None:
+        self.packets = 0  # type: ignore[assignment]
+        self._red = self.sys.red(self.msg)
+        self._reduce_cb = self._reduce_then_general
+        for _ in range(self.pr):
+            self.insert_packet()
+
+    def _reduce_then_general(self) -> None:
+        self.sys.register(self._red, self.on_general)
+
+    def insert_packet(self) -> None:
+        if self.zero == 0 and self.nonzero == 0:
+            self.zero = self.pr
+            self.nonzero = (self.ring.n - 1) * self.pr
+            self.toggle = not self.toggle
+        self.packets += 1
+        if self.zero > 0:
+            self.zero -= 1
+            self.sys.register(self.E, self.on_general)
+        else:
+            self.nonzero -= 1
+            comm = self.comm_type
+            if comm == REDUCE_SCATTER or (comm == ALL_REDUCE and self.toggle):
+                self.sys.register(self.E, self._reduce_cb)
+            else:
+                self.sys.register(self.E, self.on_general)
+
+    def ready(self) -> bool:
+        if not self.packets or self.stream_count == 0 or self.free == 0:
+            return False
+        self.packets -= 1
+        tag = self.stream.tag
+        sysobj = self.sys
+        sysobj.coll_send(self.dst, self.msg, tag)
+        sysobj.coll_recv(self.src, self.msg, tag, self.on_recv)
+        self.stream_count -= 1
+        self.free -= 1
+        return True
 
 
 class Direct(Algorithm):

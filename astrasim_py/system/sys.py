@@ -16,6 +16,7 @@ from astrasim_py.config.network import NetworkConfig
 from astrasim_py.config.system import Implementation, SystemConfig
 from astrasim_py.errors import InputError
 from astrasim_py.network.api import NetworkBackend
+from astrasim_py.network.event_queue import EventQueue
 from astrasim_py.system.algorithms import (ALL_GATHER, ALL_REDUCE, ALL_TO_ALL, REDUCE_SCATTER,
                                            DoubleBinaryTree, Direct, HalvingDoubling, Ring)
 from astrasim_py.system.topology import (ANTICLOCKWISE, CLOCKWISE, RingView, binary_tree,
@@ -139,26 +140,53 @@ class Sys:
         self._priority_counter = 0
         self._dbt_counters: dict[tuple[int, int], int] = {}
         self._rings: dict[tuple, RingView] = {}
+        self._now = ctx.backend.now
+        self._schedule = ctx.backend.schedule
         self.register = self._register  # bound once: hot path
+        self._evq = getattr(ctx.backend, "queue", None)
+        if isinstance(self._evq, EventQueue):
+            self.register = self._register_on_queue
         self.red = ctx.red
+        if not ctx.rendezvous:
+            # Hot path: collective messages go straight to the backend.
+            rank, bsend, brecv = rank, ctx.backend.send, ctx.backend.recv
+
+            def coll_send(dst: int, size: int, tag: int) -> None:
+                bsend(rank, dst, size, tag, _noop)
+
+            def coll_recv(src: int, size: int, tag: int, on_done: Callable[[], None]) -> None:
+                brecv(rank, src, size, tag, on_done)
+
+            self.coll_send = coll_send  # type: ignore[method-assign]
+            self.coll_recv = coll_recv  # type: ignore[method-assign]
 
     # -- events (ASTRA-sim's per-rank tick map) ----------------------------------------------
     def _register(self, delay: int, fn: Callable[[], None]) -> None:
-        backend = self.backend
-        t = backend.now() + delay
+        t = self._now() + delay
         bucket = self._events.get(t)
         if bucket is None:
             self._events[t] = [fn]
-            backend.schedule(delay, lambda: self._call_events(t))
+            self._schedule(delay, self._call_events)
         else:
             bucket.append(fn)
 
-    def _call_events(self, t: int) -> None:
-        bucket = self._events[t]
-        i = 0
-        while i < len(bucket):
-            bucket[i]()
-            i += 1
+    def _register_on_queue(self, delay: int, fn: Callable[[], None]) -> None:
+        # Same as _register, reading the analytical event queue's clock directly (hot path).
+        t = self._evq.now + delay
+        bucket = self._events.get(t)
+        if bucket is None:
+            self._events[t] = [fn]
+            self._schedule(delay, self._call_events)
+        else:
+            bucket.append(fn)
+
+    def _call_events(self) -> None:
+        # Exactly one backend event exists per (rank, tick), and it runs at that tick. Callables
+        # registered for this tick while it runs are appended and run in this same pass (a list
+        # iterator sees items appended during the loop).
+        t = self._now()
+        for fn in self._events[t]:
+            fn()
         del self._events[t]
 
     # -- messages ----------------------------------------------------------------------------
