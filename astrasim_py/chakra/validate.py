@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -176,3 +177,111 @@ def _find_cycle(start: int, parents: dict[int, set[int]], pending: dict[int, int
         node = min(p for p in parents[node] if pending.get(p, 0) > 0)
     loop = path[seen[node]:] + [node]
     return list(reversed(loop))
+
+
+def _coll_signature(node) -> tuple[int, int, str]:
+    values = {}
+    for attr in node.attr:
+        if attr.name in ("comm_type", "comm_size", "pg_name") and attr.name not in values:
+            kind = attr.WhichOneof("value")
+            values[attr.name] = getattr(attr, kind) if kind else None
+    pg = values.get("pg_name") or "0"
+    return int(values.get("comm_type", 0)), int(values.get("comm_size", 0)), str(pg)
+
+
+def _issue_order_collectives(trace: EtTrace) -> list[tuple[int, int, str]]:
+    """Collectives in the order an instant-completion walk issues them (ascending ready ids)."""
+    from astrasim_py.chakra.feeder import DependencyFeeder
+
+    feeder = DependencyFeeder(trace.nodes, file=trace.path)
+    order = []
+    while True:
+        nid = feeder.next_ready()
+        if nid is None:
+            return order
+        node = feeder.node(nid)
+        if node.type == NodeType.COMM_COLL_NODE:
+            order.append(_coll_signature(node))
+        feeder.finish(nid)
+
+
+def validate_workload(traces: list[EtTrace], *,
+                      warn_stream: TextIO | None | str = "stderr") -> list[str]:
+    """Cross-rank checks on already validated rank files (index = rank); returns warnings.
+
+    Errors (the run would hang): a SEND without a matching RECV (src, dst, tag, size) or the
+    reverse; ranks of one communicator group issuing different collectives. Warning: the same
+    collectives in a different order on some rank (ASTRA-sim matches collectives by issue order).
+    """
+    if warn_stream == "stderr":
+        warn_stream = sys.stderr
+    warnings: list[str] = []
+    _check_point_to_point(traces)
+    per_group: dict[str, dict[int, list[tuple[int, int]]]] = {}
+    for rank, trace in enumerate(traces):
+        for comm_type, size, pg in _issue_order_collectives(trace):
+            per_group.setdefault(pg, {}).setdefault(rank, []).append((comm_type, size))
+    for pg, by_rank in sorted(per_group.items()):
+        ranks = sorted(by_rank)
+        if pg == "0":  # the default group is every rank
+            missing = [r for r in range(len(traces)) if r not in by_rank]
+            if missing:
+                raise InputError(f"rank {ranks[0]} issues {len(by_rank[ranks[0]])} collective(s) on all "
+                                 f"ranks but rank {missing[0]} issues none", file=traces[missing[0]].path,
+                                 field="COMM_COLL_NODE",
+                                 fix="every rank must issue the same collectives (same comm_type and "
+                                     "comm_size) in the same order")
+        reference = by_rank[ranks[0]]
+        for rank in ranks[1:]:
+            sequence = by_rank[rank]
+            if sorted(sequence) != sorted(reference):
+                pos = next((i for i, (a, b) in enumerate(zip(reference, sequence)) if a != b),
+                           min(len(reference), len(sequence)))
+                raise InputError(f"group {pg}: rank {rank} issues {len(sequence)} collective(s), rank "
+                                 f"{ranks[0]} issues {len(reference)}; first difference at collective "
+                                 f"#{pos}: {_describe_coll(sequence, pos)} vs {_describe_coll(reference, pos)}",
+                                 file=traces[rank].path, field="COMM_COLL_NODE",
+                                 fix="every rank of a group must issue the same collectives "
+                                     "(comm_type, comm_size) in the same order")
+            if sequence != reference:
+                msg = (f"WARNING: {traces[rank].path}: group {pg}: rank {rank} issues the same collectives "
+                       f"as rank {ranks[0]} but in a different order; ASTRA-sim matches collectives by "
+                       "issue order")
+                warnings.append(msg)
+                if warn_stream is not None:
+                    print(msg, file=warn_stream, flush=True)
+    return warnings
+
+
+def _describe_coll(sequence: list[tuple[int, int]], pos: int) -> str:
+    from astrasim_py.chakra.schema import collective_name
+
+    if pos >= len(sequence):
+        return "none"
+    comm_type, size = sequence[pos]
+    return f"{collective_name(comm_type)} {size} B"
+
+
+def _check_point_to_point(traces: list[EtTrace]) -> None:
+    """Every SEND needs a RECV with the same (src, dst, tag, size), and the reverse."""
+    sends: Counter = Counter()
+    recvs: Counter = Counter()
+    for rank, trace in enumerate(traces):
+        for node in trace.nodes:
+            if node.type not in (NodeType.COMM_SEND_NODE, NodeType.COMM_RECV_NODE):
+                continue
+            send = node.type == NodeType.COMM_SEND_NODE
+            src = get_int_attr(node, "comm_src", rank, file=trace.path)
+            dst = get_int_attr(node, "comm_dst", rank, file=trace.path)
+            key = (src, dst, get_int_attr(node, "comm_tag", file=trace.path),
+                   get_int_attr(node, "comm_size", file=trace.path))
+            (sends if send else recvs)[key] += 1
+    for key in sorted(set(sends) | set(recvs)):
+        if sends[key] != recvs[key]:
+            src, dst, tag, size = key
+            side = dst if sends[key] > recvs[key] else src
+            raise InputError(f"rank {src} sends {sends[key]} message(s) to rank {dst} (tag {tag}, {size} B) "
+                             f"but rank {dst} posts {recvs[key]} matching receive(s)",
+                             file=traces[side].path if side < len(traces) else None, field="comm_tag",
+                             fix="pair every COMM_SEND_NODE with a COMM_RECV_NODE of the same "
+                                 "comm_src, comm_dst, comm_tag and comm_size")

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from astrasim_py.chakra.io import EtTrace, read_et
-from astrasim_py.chakra.validate import validate_trace
+from astrasim_py.chakra.validate import validate_trace, validate_workload
 from astrasim_py.errors import InputError
 
 
@@ -34,7 +34,10 @@ def existing_ranks(prefix: str | os.PathLike) -> list[int]:
 
 def load_workload(prefix: str | os.PathLike, num_npus: int | None = None, *, validate: bool = True,
                   warn_stream: TextIO | None | str = "stderr") -> list[EtTrace]:
-    """Read and validate every rank file; num_npus=None means the ranks found on disk (0..n-1)."""
+    """Read and validate every rank file (each alone, then send/recv pairs and collective order).
+
+    num_npus=None means the ranks found on disk (0..n-1).
+    """
     prefix = os.fspath(prefix)
     found = existing_ranks(prefix)
     if num_npus is None:
@@ -56,4 +59,6 @@ def load_workload(prefix: str | os.PathLike, num_npus: int | None = None, *, val
         if validate:
             validate_trace(trace, rank=rank, num_npus=num_npus, warn_stream=warn_stream)
         traces.append(trace)
+    if validate:
+        validate_workload(traces, warn_stream=warn_stream)
     return traces

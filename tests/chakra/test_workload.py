@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 
+from astrasim_py.chakra.schema import Node, NodeType
 from astrasim_py.chakra.workload import existing_ranks, load_workload
 from astrasim_py.errors import InputError
 
@@ -40,3 +41,45 @@ def test_send_recv_rank_consistency(chakra_fixtures, tmp_path):
 def test_no_files(tmp_path):
     with pytest.raises(InputError, match="no rank files found"):
         load_workload(tmp_path / "none")
+
+
+def _write(prefix, per_rank):
+    from astrasim_py.chakra.generators import RankGraph, write_workload
+    from astrasim_py.chakra.schema import GlobalMetadata
+
+    write_workload(prefix, [RankGraph(r, GlobalMetadata(version="0.0.4"), nodes) for r, nodes in enumerate(per_rank)])
+
+
+def test_unmatched_send_is_an_error(tmp_path):
+    from astrasim_py.chakra.generators import p2p_node
+
+    _write(tmp_path / "p", [[p2p_node(0, "s", True, 0, 1, 64, 3)],
+                            [p2p_node(0, "r", False, 0, 1, 64, 4)]])  # wrong tag
+    with pytest.raises(InputError) as info:
+        load_workload(tmp_path / "p", 2)
+    assert "rank 0 sends 1 message(s) to rank 1 (tag 3, 64 B) but rank 1 posts 0 matching receive(s)" \
+        in str(info.value)
+    assert info.value.file.endswith("p.1.et")
+
+
+def test_collective_mismatch_and_order(tmp_path, capsys):
+    from astrasim_py.chakra.generators import coll_node
+
+    def colls(*spec):
+        return [coll_node(i, f"c{i}", t, s) for i, (t, s) in enumerate(spec)]
+
+    _write(tmp_path / "m", [colls((0, 64), (2, 128)), colls((0, 64), (2, 256))])
+    with pytest.raises(InputError, match="first difference at collective #1: ALL_GATHER 256 B vs ALL_GATHER 128 B"):
+        load_workload(tmp_path / "m", 2)
+    _write(tmp_path / "o", [colls((0, 64), (2, 128)), colls((2, 128), (0, 64))])
+    capsys.readouterr()
+    assert len(load_workload(tmp_path / "o", 2)) == 2
+    assert "in a different order" in capsys.readouterr().err
+    _write(tmp_path / "n", [colls((0, 64)), [Node(id=0, name="x", type=NodeType.COMP_NODE)]])
+    with pytest.raises(InputError, match="rank 1 issues none"):
+        load_workload(tmp_path / "n", 2)
+
+
+def test_text_conversions_pass_cross_rank_checks(chakra_fixtures):
+    for name in ("dlrm5", "hybrid_data_model6", "model6"):
+        assert len(load_workload(chakra_fixtures / "text" / name / name, 8)) == 8
