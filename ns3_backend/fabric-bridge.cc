@@ -7,6 +7,7 @@
 #include "ns3/simulator.h"
 #include "ns3/string.h"
 
+#include <cstdlib>
 #include <sstream>
 
 namespace astrasim
@@ -157,7 +158,9 @@ void
 FabricBridge::Build(uint32_t numHosts, uint32_t numSwitches, bool hostsForward, uint32_t seed)
 {
     Simulator::Destroy();
-    ObjectFactory sched("ns3::HeapScheduler");
+    // The map scheduler measured fastest for the fabric's event mix (about 2x the heap); overridable.
+    const char* choice = std::getenv("ASTRASIM_NS3_SCHEDULER");
+    ObjectFactory sched(choice ? choice : "ns3::MapScheduler");
     Simulator::SetScheduler(sched);
     RngSeedManager::SetSeed(seed == 0 ? 1 : seed);
     RngSeedManager::SetRun(1);

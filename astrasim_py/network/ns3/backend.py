@@ -49,7 +49,9 @@ class Ns3Backend(NetworkBackend):
         self._messages: dict[int, tuple[MessageKey | None, Callback | None]] = {}
         self._next_event = 0
         self._error: BaseException | None = None
-        self.python_seconds = 0.0
+        self.python_seconds = 0.0  # inside Python callbacks from the event loop
+        self.run_seconds = 0.0  # inside the event loop (C++ and the callbacks)
+        self.loop_python_seconds = 0.0
         self.flow_done_ns: dict[int, float] = {}
         # cppyy wraps this bound method in a std::function: keep it referenced for the run.
         self._handler: Callable[[int, int], None] = self._on_event
@@ -108,7 +110,11 @@ class Ns3Backend(NetworkBackend):
 
     def run(self) -> None:
         """Run the fabric until no event is left; SimulationError if progress stops."""
+        started = time.perf_counter()
+        callbacks_before = self.python_seconds
         reason = str(self._bridge.Run())
+        self.run_seconds += time.perf_counter() - started
+        self.loop_python_seconds += self.python_seconds - callbacks_before
         if self._error is not None:
             err, self._error = self._error, None
             raise err
@@ -119,6 +125,8 @@ class Ns3Backend(NetworkBackend):
         """Fabric counters, per port and per link, plus the policy parameters in force."""
         data = json.loads(str(self._bridge.Telemetry()))
         data["config"] = self.describe()
+        data["wall"] = {"startup_s": round(self.startup_seconds, 6), "event_loop_s": round(self.run_seconds, 6),
+                        "python_callbacks_s": round(self.loop_python_seconds, 6)}
         if self.config.time_series_interval_ns:
             data["time_series"] = self.time_series()
         return data
