@@ -73,7 +73,7 @@ def _generate(args: argparse.Namespace) -> int:
         gen.print_support_note(args.collective)
     if size == 0 and not args.chain:
         print("WARNING: --size 0: every communication node moves no data", file=sys.stderr)
-    _require_parent(args.output)
+    _make_parent(args.output)
     paths = gen.write_workload(args.output, graphs)
     print(f"wrote {len(paths)} rank files {args.output}.<0..{len(paths) - 1}>.et")
     return 0
@@ -83,6 +83,7 @@ def _convert(args: argparse.Namespace) -> int:
     from astrasim_py.chakra.text_converter import SCHEMA_FORK, SCHEMA_MLCOMMONS, convert_text
 
     schema = SCHEMA_MLCOMMONS if args.schema == "mlcommons" else SCHEMA_FORK
+    _make_parent(args.output)
     paths = convert_text(args.input, args.output, args.num_npus, args.num_passes, schema=schema)
     print(f"wrote {len(paths)} rank files {args.output}.<0..{len(paths) - 1}>.et")
     return 0
@@ -115,7 +116,7 @@ def _dump(args: argparse.Namespace) -> int:
     from astrasim_py.chakra.dump import iter_json_objects
 
     if args.output:
-        _require_parent(args.output)
+        _make_parent(args.output)
         with open(args.output, "w", encoding="utf-8") as out:
             for obj in iter_json_objects(args.file):
                 out.write(obj)
@@ -135,13 +136,18 @@ def _view(args: argparse.Namespace) -> int:
     from astrasim_py.chakra.view import render_graph
 
     labels = {"auto": None, "on": True, "off": False}[args.labels]
+    _make_parent(args.output)
     path = render_graph(read_et(args.file), args.output, labels=labels)
     print(f"wrote {path}")
     return 0
 
 
-def _require_parent(path: str) -> None:
+def _make_parent(path: str) -> None:
+    """Create the output's directory (the real converter fails instead; nobody wants that)."""
     parent = os.path.dirname(os.fspath(path))
     if parent and not os.path.isdir(parent):
-        raise InputError("output directory does not exist", file=parent, field="output",
-                         fix=f"create it first (mkdir -p {parent})")
+        try:
+            os.makedirs(parent, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"cannot create the output directory: {exc.strerror}", file=parent,
+                             field="output", fix="choose a writable location") from None

@@ -6,8 +6,7 @@ from astrasim_py.cli import main
 
 
 def test_generate_validate_dump_view(chakra_fixtures, tmp_path, capsys):
-    prefix = tmp_path / "out" / "ar"
-    (tmp_path / "out").mkdir()
+    prefix = tmp_path / "out" / "ar"  # the CLI creates out/
     assert main(["chakra", "generate", "--collective", "all_reduce", "--npus", "8", "--size", "1MiB",
                  "--output", str(prefix)]) == 0
     for rank in range(8):
@@ -39,3 +38,19 @@ def test_convert_and_errors(chakra_fixtures, tmp_path, capsys):
     capsys.readouterr()
     assert main(["chakra", "validate", str(tmp_path / "z")]) == 0
     assert "WARNING" in capsys.readouterr().err
+
+
+def test_generate_version_name_and_chain(chakra_fixtures, tmp_path):
+    assert main(["chakra", "generate", "--collective", "all_reduce", "--npus", "8", "--size", "1MiB",
+                 "--version", "0.0.4", "--name", "all_reduce_8npus_1MB", "--output", str(tmp_path / "a")]) == 0
+    shipped = chakra_fixtures / "astra-sim_shipped_examples"
+    assert all((tmp_path / f"a.{r}.et").read_bytes() == (shipped / f"all_reduce.{r}.et").read_bytes()
+               for r in range(8))
+    assert main(["chakra", "generate", "--chain", "comp:100:fwd,all_reduce:1MiB,comp:100:bwd", "--npus", "8",
+                 "--output", str(tmp_path / "c")]) == 0
+    assert (tmp_path / "c.4.et").read_bytes() == (chakra_fixtures / "b_chain" / "chain.4.et").read_bytes()
+    assert main(["chakra", "generate", "--collective", "send_recv", "--npus", "2", "--tag", "7",
+                 "--output", str(tmp_path / "s")]) == 0
+    assert (tmp_path / "s.1.et").read_bytes() == (chakra_fixtures / "d_sendrecv" / "sendrecv.1.et").read_bytes()
+    assert main(["chakra", "generate", "--collective", "nonsense", "--npus", "2", "--output",
+                 str(tmp_path / "n")]) == 2
