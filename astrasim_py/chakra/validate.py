@@ -49,7 +49,7 @@ def validate_trace(trace: EtTrace, *, rank: int | None = None, num_npus: int | N
     # One pass over the nodes (each access may parse a record): keep only ids and parent ids.
     parents_of: dict[int, tuple[int, ...]] = {}
     num_types = len(NODE_TYPE_NAMES)
-    for node in trace.nodes:
+    for record, node in enumerate(trace.nodes, 1):
         nid = node.id
         if nid in parents_of:
             count = sum(1 for other in trace.nodes if other.id == nid)
@@ -57,7 +57,7 @@ def validate_trace(trace: EtTrace, *, rank: int | None = None, num_npus: int | N
                              fix="give every node a unique id within its rank file")
         node_type = node.type
         if node_type == 0 and node.ByteSize() == 0:
-            raise InputError("node 0 has every field at its default (an empty `00` record)",
+            raise InputError(f"record {record}: a node with every field at its default (an empty `00` record)",
                              file=path, field="Node",
                              fix="set at least a type and a name; Python Chakra tools stop reading here")
         if not 0 <= node_type < num_types:
