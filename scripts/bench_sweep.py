@@ -3,7 +3,7 @@
 
     PYTHONPATH=. .venv/bin/python scripts/bench_sweep.py [--points 64] [--workers 1 2] [--json out.json]
 
-Each point is a generated 8-NPU all-reduce (a distinct size per point) on the ring, run by the real
+Each point is a generated 32-NPU all-reduce (a distinct size per point, 16 chunks) on a ring, run by the real
 `astrasim_py.runner.run` with the analytical backend. Every configuration runs in a fresh output
 folder, so trace generation and worker start-up are included. `--point-fn bench_sweep:busy_point`
 swaps in a fixed CPU-bound stand-in to measure the executor alone.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -38,11 +39,16 @@ def busy_point(request: dict) -> dict:
     return {"backend": request["backend"], "finish_ns": [acc], "sim_time_ns": acc}
 
 
-def write_spec(folder: Path, points: int) -> Path:
-    """A spec of `points` analytical all-reduce points (one size each) on the 8-NPU ring."""
+def write_spec(folder: Path, points: int, npus: int = 32, splits: int = 16) -> Path:
+    """A spec of `points` analytical all-reduce points (one size each) on an `npus`-NPU ring."""
+    system = json.loads((INPUTS / "system_ring.json").read_text())
+    system["preferred-dataset-splits"] = splits  # more chunks: a point costs ~0.15 s, like a real study
+    (folder / "system.json").write_text(json.dumps(system))
+    (folder / "network.yml").write_text(
+        f"topology: [ Ring ]\nnpus_count: [ {npus} ]\nbandwidth: [ 50.0 ]\nlatency: [ 500.0 ]\n")
     doc = {"name": f"bench{points}",
-           "base": {"workload": {"generate": {"collective": "all_reduce", "npus": 8, "size": 1 << 20}},
-                    "system": str(INPUTS / "system_ring.json"), "network": str(INPUTS / "network_ring8.yml"),
+           "base": {"workload": {"generate": {"collective": "all_reduce", "npus": npus, "size": 1 << 20}},
+                    "system": str(folder / "system.json"), "network": str(folder / "network.yml"),
                     "backend": "analytical"},
            "axes": {"workload.generate.size": [(i + 1) * (1 << 20) for i in range(points)]}}
     path = folder / "bench.yaml"
@@ -59,6 +65,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args()
     results = []
+    print(f"machine load before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (other work skews the numbers)")
     with tempfile.TemporaryDirectory(prefix="bench_sweep.") as tmp:
         spec = load_spec(write_spec(Path(tmp), args.points))
         for run_no, workers in enumerate(args.workers):
@@ -71,8 +78,10 @@ def main() -> int:
                 return 1
             results.append({"workers": workers, "points": summary.total, "wall_s": round(wall, 3),
                             "points_per_s": round(summary.total / wall, 2)})
+            load = os.getloadavg()[0]
+            results[-1]["load_avg_1min_after"] = round(load, 2)
             print(f"workers={workers}: {summary.total} points in {wall:.2f} s "
-                  f"({summary.total / wall:.1f} points/s)")
+                  f"({summary.total / wall:.1f} points/s; machine load {load:.2f} on {os.cpu_count()} cores)")
     base = results[0]["wall_s"]
     for r in results[1:]:
         r["speedup_vs_first"] = round(base / r["wall_s"], 2)

@@ -99,11 +99,6 @@ def run_sweep(spec: SweepSpec, out_dir: str | Path, options: SweepOptions | None
         bar.update(1)
         bar.set_postfix(failed=len(summary.failed), refresh=False)
 
-    def write_and_record(record: dict[str, Any]) -> None:
-        # The JSON goes first: it is the source of truth that a resumed run trusts.
-        store.write_record(record)
-        record_finished(record)
-
     start = time.perf_counter()
     try:
         if pending:
@@ -111,8 +106,9 @@ def run_sweep(spec: SweepSpec, out_dir: str | Path, options: SweepOptions | None
                 from astrasim_py.sweep.local import LocalExecutor
 
                 workers = options.workers or spec.workers or default_workers()
-                LocalExecutor(workers, options.point_fn, out / "work", out / "traces", token,
-                              time_limit).run(pending, write_and_record)
+                # Records reach record_finished already stored: the JSON (source of truth) before the row.
+                LocalExecutor(workers, options.point_fn, out / "work", out, token,
+                              time_limit).run(pending, record_finished)
             elif options.executor == "slurm":
                 from astrasim_py.sweep.slurm import SlurmArrayExecutor
 

@@ -18,27 +18,34 @@ from typing import Any, Callable
 
 from astrasim_py.sweep.pointrun import failure_record, load_point_fn, run_point
 from astrasim_py.sweep.points import SweepPoint
+from astrasim_py.sweep.store import TRACES_DIR, ResultStore
 
 RecordSink = Callable[[dict[str, Any]], None]
 POLL_S = 0.2
 WORKER_LOG = "worker.log"
 
 
-def worker_main(conn: Connection, point_fn_ref: str, workdir: str, traces_dir: str, token: str) -> None:
-    """Worker process body: start in a clean working directory, then run points until told to stop."""
+def worker_main(conn: Connection, point_fn_ref: str, workdir: str, out_dir: str, token: str) -> None:
+    """Worker process body: start in a clean working directory, then run points until told to stop.
+
+    The worker stores each point's JSON itself (atomic, fsynced), so workers write in parallel and
+    the parent only appends table rows.
+    """
     path = Path(workdir)
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     os.chdir(path)
     _redirect_output(path / WORKER_LOG)
     point_fn = load_point_fn(point_fn_ref)
+    store = ResultStore(out_dir)
     conn.send(("ready", os.getpid()))
     while True:
         task = conn.recv()
         if task is None:
             return
-        record = run_point(SweepPoint.from_json(task), point_fn, Path(traces_dir), token)
-        conn.send(("done", record))
+        record = run_point(SweepPoint.from_json(task), point_fn, store.out_dir / TRACES_DIR, token)
+        record["worker_dir"] = workdir
+        conn.send(("done", store.write_record(record)))
 
 
 def _redirect_output(log_path: Path) -> None:
@@ -66,12 +73,12 @@ class _Worker:
 class LocalExecutor:
     """Runs points on `workers` spawned processes on this machine."""
 
-    def __init__(self, workers: int, point_fn: str, work_root: Path, traces_dir: Path, token: str,
+    def __init__(self, workers: int, point_fn: str, work_root: Path, out_dir: Path, token: str,
                  time_limit_s: float | None = None) -> None:
         self.workers = max(1, int(workers))
         self.point_fn = point_fn
         self.work_root = Path(work_root)
-        self.traces_dir = Path(traces_dir)
+        self.store = ResultStore(out_dir)
         self.token = token
         self.time_limit_s = time_limit_s
         self._ctx = mp.get_context("spawn")
@@ -84,13 +91,13 @@ class LocalExecutor:
         parent, child = self._ctx.Pipe()
         proc = self._ctx.Process(
             target=worker_main, name=f"sweep-{name}", daemon=True,
-            args=(child, self.point_fn, str(self.work_root / name), str(self.traces_dir), self.token))
+            args=(child, self.point_fn, str(self.work_root / name), str(self.store.out_dir), self.token))
         proc.start()
         child.close()
         return _Worker(slot, proc, parent, workdir=self.work_root / name)
 
     def run(self, points: list[SweepPoint], sink: RecordSink) -> None:
-        """Run every point, passing each record to `sink` (in the parent) as soon as it finishes."""
+        """Run every point; each record is stored, then passed to `sink` (in the parent) as it finishes."""
         queue = list(reversed(points))
         pool = [self._start(i) for i in range(min(self.workers, len(points)))]
         try:
@@ -145,7 +152,8 @@ class LocalExecutor:
         point, wall = w.point, time.monotonic() - w.started
         self._kill(w)
         if point is not None:
-            sink(failure_record(point, status, error, self.token, wall, worker_slot=w.slot))
+            sink(self.store.write_record(failure_record(point, status, error, self.token, wall,
+                                                        worker_slot=w.slot)))
         return self._start(w.slot)
 
     @staticmethod

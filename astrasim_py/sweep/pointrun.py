@@ -36,6 +36,14 @@ def load_point_fn(ref: str) -> PointFn:
     return getattr(importlib.import_module(module_name), attr)
 
 
+def slurm_task_label() -> str | None:
+    """`<array job>_<task>` (or the job id) when running under Slurm, else None."""
+    array_job = os.environ.get("SLURM_ARRAY_JOB_ID")
+    if array_job:
+        return f"{array_job}_{os.environ.get('SLURM_ARRAY_TASK_ID')}"
+    return os.environ.get("SLURM_JOB_ID")
+
+
 def release_simulator() -> None:
     """Free simulator state between points so one worker can run many (ns-3 is a process singleton)."""
     gc.collect()
@@ -59,6 +67,7 @@ def _record(point: SweepPoint, status: str, result: dict[str, Any] | None, error
         "host": socket.gethostname(),
         "pid": os.getpid(),
         "version": astrasim_py.__version__,
+        "slurm_task": slurm_task_label(),
         **extra,
     }
 

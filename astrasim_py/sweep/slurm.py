@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from astrasim_py.errors import InputError
-from astrasim_py.sweep.pointrun import failure_record
+from astrasim_py.sweep.pointrun import failure_record, slurm_task_label
 from astrasim_py.sweep.points import SweepPoint
 from astrasim_py.sweep.spec import SlurmOptions
 from astrasim_py.sweep.store import ResultStore
@@ -31,22 +31,14 @@ def run_shard(points: list[dict[str, Any]], out_dir: str, point_fn: str, token: 
     from astrasim_py.sweep.local import LocalExecutor
 
     out = Path(out_dir)
-    store = ResultStore(out)
-    array_job = os.environ.get("SLURM_ARRAY_JOB_ID")
-    task = (f"{array_job}_{os.environ.get('SLURM_ARRAY_TASK_ID')}" if array_job
-            else os.environ.get("SLURM_JOB_ID", "local"))
+    task = slurm_task_label() or "local"
     counts = {"ok": 0, "failed": 0}
 
     def sink(record: dict[str, Any]) -> None:
-        record["slurm_task"] = task
         counts["ok" if record["status"] == "ok" else "failed"] += 1
-        if record["status"] != "ok":
-            existing = store.read_record(record["point_id"])
-            if existing is not None and existing.get("status") == "ok":
-                return  # another task (e.g. of an interrupted earlier sweep) already has a result
-        store.write_record(record)
 
-    LocalExecutor(workers, point_fn, out / "work" / f"slurm-{task}", out / "traces", token,
+    # The workers store each record in the shared folder; the submitting process appends the rows.
+    LocalExecutor(workers, point_fn, out / "work" / f"slurm-{task}", out, token,
                   time_limit_s).run([SweepPoint.from_json(p) for p in points], sink)
     return counts
 
@@ -143,8 +135,7 @@ class SlurmArrayExecutor:
             record = failure_record(point, "crash", f"SlurmTask: array task {job.job_id} ended without a "
                                     f"result for this point ({_task_error(job)})", self.token, 0.0,
                                     slurm_task=str(job.job_id))
-            store.write_record(record)
-            on_record(record)
+            on_record(store.write_record(record))
 
     def _collect(self, waiting: dict[str, SweepPoint], store: ResultStore,
                  on_record: Callable[[dict[str, Any]], None]) -> None:

@@ -17,6 +17,7 @@ from typing import Any, Iterable
 
 STATUS_OK = "ok"
 POINTS_DIR = "points"
+TRACES_DIR = "traces"
 TABLE_NAME = "results.csv"
 FIXED_COLUMNS = ("point_id", "index", "status")
 OUTPUT_COLUMNS = ("backend", "max_finish_ns", "max_exposed_comm_ns", "sim_time_ns", "wall_s", "error")
@@ -93,9 +94,18 @@ class ResultStore:
         """Where a point's full result JSON lives."""
         return self.points_dir / f"{point_id}.json"
 
-    def write_record(self, record: dict[str, Any]) -> None:
-        """Store a finished point's record atomically (safe from several processes)."""
+    def write_record(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Store a finished point's record atomically (safe from several processes); return what is stored.
+
+        A failure never replaces a success: the identity covers every input, so the same point failing
+        later (a time limit, a crash, a stale task of an interrupted sweep) says nothing new about it.
+        """
+        if record.get("status") != STATUS_OK:
+            existing = self.read_record(record["point_id"])
+            if existing is not None and existing.get("status") == STATUS_OK:
+                return existing
         write_json_atomic(self.record_path(record["point_id"]), record)
+        return record
 
     def read_record(self, point_id: str) -> dict[str, Any] | None:
         """A point's stored record, or None if it has none (or an unreadable one)."""

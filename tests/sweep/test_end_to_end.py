@@ -88,5 +88,9 @@ def test_real_sweep_killed_and_resumed_equals_uninterrupted(real_runner, tmp_pat
     rows = read_table(killed / "results.csv")
     assert len(rows) == 6 and len({r["point_id"] for r in rows}) == 6
     a, b = ResultStore(killed), ResultStore(clean)
+    pids = set()
     for point in expand(load_spec(spec_path)):
         assert _physics(a.read_record(point.point_id)["result"]) == _physics(b.read_record(point.point_id)["result"])
+        pids.add(b.read_record(point.point_id)["pid"])
+    # one persistent worker ran all six, three ns-3 simulations among them (simulator reset between runs)
+    assert len(pids) == 1
