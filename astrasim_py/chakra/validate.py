@@ -113,6 +113,12 @@ def _check_comm(node, path: str, rank: int | None, num_npus: int | None,
     if values["comm_size"] == 0:
         report.zero_size_comm_ids.append(node.id)
     if node.type == NodeType.COMM_COLL_NODE:
+        for name, kind, fix in (("pg_name", "string_val", "write pg_name as a string_val such as \"1\""),
+                                ("involved_dim", "bool_list", "write involved_dim as a bool_list")):
+            attr = present.get(name)
+            if attr is not None and attr.WhichOneof("value") != kind:
+                raise InputError(f"{_where(node)}: attribute {name} is {attr.WhichOneof('value')}, "
+                                 f"expected {kind}", file=path, field=name, fix=fix)
         if values["comm_type"] < 0:
             raise InputError(f"{_where(node)}: comm_type is {values['comm_type']}", file=path,
                              field="comm_type", fix="use a CollectiveCommType number (ALL_REDUCE=0 ...)")

@@ -116,3 +116,16 @@ def test_get_attr_values_and_missing():
     assert get_attr(node, "nope", None) is None
     with pytest.raises(InputError, match="node 1 \\(m\\): attribute nope is missing"):
         get_attr(node, "nope")
+
+
+@pytest.mark.parametrize("attr, message", [
+    (make_attr("pg_name", "int64_val", 1), "attribute pg_name is int64_val, expected string_val"),
+    (make_attr("involved_dim", "bool_val", True), "attribute involved_dim is bool_val, expected bool_list"),
+])
+def test_collective_optional_attribute_kinds(attr, message):
+    node = _coll(a=int64_attr("comm_type", 0), b=int64_attr("comm_size", 8), c=attr)
+    with pytest.raises(InputError, match=message):
+        validate_trace(_trace(node))
+    ok = _coll(a=int64_attr("comm_type", 0), b=int64_attr("comm_size", 8), c=string_attr("pg_name", "1"),
+               d=make_attr("involved_dim", "bool_list", [True, False]))
+    validate_trace(_trace(ok))
