@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import gzip
-import zlib
 import os
+import zlib
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -97,14 +97,17 @@ def _open_stream(path: str) -> BinaryIO:
                          fix="check the path; rank files are named <prefix>.<rank>.et") from None
     except OSError as exc:
         raise InputError(f"cannot open: {exc.strerror}", file=path) from None
-    head = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
-    if head == GZIP_MAGIC:
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+    if raw.peek(2)[:2] == GZIP_MAGIC:
+        raw.close()
+        return gzip.open(path, "rb")  # type: ignore[return-value]
     return raw
 
 
 def iter_records(source: str | os.PathLike | BinaryIO, *, name: str | None = None) -> Iterator[bytes]:
-    """Yield the raw payload of every length-delimited record (a `00` record yields b"")."""
+    """Yield the raw payload of every length-delimited record (a `00` record yields b"").
+
+    A path is opened with gzip detection; an already open binary stream is read as it is.
+    """
     if isinstance(source, (str, os.PathLike)):
         label = name or os.fspath(source)
         stream = _open_stream(os.fspath(source))
