@@ -7,6 +7,7 @@ ranks) follow the real `chakra_converter Text`, so the output is byte-identical 
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +51,7 @@ class TextWorkload:
     mode: str
     layers: tuple[Layer, ...]
     last_bottom_layer: int | None
+    declared_layers: int  # line 2; the converter still converts every layer line
     text: str  # the whole file as read in text mode (universal newlines), kept in the metadata
 
 
@@ -109,7 +111,11 @@ def parse_text_workload(path: str | os.PathLike) -> TextWorkload:
         if not 0 <= last_bottom < len(layers):
             raise InputError(f"last bottom layer {last_bottom} is outside 0..{len(layers) - 1}",
                              file=label, field="line 1", fix="name an existing layer index")
-    return TextWorkload(mode, tuple(layers), last_bottom, text)
+    declared = int(lines[1].strip())
+    if declared != len(layers):
+        print(f"WARNING: {label}: line 2 says {declared} layers but there are {len(layers)} layer lines; "
+              "all of them are converted (as chakra_converter does)", file=sys.stderr)
+    return TextWorkload(mode, tuple(layers), last_bottom, declared, text)
 
 
 def _is_int(token: str) -> bool:
@@ -152,12 +158,14 @@ def _comm_name(layer: Layer, type_text: str) -> str:
 
 
 def _micro(em: _Emitter, w: TextWorkload, _prev: dict) -> dict:
+    """One independent weight-gradient collective per layer."""
     for layer in w.layers:
         em.comm(_comm_name(layer, layer.wg_type), layer.wg_type, layer.wg_size, [])
     return {}
 
 
 def _data(em: _Emitter, w: TextWorkload, prev: dict) -> dict:
+    """Data parallel: forward chain, then per layer WG, its all-reduce, IG; returns WG comms by layer."""
     n = len(w.layers)
     fwd, wg_comm = [None] * n, [None] * n
     for i, layer in enumerate(w.layers):
@@ -173,6 +181,7 @@ def _data(em: _Emitter, w: TextWorkload, prev: dict) -> dict:
 
 
 def _model_like(em: _Emitter, w: TextWorkload, prev: dict, *, wg_comms: bool, ig_infix: str) -> dict:
+    """MODEL (wg_comms=False) and the two HYBRID modes; returns what the next pass waits on per layer."""
     n = len(w.layers)
     fwd_comm = [None] * n
     for i, layer in enumerate(w.layers):
@@ -189,7 +198,8 @@ def _model_like(em: _Emitter, w: TextWorkload, prev: dict, *, wg_comms: bool, ig
         deps = [fwd_comm[n - 1]] if i == n - 1 else [wg_next, ig_comm_next]
         ig = em.comp(layer, "BWD_IG", layer.ig_time, deps)
         ig_comm_next = None
-        if i:
+        # upstream skips the IG comm at backward step (line-2 count - 1): layer 0 if the count is right
+        if n - 1 - i != w.declared_layers - 1:
             name = f"COMM_COLL_NODE_{layer.name}_{ig_infix}{layer.ig_type}"
             ig_comm_next = em.comm(name, layer.ig_type, layer.ig_size, [ig])
         wg_next = em.comp(layer, "BWD_WG", layer.wg_time, [ig])
@@ -212,6 +222,7 @@ def _hybrid_model_data(em, w, prev):
 
 
 def _dlrm(em: _Emitter, w: TextWorkload, prev: dict) -> dict:
+    """HYBRID_DLRM: embedding all-to-all joins the bottom MLP at the last bottom layer."""
     n, b = len(w.layers), w.last_bottom_layer
     fwd, fwd_comm = [None] * n, [None] * n
     for i, layer in enumerate(w.layers):

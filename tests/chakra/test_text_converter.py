@@ -71,3 +71,12 @@ def test_bad_text_inputs(tmp_path, content, message):
 def test_missing_output_directory(chakra_fixtures, tmp_path):
     with pytest.raises(InputError, match="output directory does not exist"):
         convert_text(chakra_fixtures / "text" / "micro1.txt", tmp_path / "nope" / "x", 2, 1)
+
+
+def test_layer_count_mismatch_warns_and_converts_every_line(tmp_path, capsys):
+    path = tmp_path / "w.txt"
+    path.write_text("DATA\n1\n" + "".join(f"l{i} -1 1 NONE 0 1 NONE 0 1 ALLREDUCE 8 1\n" for i in range(3)))
+    workload = parse_text_workload(path)
+    assert "line 2 says 1 layers but there are 3 layer lines" in capsys.readouterr().err
+    (nodes,) = convert_rank_graphs(workload, 1, 1)
+    assert len(nodes) == 4 * 3 - 1
