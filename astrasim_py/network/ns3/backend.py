@@ -129,6 +129,10 @@ class Ns3Backend(NetworkBackend):
                         "python_callbacks_s": round(self.loop_python_seconds, 6)}
         if self.config.time_series_interval_ns:
             data["time_series"] = self.time_series()
+            if self.config.plot_dir:
+                from astrasim_py.network.ns3.plots import plot_time_series
+
+                data["plots"] = [str(p) for p in plot_time_series(data["time_series"], self.config.plot_dir)]
         return data
 
     def close(self) -> None:

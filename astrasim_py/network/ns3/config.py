@@ -189,6 +189,15 @@ def _topology(fabric: Mapping[str, Any], network: Mapping[str, Any], num_npus: i
 
 def parse_fabric_config(network: Mapping[str, Any], num_npus: int, source: str = "<network config>") -> FabricConfig:
     """Validate a network config (ASTRA-sim keys + optional `fabric:`) into a FabricConfig."""
+    try:
+        return _parse(network, num_npus, source)
+    except InputError as exc:
+        if exc.file is None:  # helpers do not know the file; name it here
+            raise InputError(exc.detail, file=source, field=exc.field, fix=exc.fix) from None
+        raise
+
+
+def _parse(network: Mapping[str, Any], num_npus: int, source: str) -> FabricConfig:
     if not isinstance(network, Mapping):
         raise InputError("network config is not a mapping", file=source, fix="write a YAML mapping")
     fabric = network.get("fabric") or {}
