@@ -15,6 +15,8 @@ with the store-and-forward per-hop rule, and only messages sharing a dimension i
 
 from __future__ import annotations
 
+import sys
+import time
 from collections import deque
 from typing import Any, Callable
 
@@ -24,6 +26,22 @@ from astrasim_py.network.api import MessageMatcher, NetworkBackend
 from astrasim_py.network.event_queue import EventQueue
 
 Callback = Callable[[], None]
+
+
+class _ProgressPrinter:
+    """Prints simulated time and event count to stderr at most every 5 s of wall clock."""
+
+    def __init__(self, every_s: float = 5.0) -> None:
+        self.start = time.perf_counter()
+        self.last = self.start
+        self.every_s = every_s
+
+    def __call__(self, now: int, events: int) -> None:
+        wall = time.perf_counter()
+        if wall - self.last >= self.every_s:
+            self.last = wall
+            print(f"[progress] simulated {now} ns, {events} events, {wall - self.start:.1f} s",
+                  file=sys.stderr, flush=True)
 
 
 class _FastMatcher(MessageMatcher):
@@ -161,15 +179,15 @@ class AnalyticalBackend(NetworkBackend):
         if delay is None:
             delay = self.delay(src, dst, size)
         delivered = self._delivered
-        self.queue.schedule(delay, lambda: delivered(key, on_done))
+        self.queue.push(delay, lambda: delivered(key, on_done))
 
     def recv(self, dst: int, src: int, size: int, tag: int, on_done: Callback) -> None:
         """Post a receive (ASTRA-sim matching rules)."""
         self._posted((tag, src, dst, size), on_done)
 
     def run(self) -> None:
-        """Run until the event queue drains."""
-        self.queue.run()
+        """Run until the event queue drains (progress lines on stderr for runs longer than 5 s)."""
+        self.queue.run(_ProgressPrinter())
 
     def telemetry(self) -> dict[str, Any]:
         """Message counts (no fabric state in this model)."""
@@ -263,8 +281,8 @@ class AnalyticalAwareBackend(AnalyticalBackend):
         link.busy_ns += free_in
         queue = self.queue
         # Arrival is scheduled before the link-free event: at equal times it runs first.
-        queue.schedule(int(serialization + link.latency), lambda: self._arrive(chunk))
-        queue.schedule(free_in, lambda: self._free(link))
+        queue.push(int(serialization + link.latency), lambda: self._arrive(chunk))
+        queue.push(free_in, lambda: self._free(link))
 
     def _free(self, link: _Link) -> None:
         link.busy = False

@@ -34,11 +34,25 @@ class EventQueue:
         else:
             bucket.append(fn)
 
-    def run(self) -> None:
-        """Run every event until none is left."""
+    def push(self, delay: int, fn: Callable[[], None]) -> None:
+        """schedule() for callers that guarantee an integer delay >= 0 (hot path)."""
+        t = self.now + delay
+        bucket = self._buckets.get(t)
+        if bucket is None:
+            self._buckets[t] = [fn]
+            heappush(self._times, t)
+        else:
+            bucket.append(fn)
+
+    def run(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Run every event until none is left; progress(now, events) is called every 65536 times."""
         times, buckets = self._times, self._buckets
         count = 0
+        ticks = 0
         while times:
+            ticks += 1
+            if progress is not None and not ticks & 0xFFFF:
+                progress(self.now, self.events_run + count)
             t = heappop(times)
             self.now = t
             bucket = buckets[t]

@@ -146,6 +146,7 @@ class Sys:
         self._evq = getattr(ctx.backend, "queue", None)
         if isinstance(self._evq, EventQueue):
             self.register = self._register_on_queue
+            self._schedule = self._evq.push
         self.red = ctx.red
         if not ctx.rendezvous:
             # Hot path: collective messages go straight to the backend.
