@@ -130,3 +130,21 @@ def test_same_inputs_give_identical_results(tmp_path):
     b = deterministic_view(run_trace(tmp_path / "b", 8, make, backend="analytical-aware"))
     a["config"]["request"]["workload"] = b["config"]["request"]["workload"] = ""
     assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def test_rendezvous_point_to_point(tmp_path):
+    res = run_trace(tmp_path, 8, _sendrecv(1), rendezvous=True)
+    assert res["finish_ns"][0] == res["finish_ns"][1] == 652 + 20031
+
+
+def test_remote_memory_pool_serializes(tmp_path):
+    mem = tmp_path / "mem.json"
+    mem.write_text(json.dumps({"memory-type": "MEMORY_POOL", "remote-mem-latency": 100, "remote-mem-bw": 10}))
+
+    def nodes(rank):
+        load = Node(id=1, name="ld", type=NodeType.MEM_LOAD_NODE)
+        load.attr.append(make_attr("tensor_size", "uint64_val", 1000))
+        return [load]
+    (tmp_path / "w").mkdir()
+    res = run_trace(tmp_path / "w", 8, nodes, remote_memory=str(mem))
+    assert sorted(res["finish_ns"]) == [200 * (k + 1) for k in range(8)]
