@@ -91,7 +91,7 @@ def _convert(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from astrasim_py.chakra.io import read_et
-    from astrasim_py.chakra.validate import validate_trace
+    from astrasim_py.chakra.validate import validate_trace, validate_workload
     from astrasim_py.chakra.workload import existing_ranks, load_workload
 
     prefix = args.prefix
@@ -101,6 +101,7 @@ def _validate(args: argparse.Namespace) -> int:
     else:
         traces = load_workload(prefix, args.npus, validate=False)
         reports = [validate_trace(t, rank=r, num_npus=len(traces)) for r, t in enumerate(traces)]
+        validate_workload(traces, reports=reports)
     summary = {"prefix": prefix, "ranks": len(traces), "nodes": [r.num_nodes for r in reports],
                "zero_size_comm_nodes": sum(len(r.zero_size_comm_ids) for r in reports), "valid": True}
     if args.json:

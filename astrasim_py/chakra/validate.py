@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -27,6 +28,10 @@ class ValidationReport:
     num_nodes: int = 0
     zero_size_comm_ids: list[int] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # (comm_type, comm_size, pg_name) of every collective, in instant-completion issue order
+    collectives: list[tuple[int, int, str]] = field(default_factory=list)
+    # (src, dst, tag, size, is_send) of every SEND/RECV node
+    point_to_point: list[tuple[int, int, int, int, bool]] = field(default_factory=list)
 
 
 def _where(node) -> str:
@@ -48,6 +53,7 @@ def validate_trace(trace: EtTrace, *, rank: int | None = None, num_npus: int | N
                          fix="each rank file needs at least one node after the GlobalMetadata record")
     # One pass over the nodes (each access may parse a record): keep only ids and parent ids.
     parents_of: dict[int, tuple[int, ...]] = {}
+    coll_sig: dict[int, tuple[int, int, str]] = {}
     num_types = len(NODE_TYPE_NAMES)
     for record, node in enumerate(trace.nodes, 1):
         nid = node.id
@@ -65,7 +71,9 @@ def validate_trace(trace: EtTrace, *, rank: int | None = None, num_npus: int | N
                              fix="use a NodeType 0..7 (COMP_NODE=4, COMM_SEND_NODE=5, "
                                  "COMM_RECV_NODE=6, COMM_COLL_NODE=7)")
         if node_type in _COMM_REQUIRED:
-            _check_comm(node, path, rank, num_npus, report)
+            signature = _check_comm(node, path, rank, num_npus, report)
+            if node_type == NodeType.COMM_COLL_NODE:
+                coll_sig[nid] = signature
         parents_of[nid] = (*node.data_deps, *node.ctrl_deps)
     for nid, parents in parents_of.items():
         for dep in parents:
@@ -75,7 +83,8 @@ def validate_trace(trace: EtTrace, *, rank: int | None = None, num_npus: int | N
                 raise InputError(f"{_where(node)}: depends on node {dep}, which is not in this file",
                                  file=path, field=dep_field,
                                  fix="every dependency must name a node id of the same rank file")
-    _check_acyclic(parents_of, path)
+    order = _issue_order(parents_of, path)
+    report.collectives = [coll_sig[nid] for nid in order if nid in coll_sig]
     if report.zero_size_comm_ids and warn_stream is not None:
         shown = ", ".join(str(i) for i in report.zero_size_comm_ids[:10])
         more = "" if len(report.zero_size_comm_ids) <= 10 else ", ..."
@@ -87,7 +96,8 @@ def validate_trace(trace: EtTrace, *, rank: int | None = None, num_npus: int | N
 
 
 def _check_comm(node, path: str, rank: int | None, num_npus: int | None,
-                report: ValidationReport) -> None:
+                report: ValidationReport) -> tuple[int, int, str] | None:
+    """Check a COMM node's attributes; returns (comm_type, comm_size, pg_name) for collectives."""
     required = _COMM_REQUIRED[node.type]
     present: dict[str, object] = {}
     for attr in node.attr:
@@ -113,6 +123,7 @@ def _check_comm(node, path: str, rank: int | None, num_npus: int | None,
     if values["comm_size"] == 0:
         report.zero_size_comm_ids.append(node.id)
     if node.type == NodeType.COMM_COLL_NODE:
+        pg_attr = present.get("pg_name")
         for name, kind, fix in (("pg_name", "string_val", "write pg_name as a string_val such as \"1\""),
                                 ("involved_dim", "bool_list", "write involved_dim as a bool_list")):
             attr = present.get(name)
@@ -122,7 +133,8 @@ def _check_comm(node, path: str, rank: int | None, num_npus: int | None,
         if values["comm_type"] < 0:
             raise InputError(f"{_where(node)}: comm_type is {values['comm_type']}", file=path,
                              field="comm_type", fix="use a CollectiveCommType number (ALL_REDUCE=0 ...)")
-        return
+        pg = pg_attr.string_val if pg_attr is not None else ""
+        return values["comm_type"], values["comm_size"], pg or "0"
     for peer in ("comm_src", "comm_dst"):
         value = values.get(peer)
         if value is None:
@@ -134,14 +146,19 @@ def _check_comm(node, path: str, rank: int | None, num_npus: int | None,
     if rank is not None and own in values and values[own] != rank:
         raise InputError(f"{_where(node)}: {own} is {values[own]} but this file is rank {rank}",
                          file=path, field=own, fix=f"set {own} to {rank} or drop it")
+    if rank is not None:
+        report.point_to_point.append((values.get("comm_src", rank), values.get("comm_dst", rank),
+                                      values["comm_tag"], values["comm_size"],
+                                      node.type == NodeType.COMM_SEND_NODE))
+    return None
 
 
 def _position_of(trace: EtTrace, node_id: int) -> int:
     return next(i for i, node in enumerate(trace.nodes) if node.id == node_id)
 
 
-def _check_acyclic(parents_of: dict[int, tuple[int, ...]], path: str) -> None:
-    """Kahn's algorithm over data+ctrl deps; names the nodes of a cycle if one exists."""
+def _issue_order(parents_of: dict[int, tuple[int, ...]], path: str) -> list[int]:
+    """Instant-completion walk (smallest ready id first); InputError naming a cycle if one exists."""
     children: dict[int, list[int]] = {}
     pending: dict[int, int] = {}
     ready = []
@@ -156,20 +173,23 @@ def _check_acyclic(parents_of: dict[int, tuple[int, ...]], path: str) -> None:
                 children[parent].append(nid)
             else:
                 children[parent] = [nid]
-    done = 0
+    heapq.heapify(ready)
+    order = []
+    pop, push = heapq.heappop, heapq.heappush
     while ready:
-        nid = ready.pop()
-        done += 1
+        nid = pop(ready)
+        order.append(nid)
         for child in children.get(nid, ()):
             pending[child] -= 1
             if pending[child] == 0:
-                ready.append(child)
-    if done != len(parents_of):
+                push(ready, child)
+    if len(order) != len(parents_of):
         stuck = min(nid for nid, left in pending.items() if left > 0)
         parents = {nid: set(ps) for nid, ps in parents_of.items() if pending[nid] > 0}
         cycle = _find_cycle(stuck, parents, pending)
         raise InputError(f"dependency cycle: {' -> '.join(str(c) for c in cycle)}", file=path,
                          field="data_deps/ctrl_deps", fix="dependencies must form a DAG; remove one edge")
+    return order
 
 
 def _find_cycle(start: int, parents: dict[int, set[int]], pending: dict[int, int]) -> list[int]:
@@ -185,33 +205,7 @@ def _find_cycle(start: int, parents: dict[int, set[int]], pending: dict[int, int
     return list(reversed(loop))
 
 
-def _coll_signature(node) -> tuple[int, int, str]:
-    values = {}
-    for attr in node.attr:
-        if attr.name in ("comm_type", "comm_size", "pg_name") and attr.name not in values:
-            kind = attr.WhichOneof("value")
-            values[attr.name] = getattr(attr, kind) if kind else None
-    pg = values.get("pg_name") or "0"
-    return int(values.get("comm_type", 0)), int(values.get("comm_size", 0)), str(pg)
-
-
-def _issue_order_collectives(trace: EtTrace) -> list[tuple[int, int, str]]:
-    """Collectives in the order an instant-completion walk issues them (ascending ready ids)."""
-    from astrasim_py.chakra.feeder import DependencyFeeder
-
-    feeder = DependencyFeeder(trace.nodes, file=trace.path)
-    order = []
-    while True:
-        nid = feeder.next_ready()
-        if nid is None:
-            return order
-        node = feeder.node(nid)
-        if node.type == NodeType.COMM_COLL_NODE:
-            order.append(_coll_signature(node))
-        feeder.finish(nid)
-
-
-def validate_workload(traces: list[EtTrace], *,
+def validate_workload(traces: list[EtTrace], *, reports: list[ValidationReport] | None = None,
                       warn_stream: TextIO | None | str = "stderr") -> list[str]:
     """Cross-rank checks on already validated rank files (index = rank); returns warnings.
 
@@ -222,10 +216,13 @@ def validate_workload(traces: list[EtTrace], *,
     if warn_stream == "stderr":
         warn_stream = sys.stderr
     warnings: list[str] = []
-    _check_point_to_point(traces)
+    if reports is None:
+        reports = [validate_trace(t, rank=r, num_npus=len(traces), warn_stream=None)
+                   for r, t in enumerate(traces)]
+    _check_point_to_point(traces, reports)
     per_group: dict[str, dict[int, list[tuple[int, int]]]] = {}
-    for rank, trace in enumerate(traces):
-        for comm_type, size, pg in _issue_order_collectives(trace):
+    for rank, report in enumerate(reports):
+        for comm_type, size, pg in report.collectives:
             per_group.setdefault(pg, {}).setdefault(rank, []).append((comm_type, size))
     for pg, by_rank in sorted(per_group.items()):
         ranks = sorted(by_rank)
@@ -268,26 +265,19 @@ def _describe_coll(sequence: list[tuple[int, int]], pos: int) -> str:
     return f"{collective_name(comm_type)} {size} B"
 
 
-def _check_point_to_point(traces: list[EtTrace]) -> None:
+def _check_point_to_point(traces: list[EtTrace], reports: list[ValidationReport]) -> None:
     """Every SEND needs a RECV with the same (src, dst, tag, size), and the reverse."""
     sends: Counter = Counter()
     recvs: Counter = Counter()
-    for rank, trace in enumerate(traces):
-        for node in trace.nodes:
-            if node.type not in (NodeType.COMM_SEND_NODE, NodeType.COMM_RECV_NODE):
-                continue
-            send = node.type == NodeType.COMM_SEND_NODE
-            src = get_int_attr(node, "comm_src", rank, file=trace.path)
-            dst = get_int_attr(node, "comm_dst", rank, file=trace.path)
-            key = (src, dst, get_int_attr(node, "comm_tag", file=trace.path),
-                   get_int_attr(node, "comm_size", file=trace.path))
-            (sends if send else recvs)[key] += 1
+    for report in reports:
+        for src, dst, tag, size, is_send in report.point_to_point:
+            (sends if is_send else recvs)[(src, dst, tag, size)] += 1
     for key in sorted(set(sends) | set(recvs)):
         if sends[key] != recvs[key]:
             src, dst, tag, size = key
             side = dst if sends[key] > recvs[key] else src
             raise InputError(f"rank {src} sends {sends[key]} message(s) to rank {dst} (tag {tag}, {size} B) "
                              f"but rank {dst} posts {recvs[key]} matching receive(s)",
-                             file=traces[side].path if side < len(traces) else None, field="comm_tag",
+                             file=traces[side].path if 0 <= side < len(traces) else None, field="comm_tag",
                              fix="pair every COMM_SEND_NODE with a COMM_RECV_NODE of the same "
                                  "comm_src, comm_dst, comm_tag and comm_size")

@@ -53,12 +53,12 @@ def load_workload(prefix: str | os.PathLike, num_npus: int | None = None, *, val
         raise InputError(f"{len(found)} rank file(s) exist but npus_count is {num_npus}; missing "
                          f"rank(s) {shown}", file=rank_file(prefix, missing[0]), field="npus_count",
                          fix="generate one <prefix>.<rank>.et per NPU or set npus_count to match")
-    traces = []
+    traces, reports = [], []
     for rank in range(num_npus):
         trace = read_et(rank_file(prefix, rank))
         if validate:
-            validate_trace(trace, rank=rank, num_npus=num_npus, warn_stream=warn_stream)
+            reports.append(validate_trace(trace, rank=rank, num_npus=num_npus, warn_stream=warn_stream))
         traces.append(trace)
     if validate:
-        validate_workload(traces, warn_stream=warn_stream)
+        validate_workload(traces, reports=reports, warn_stream=warn_stream)
     return traces

@@ -54,3 +54,12 @@ def test_generate_version_name_and_chain(chakra_fixtures, tmp_path):
     assert (tmp_path / "s.1.et").read_bytes() == (chakra_fixtures / "d_sendrecv" / "sendrecv.1.et").read_bytes()
     assert main(["chakra", "generate", "--collective", "nonsense", "--npus", "2", "--output",
                  str(tmp_path / "n")]) == 2
+
+
+def test_validate_reports_cross_rank_mismatch(chakra_fixtures, tmp_path, capsys):
+    import shutil
+
+    shutil.copy(chakra_fixtures / "d_sendrecv" / "sendrecv.0.et", tmp_path / "p.0.et")
+    shutil.copy(chakra_fixtures / "a_allreduce_1MiB" / "ALL_REDUCE.1.et", tmp_path / "p.1.et")
+    assert main(["chakra", "validate", str(tmp_path / "p")]) == 2
+    assert "but rank 1 posts 0 matching receive(s)" in capsys.readouterr().err
