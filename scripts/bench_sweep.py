@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -70,18 +71,27 @@ def main() -> int:
         spec = load_spec(write_spec(Path(tmp), args.points))
         for run_no, workers in enumerate(args.workers):
             out = Path(tmp) / f"out-{run_no}-w{workers}"
+            cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             summary = run_sweep(spec, out, SweepOptions(workers=workers, point_fn=args.point_fn, progress=False))
             wall = time.perf_counter() - start
+            cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            worker_cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
+            busy = sum(json.loads(p.read_text())["wall_s"] for p in (out / "points").glob("*.json"))
             if not summary.all_ok:
                 print(summary.text(), file=sys.stderr)
                 return 1
+            # utilization = time workers spent inside points / (workers x wall): the executor's own
+            # overhead shows as < 1; cores taken by other processes show as worker CPU < busy time.
             results.append({"workers": workers, "points": summary.total, "wall_s": round(wall, 3),
-                            "points_per_s": round(summary.total / wall, 2)})
+                            "points_per_s": round(summary.total / wall, 2),
+                            "worker_utilization": round(busy / (workers * wall), 3),
+                            "worker_cpu_s": round(worker_cpu, 2), "in_point_wall_s": round(busy, 2)})
             load = os.getloadavg()[0]
             results[-1]["load_avg_1min_after"] = round(load, 2)
-            print(f"workers={workers}: {summary.total} points in {wall:.2f} s "
-                  f"({summary.total / wall:.1f} points/s; machine load {load:.2f} on {os.cpu_count()} cores)")
+            print(f"workers={workers}: {summary.total} points in {wall:.2f} s ({summary.total / wall:.1f} points/s; "
+                  f"worker utilization {busy / (workers * wall):.2f}, worker CPU {worker_cpu:.1f} s for "
+                  f"{busy:.1f} s in points; machine load {load:.2f} on {os.cpu_count()} cores)")
     base = results[0]["wall_s"]
     for r in results[1:]:
         r["speedup_vs_first"] = round(base / r["wall_s"], 2)

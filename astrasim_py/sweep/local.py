@@ -83,6 +83,7 @@ class LocalExecutor:
         self.time_limit_s = time_limit_s
         self._ctx = mp.get_context("spawn")
         self._starts: dict[int, int] = {}
+        self._queue: list[SweepPoint] = []
 
     def _start(self, slot: int) -> _Worker:
         # A replacement worker gets its own folder so the crashed one's log survives.
@@ -98,15 +99,12 @@ class LocalExecutor:
 
     def run(self, points: list[SweepPoint], sink: RecordSink) -> None:
         """Run every point; each record is stored, then passed to `sink` (in the parent) as it finishes."""
-        queue = list(reversed(points))
+        queue = self._queue = list(reversed(points))
         pool = [self._start(i) for i in range(min(self.workers, len(points)))]
         try:
             while queue or any(w.point is not None for w in pool):
                 for w in pool:
-                    if w.ready and w.point is None and queue:
-                        w.point = queue.pop()
-                        w.started = time.monotonic()
-                        w.conn.send(w.point.to_json())
+                    self._dispatch(w)
                 active = [w for w in pool if w.ready and w.point is None and not queue]
                 for w in active:
                     self._stop(w)
@@ -123,6 +121,12 @@ class LocalExecutor:
             for w in pool:
                 self._kill(w)
 
+    def _dispatch(self, w: _Worker) -> None:
+        if w.ready and w.point is None and self._queue:
+            w.point = self._queue.pop()
+            w.started = time.monotonic()
+            w.conn.send(w.point.to_json())
+
     def _service(self, w: _Worker, sink: RecordSink) -> _Worker:
         try:
             if w.conn.poll():
@@ -133,6 +137,8 @@ class LocalExecutor:
                     w.point, w.points_run = None, w.points_run + 1
                     payload["worker_slot"] = w.slot
                     payload["worker_points_run"] = w.points_run
+                    # Hand out the next point before the (fsyncing) sink, so the worker never waits on it.
+                    self._dispatch(w)
                     sink(payload)
                 return w
         except (EOFError, OSError):
