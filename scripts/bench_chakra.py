@@ -55,6 +55,12 @@ def measure(mode: str, path: str) -> dict:
             count += 1
         result["nodes"] = count
         result["read_s"] = round(time.perf_counter() - start, 3)
+    elif mode == "load":  # load_workload: read + per-rank and cross-rank validation (what `run` does)
+        from astrasim_py.chakra.workload import load_workload
+
+        (trace,) = load_workload(path[: -len(".0.et")], 1, warn_stream=None)
+        result["nodes"] = len(trace.nodes)
+        result["load_workload_s"] = round(time.perf_counter() - start, 3)
     else:  # read_et: the whole trace as Node messages, then validation and a feeder walk
         trace = read_et(path)
         result["nodes"] = len(trace.nodes)
@@ -80,7 +86,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--nodes", type=int, default=1_000_000)
     parser.add_argument("--workdir", default=None, help="where to put the trace (default: a temp dir)")
-    parser.add_argument("--modes", default="stream,read,full")
+    parser.add_argument("--modes", default="stream,read,load,full")
     parser.add_argument("--measure", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
