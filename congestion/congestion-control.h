@@ -73,6 +73,12 @@ class CongestionControl : public Object
     virtual void Stop(QueuePair& qp)
     {
     }
+
+    /// Policy-specific counters as a JSON object for the telemetry ("" = none).
+    virtual std::string StatsJson() const
+    {
+        return "";
+    }
 };
 
 /// No congestion control: QPs send at line rate; ECN is never marked.

@@ -59,6 +59,12 @@ class FlowControl : public Object
     {
     }
 
+    /// Policy-specific counters as a JSON object for the telemetry ("" = none).
+    virtual std::string StatsJson() const
+    {
+        return "";
+    }
+
   protected:
     bool m_dynamic{true};
     double m_alpha{0.125};

@@ -558,7 +558,11 @@ FabricNetwork::TelemetryJson()
        << ",\"max_switch_buffer_bytes\":" << maxBuf << ",\"delivered_bytes\":" << m_deliveredBytes
        << ",\"delivered_messages\":" << m_deliveredMessages << ",\"queue_pairs\":" << m_qps.size()
        << ",\"events\":" << Simulator::GetEventCount() << ",\"ports\":[" << ports.str()
-       << "],\"links\":[" << links.str() << "]}";
+       << "],\"links\":[" << links.str() << "]";
+    std::string fcStats = m_fc->StatsJson();
+    std::string ccStats = m_cc->StatsJson();
+    os << ",\"flow_control_stats\":" << (fcStats.empty() ? "{}" : fcStats)
+       << ",\"congestion_control_stats\":" << (ccStats.empty() ? "{}" : ccStats) << "}";
     return os.str();
 }
 

@@ -140,6 +140,15 @@ class FabricNetwork : public Object
         m_aborted = true;
         Simulator::Stop();
     }
+    /// A model invariant broke (e.g. a lossless buffer overflowed): stop; Run returns `reason`.
+    void Fail(const std::string& reason)
+    {
+        if (m_stallReason.empty())
+        {
+            m_stallReason = reason;
+        }
+        Simulator::Stop();
+    }
     /// Time of the last user-visible event (message delivery or scheduled event): the
     /// simulated end of a run, unaffected by trailing ACKs and idle timers.
     Time LastActivity() const

@@ -22,10 +22,12 @@ from astrasim_py.topology import Link, Topology, from_astrasim_dims, load_topolo
 FLOW_CONTROL_TYPES = {
     "none": "ns3::fabric::NoFlowControl",
     "pfc": "ns3::fabric::PfcFlowControl",
+    "ib_credits": "ns3::fabric::IbCreditFlowControl",
 }
 CONGESTION_CONTROL_TYPES = {
     "none": "ns3::fabric::NoCongestionControl",
     "dcqcn": "ns3::fabric::DcqcnCongestionControl",
+    "ib_cc": "ns3::fabric::IbCongestionControl",
 }
 DEFAULT_PRESET = {"roce": "dcqcn_mlnx", "ib": "ib_default"}
 

@@ -1,0 +1,181 @@
+#include "ib_cc.h"
+
+#include "../ns3_backend/queue-pair.h"
+#include "../ns3_backend/rdma-nic.h"
+
+#include "ns3/log.h"
+#include "ns3/simulator.h"
+#include "ns3/uinteger.h"
+
+#include <sstream>
+
+namespace ns3
+{
+namespace fabric
+{
+
+NS_LOG_COMPONENT_DEFINE("IbCongestionControl");
+NS_OBJECT_ENSURE_REGISTERED(IbCongestionControl);
+
+TypeId
+IbCongestionControl::GetTypeId()
+{
+    static TypeId tid =
+        TypeId("ns3::fabric::IbCongestionControl")
+            .SetParent<CongestionControl>()
+            .SetGroupName("Fabric")
+            .AddConstructor<IbCongestionControl>()
+            .AddAttribute("FecnThresholdBytes",
+                          "CP: an egress VL queue above this marks FECN on departing data (A10 "
+                          "Threshold, here in bytes instead of the 0-15 scale) [bytes]. "
+                          "Default 32768.",
+                          UintegerValue(32768),
+                          MakeUintegerAccessor(&IbCongestionControl::m_thresholdBytes),
+                          MakeUintegerChecker<uint64_t>())
+            .AddAttribute("MarkingRate",
+                          "CP: mark one of every MarkingRate eligible packets (A10 Marking_Rate + 1) "
+                          "[packets]. Default 1.",
+                          UintegerValue(1),
+                          MakeUintegerAccessor(&IbCongestionControl::m_markingRate),
+                          MakeUintegerChecker<uint32_t>(1))
+            .AddAttribute("MinBecnIntervalNs",
+                          "NP: at most one BECN per QP per interval; 0 = one per FECN packet [ns]. "
+                          "Default 0.",
+                          TimeValue(Time(0)),
+                          MakeTimeAccessor(&IbCongestionControl::m_minBecnInterval),
+                          MakeTimeChecker(Time(0)))
+            .AddAttribute("CctiIncrease",
+                          "RP: CCTI increment per BECN [entries]. Default 1.",
+                          UintegerValue(1),
+                          MakeUintegerAccessor(&IbCongestionControl::m_cctiIncrease),
+                          MakeUintegerChecker<uint32_t>(1))
+            .AddAttribute("CctiLimit",
+                          "RP: highest CCTI (last CCT entry) [entries]. Default 127.",
+                          UintegerValue(127),
+                          MakeUintegerAccessor(&IbCongestionControl::m_cctiLimit),
+                          MakeUintegerChecker<uint32_t>(0, 16383))
+            .AddAttribute("CctiMin",
+                          "RP: CCTI never falls below this [entries]. Default 0.",
+                          UintegerValue(0),
+                          MakeUintegerAccessor(&IbCongestionControl::m_cctiMin),
+                          MakeUintegerChecker<uint32_t>())
+            .AddAttribute("CctiTimerUs",
+                          "RP: CCTI decreases by one every period while above CctiMin [us]. "
+                          "Default 10 us.",
+                          TimeValue(MicroSeconds(10)),
+                          MakeTimeAccessor(&IbCongestionControl::m_cctiTimer),
+                          MakeTimeChecker(NanoSeconds(1)))
+            .AddAttribute("CctStepNs",
+                          "RP: congestion control table: entry i = inter-packet delay i x "
+                          "CctStepNs [ns]. Default 20 ns.",
+                          TimeValue(NanoSeconds(20)),
+                          MakeTimeAccessor(&IbCongestionControl::m_cctStep),
+                          MakeTimeChecker(Time(0)))
+            .AddAttribute("ReferencePacketBytes",
+                          "RP: wire size used to turn the inter-packet delay into a QP rate "
+                          "(rate = line x T / (T + IPD), T = its serialization) [bytes]. "
+                          "Default 4124 (4096 MTU + IB headers).",
+                          UintegerValue(4124),
+                          MakeUintegerAccessor(&IbCongestionControl::m_referencePacketBytes),
+                          MakeUintegerChecker<uint32_t>(1));
+    return tid;
+}
+
+bool
+IbCongestionControl::MarkAtEgress(uint64_t queueBytes, double gbps)
+{
+    if (queueBytes <= m_thresholdBytes)
+    {
+        return false;
+    }
+    if (m_eligible++ % m_markingRate != 0)
+    {
+        return false;
+    }
+    m_fecn++;
+    return true;
+}
+
+bool
+IbCongestionControl::ShouldNotify(Time now, Time lastNotify, bool first) const
+{
+    return first || m_minBecnInterval.IsZero() || now - lastNotify >= m_minBecnInterval;
+}
+
+std::unique_ptr<CcState>
+IbCongestionControl::Start(QueuePair& qp)
+{
+    auto s = std::make_unique<IbCcState>();
+    s->ccti = m_cctiMin;
+    return s;
+}
+
+void
+IbCongestionControl::ApplyRate(QueuePair& qp, uint32_t ccti)
+{
+    double t = m_referencePacketBytes * 8.0 / qp.lineGbps;  // ns
+    double ipd = InterPacketDelay(ccti).GetNanoSeconds();
+    qp.rateGbps = qp.lineGbps * t / (t + ipd);
+    qp.nic->RateChanged(&qp);
+}
+
+void
+IbCongestionControl::OnNotification(QueuePair& qp)
+{
+    auto& s = static_cast<IbCcState&>(*qp.cc);
+    m_becn++;
+    uint32_t next = std::min(m_cctiLimit, s.ccti + m_cctiIncrease);
+    if (next != s.ccti)
+    {
+        m_increases++;
+        s.ccti = next;
+        m_maxCcti = std::max(m_maxCcti, next);
+        ApplyRate(qp, next);
+    }
+    if (!s.timer.IsPending() && s.ccti > m_cctiMin)
+    {
+        s.timer = Simulator::Schedule(m_cctiTimer, &IbCongestionControl::TimerTick, this, &qp);
+    }
+}
+
+void
+IbCongestionControl::TimerTick(QueuePair* qp)
+{
+    if (!qp->cc)
+    {
+        return;
+    }
+    auto& s = static_cast<IbCcState&>(*qp->cc);
+    if (s.ccti > m_cctiMin)
+    {
+        s.ccti--;
+        m_decreases++;
+        ApplyRate(*qp, s.ccti);
+    }
+    if (s.ccti > m_cctiMin)
+    {
+        s.timer = Simulator::Schedule(m_cctiTimer, &IbCongestionControl::TimerTick, this, qp);
+    }
+}
+
+void
+IbCongestionControl::Stop(QueuePair& qp)
+{
+    if (qp.cc)
+    {
+        static_cast<IbCcState&>(*qp.cc).timer.Cancel();
+    }
+}
+
+std::string
+IbCongestionControl::StatsJson() const
+{
+    std::ostringstream os;
+    os << "{\"fecn_marked\":" << m_fecn << ",\"becn_received\":" << m_becn
+       << ",\"ccti_increases\":" << m_increases << ",\"ccti_decreases\":" << m_decreases
+       << ",\"max_ccti\":" << m_maxCcti << "}";
+    return os.str();
+}
+
+} // namespace fabric
+} // namespace ns3

@@ -1,0 +1,355 @@
+#include "ib_credits.h"
+
+#include "../ns3_backend/fabric-network.h"
+#include "../ns3_backend/fabric-switch.h"
+
+#include "ns3/log.h"
+#include "ns3/simulator.h"
+#include "ns3/string.h"
+#include "ns3/uinteger.h"
+
+#include <sstream>
+#include <stdexcept>
+
+namespace ns3
+{
+namespace fabric
+{
+
+NS_LOG_COMPONENT_DEFINE("IbCreditFlowControl");
+NS_OBJECT_ENSURE_REGISTERED(IbCreditFlowControl);
+
+TypeId
+IbCreditFlowControl::GetTypeId()
+{
+    static TypeId tid =
+        TypeId("ns3::fabric::IbCreditFlowControl")
+            .SetParent<FlowControl>()
+            .SetGroupName("Fabric")
+            .AddConstructor<IbCreditFlowControl>()
+            .AddAttribute("SwitchBufferBytesPerVl",
+                          "Switch input buffer per port and VL, rounded down to 64-byte blocks "
+                          "[bytes]. At most 2048 blocks (12-bit credit arithmetic). Default 65536.",
+                          UintegerValue(65536),
+                          MakeUintegerAccessor(&IbCreditFlowControl::m_switchBufferBytes),
+                          MakeUintegerChecker<uint64_t>(kBlockBytes, 2048 * kBlockBytes))
+            .AddAttribute("HcaBufferBytesPerVl",
+                          "HCA receive buffer per port and VL [bytes]. Default 65536.",
+                          UintegerValue(65536),
+                          MakeUintegerAccessor(&IbCreditFlowControl::m_hcaBufferBytes),
+                          MakeUintegerChecker<uint64_t>(kBlockBytes, 2048 * kBlockBytes))
+            .AddAttribute("CreditUpdateDelayNs",
+                          "A credit update is sent this long after the first block freed since "
+                          "the last one (updates batch frees) [ns]. Default 256 ns (ib_flit_sim "
+                          "minimum credit-update period).",
+                          TimeValue(NanoSeconds(256)),
+                          MakeTimeAccessor(&IbCreditFlowControl::m_updateDelay),
+                          MakeTimeChecker(Time(0)))
+            .AddAttribute("CreditRefreshUs",
+                          "Periodic re-advertisement of FCCL after traffic on a VL (the spec's "
+                          "periodic flow-control packet; repeats while the buffer is not empty); "
+                          "0 = off [us]. Default 10 us.",
+                          TimeValue(MicroSeconds(10)),
+                          MakeTimeAccessor(&IbCreditFlowControl::m_refreshPeriod),
+                          MakeTimeChecker(Time(0)))
+            .AddAttribute("SlToVl",
+                          "VL of each service level 0..7, comma separated [VL 0..7]. Default "
+                          "identity 0,1,2,3,4,5,6,7.",
+                          StringValue("0,1,2,3,4,5,6,7"),
+                          MakeStringAccessor(&IbCreditFlowControl::m_slToVlText),
+                          MakeStringChecker());
+    return tid;
+}
+
+void
+IbCreditFlowControl::ParseSlToVl()
+{
+    std::istringstream in(m_slToVlText);
+    std::string item;
+    uint32_t sl = 0;
+    while (std::getline(in, item, ','))
+    {
+        uint32_t vl = std::stoul(item);
+        if (sl >= kNumPriorities || vl >= kNumPriorities)
+        {
+            throw std::invalid_argument("SlToVl needs 8 VLs in 0..7, got '" + m_slToVlText + "'");
+        }
+        m_slToVl[sl++] = vl;
+    }
+    if (sl != kNumPriorities)
+    {
+        throw std::invalid_argument("SlToVl needs 8 entries, got '" + m_slToVlText + "'");
+    }
+    m_parsed = true;
+}
+
+uint32_t
+IbCreditFlowControl::CapacityOf(const FabricDevice& dev) const
+{
+    return (dev.IsSwitch() ? m_switchBufferBytes : m_hcaBufferBytes) / kBlockBytes;
+}
+
+IbCreditFlowControl::PortState&
+IbCreditFlowControl::At(const FabricDevice& dev, uint32_t port) const
+{
+    uint32_t node = dev.GetNodeId();
+    if (node >= m_state.size())
+    {
+        m_state.resize(node + 1);
+    }
+    auto& ports = m_state[node];
+    if (port >= ports.size())
+    {
+        ports.resize(const_cast<FabricDevice&>(dev).Ports().size());
+    }
+    PortState& st = ports[port];
+    if (!st.init)
+    {
+        // Link initialisation: the sender starts with the peer's whole buffer as credit.
+        st.init = true;
+        st.capacityBlocks = CapacityOf(dev);
+        const FabricPort& p = const_cast<FabricDevice&>(dev).Ports()[port];
+        uint32_t peerCapacity = CapacityOf(*p.peer);
+        for (auto& tx : st.tx)
+        {
+            tx.fccl = peerCapacity % kCreditModulo;
+        }
+    }
+    return st;
+}
+
+bool
+IbCreditFlowControl::MayTransmit(const FabricPort& port, uint32_t prio, uint32_t bytes) const
+{
+    if (!m_parsed)
+    {
+        const_cast<IbCreditFlowControl*>(this)->ParseSlToVl();
+    }
+    TxVl& tx = At(*port.owner, port.index).tx[m_slToVl[prio]];
+    uint32_t available = (tx.fccl + kCreditModulo - tx.fctbs) % kCreditModulo;
+    uint32_t blocks = Blocks(bytes);
+    if (blocks <= available)
+    {
+        return true;
+    }
+    if (!tx.stalled)
+    {
+        tx.stalled = true;
+        tx.stallStart = Simulator::Now();
+    }
+    tx.stalledBlocks = blocks;
+    return false;
+}
+
+void
+IbCreditFlowControl::OnTransmit(FabricPort& port, uint32_t prio, uint32_t bytes)
+{
+    if (prio == kControlPriority)
+    {
+        return;  // ACK/CNP/credit packets ride the management lane, outside flow control
+    }
+    TxVl& tx = At(*port.owner, port.index).tx[m_slToVl[prio]];
+    if (tx.stalled)
+    {
+        tx.stallPs += (Simulator::Now() - tx.stallStart).GetPicoSeconds();
+        tx.stalled = false;
+    }
+    tx.fctbs = (tx.fctbs + Blocks(bytes)) % kCreditModulo;
+}
+
+void
+IbCreditFlowControl::OnControlFrame(FabricDevice& dev, uint32_t port, const FabricPacket& pkt)
+{
+    TxVl& tx = At(dev, port).tx[pkt.pausePriority];
+    tx.fccl = static_cast<uint32_t>(pkt.seq) % kCreditModulo;
+    if (tx.stalled)
+    {
+        uint32_t available = (tx.fccl + kCreditModulo - tx.fctbs) % kCreditModulo;
+        if (tx.stalledBlocks <= available)
+        {
+            tx.stallPs += (Simulator::Now() - tx.stallStart).GetPicoSeconds();
+            tx.stalled = false;
+        }
+    }
+    dev.TryTransmit(port);
+}
+
+void
+IbCreditFlowControl::Violation(FabricDevice& dev, const std::string& what)
+{
+    m_violations++;
+    std::ostringstream os;
+    os << "IB credit invariant violated at node " << dev.GetNodeId() << ": " << what
+       << " (violations so far: " << m_violations << ")";
+    dev.Net()->Fail(os.str());
+}
+
+void
+IbCreditFlowControl::Arrive(FabricDevice& dev, uint32_t port, uint32_t vl, uint32_t blocks)
+{
+    PortState& st = At(dev, port);
+    RxVl& rx = st.rx[vl];
+    rx.abr = (rx.abr + blocks) % kCreditModulo;
+    rx.occupied += blocks;
+    rx.maxOccupied = std::max(rx.maxOccupied, rx.occupied);
+    if (rx.occupied > st.capacityBlocks)
+    {
+        std::ostringstream os;
+        os << "port " << port << " VL " << vl << " holds " << rx.occupied << " blocks, buffer is "
+           << st.capacityBlocks;
+        Violation(dev, os.str());
+    }
+    if (m_refreshPeriod.IsStrictlyPositive() && !rx.refreshPending)
+    {
+        rx.refreshPending = true;
+        Simulator::Schedule(m_refreshPeriod, &IbCreditFlowControl::SendUpdate, this, &dev, port, vl,
+                            true);
+    }
+}
+
+void
+IbCreditFlowControl::Free(FabricDevice& dev, uint32_t port, uint32_t vl, uint32_t blocks)
+{
+    RxVl& rx = At(dev, port).rx[vl];
+    rx.occupied -= std::min(rx.occupied, blocks);
+    ScheduleUpdate(&dev, port, vl);
+}
+
+void
+IbCreditFlowControl::ScheduleUpdate(FabricDevice* dev, uint32_t port, uint32_t vl)
+{
+    RxVl& rx = At(*dev, port).rx[vl];
+    if (rx.updatePending)
+    {
+        return;
+    }
+    rx.updatePending = true;
+    Simulator::Schedule(m_updateDelay, &IbCreditFlowControl::SendUpdate, this, dev, port, vl, false);
+}
+
+void
+IbCreditFlowControl::SendUpdate(FabricDevice* dev, uint32_t port, uint32_t vl, bool refresh)
+{
+    PortState& st = At(*dev, port);
+    RxVl& rx = st.rx[vl];
+    if (refresh)
+    {
+        rx.refreshPending = false;
+        if (rx.occupied > 0 && m_refreshPeriod.IsStrictlyPositive())
+        {
+            rx.refreshPending = true;
+            Simulator::Schedule(m_refreshPeriod, &IbCreditFlowControl::SendUpdate, this, dev, port,
+                                vl, true);
+        }
+    }
+    else
+    {
+        rx.updatePending = false;
+    }
+    FabricNetwork& net = *dev->Net();
+    FabricPacket* pkt = net.NewPacket();
+    pkt->kind = PacketKind::Pause;
+    pkt->priority = kControlPriority;
+    pkt->src = dev->GetNodeId();
+    pkt->dst = dev->Ports()[port].peer->GetNodeId();
+    pkt->pausePriority = vl;
+    pkt->seq = Fccl(rx, st.capacityBlocks);
+    pkt->wireBytes = net.ControlBytes(PacketKind::Pause);
+    rx.updatesSent++;
+    m_updates++;
+    dev->EnqueueControl(port, pkt);
+}
+
+bool
+IbCreditFlowControl::Admit(FabricSwitch& sw, uint32_t inPort, uint32_t prio, uint32_t bytes)
+{
+    if (!m_parsed)
+    {
+        ParseSlToVl();
+    }
+    // The MMU still counts bytes (telemetry: max switch buffer), but never decides: the
+    // credits already guaranteed the space.
+    SharedBufferMmu& mmu = sw.Mmu();
+    uint64_t before = mmu.SharedOf(inPort, prio);
+    mmu.ingress[inPort][prio] += bytes;
+    mmu.sharedUsed += mmu.SharedOf(inPort, prio) - before;
+    mmu.totalUsed += bytes;
+    mmu.maxTotalUsed = std::max(mmu.maxTotalUsed, mmu.totalUsed);
+    At(sw, inPort).heldBytes[prio] += bytes;
+    Arrive(sw, inPort, m_slToVl[prio], Blocks(bytes));
+    return true;
+}
+
+void
+IbCreditFlowControl::AfterDequeue(FabricSwitch& sw, uint32_t inPort, uint32_t prio)
+{
+    // The switch released the departing packet from the MMU just before: the difference is
+    // that packet's size.
+    PortState& st = At(sw, inPort);
+    uint64_t now = sw.Mmu().ingress[inPort][prio];
+    uint32_t freed = static_cast<uint32_t>(st.heldBytes[prio] - now);
+    st.heldBytes[prio] = now;
+    Free(sw, inPort, m_slToVl[prio], Blocks(freed));
+}
+
+void
+IbCreditFlowControl::OnHostConsumed(FabricDevice& dev, uint32_t port, uint32_t prio, uint32_t bytes)
+{
+    if (!m_parsed)
+    {
+        ParseSlToVl();
+    }
+    uint32_t vl = m_slToVl[prio];
+    uint32_t blocks = Blocks(bytes);
+    Arrive(dev, port, vl, blocks);
+    Free(dev, port, vl, blocks);  // the HCA consumes a packet as it arrives
+}
+
+std::string
+IbCreditFlowControl::StatsJson() const
+{
+    std::ostringstream os;
+    int64_t stallPs = 0;
+    uint32_t maxBlocks = 0;
+    std::ostringstream ports;
+    bool first = true;
+    Time now = Simulator::Now();
+    for (uint32_t node = 0; node < m_state.size(); ++node)
+    {
+        for (uint32_t port = 0; port < m_state[node].size(); ++port)
+        {
+            const PortState& st = m_state[node][port];
+            if (!st.init)
+            {
+                continue;
+            }
+            for (uint32_t vl = 0; vl < kNumPriorities; ++vl)
+            {
+                const TxVl& tx = st.tx[vl];
+                const RxVl& rx = st.rx[vl];
+                int64_t stall = tx.stallPs + (tx.stalled ? (now - tx.stallStart).GetPicoSeconds() : 0);
+                if (stall == 0 && rx.maxOccupied == 0 && tx.fctbs == 0)
+                {
+                    continue;
+                }
+                stallPs += stall;
+                maxBlocks = std::max(maxBlocks, rx.maxOccupied);
+                ports << (first ? "" : ",") << "{\"node\":" << node << ",\"port\":" << port
+                      << ",\"vl\":" << vl << ",\"credit_stall_ns\":" << stall / 1000
+                      << ",\"max_buffer_blocks\":" << rx.maxOccupied
+                      << ",\"buffer_blocks\":" << st.capacityBlocks
+                      << ",\"credit_updates_sent\":" << rx.updatesSent << "}";
+                first = false;
+            }
+        }
+    }
+    os << "{\"credit_block_bytes\":" << kBlockBytes << ",\"credit_updates\":" << m_updates
+       << ",\"credit_stall_ns\":" << stallPs / 1000 << ",\"max_vl_buffer_blocks\":" << maxBlocks
+       << ",\"switch_vl_buffer_blocks\":" << m_switchBufferBytes / kBlockBytes
+       << ",\"hca_vl_buffer_blocks\":" << m_hcaBufferBytes / kBlockBytes
+       << ",\"invariant_violations\":" << m_violations << ",\"per_port_vl\":[" << ports.str() << "]}";
+    return os.str();
+}
+
+} // namespace fabric
+} // namespace ns3
