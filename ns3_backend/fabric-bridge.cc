@@ -191,6 +191,12 @@ FabricBridge::Finalize()
     return m_impl->net->Finalize(m_seed);
 }
 
+std::string
+FabricBridge::EnablePcap(uint32_t node, uint32_t port, const std::string& path)
+{
+    return m_impl->net->EnablePcap(node, port, path);
+}
+
 uint64_t
 FabricBridge::Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream)
 {

@@ -32,6 +32,8 @@ class FabricBridge
     void Build(uint32_t numHosts, uint32_t numSwitches, bool hostsForward, uint32_t seed);
     void AddLink(uint32_t a, uint32_t b, double gbps, uint64_t latencyNs);
     std::string Finalize();
+    /// Capture frames sent on (node, port) into `path` (pcap, ns timestamps); "" or an error.
+    std::string EnablePcap(uint32_t node, uint32_t port, const std::string& path);
 
     /// Queue a message on QP (src, dst, stream); returns its id (delivery -> handler(1, id)).
     uint64_t Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream);

@@ -60,6 +60,11 @@ FabricDevice::TryTransmit(uint32_t port)
         p.pauseFramesSent++;
     }
     OnTransmitted(port, pkt);
+    if (p.pcap)
+    {
+        p.pcap->Write(Simulator::Now().GetTimeStep(), m_nodeId, p.peer->GetNodeId(), *pkt,
+                      m_net->MtuBytes(), m_net->DataHeaderBytes() - m_net->RawDataHeaderBytes());
+    }
     Simulator::Schedule(tx, &FabricDevice::TransmitDone, this, port);
     Simulator::Schedule(tx + p.latency + p.peer->IngressDelay(),
                         &FabricDevice::Receive,

@@ -5,6 +5,7 @@
 #define ASTRASIM_FABRIC_DEVICE_H
 
 #include "fabric-packet.h"
+#include "pcap-writer.h"
 
 #include "ns3/event-id.h"
 #include "ns3/nstime.h"
@@ -13,6 +14,7 @@
 
 #include <array>
 #include <deque>
+#include <memory>
 
 namespace ns3
 {
@@ -45,6 +47,9 @@ struct FabricPort
     std::array<EventId, kNumPriorities> pauseExpiry{};
     // Credits for credit-based flow control (IB), bytes per priority/VL; unused by PFC.
     std::array<int64_t, kNumPriorities> credits{};
+
+    // Optional capture of frames sent on this port.
+    std::shared_ptr<PcapWriter> pcap;
 
     // Telemetry.
     uint64_t txBytes{0};

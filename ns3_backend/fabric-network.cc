@@ -256,6 +256,22 @@ FabricNetwork::Route(uint32_t node, uint32_t dst, uint32_t flowHash) const
     return hops[Mix32(flowHash ^ Mix32(node + m_hashSeed)) % hops.size()];
 }
 
+std::string
+FabricNetwork::EnablePcap(uint32_t node, uint32_t port, const std::string& path)
+{
+    if (node >= m_devices.size() || port >= m_devices[node]->Ports().size())
+    {
+        return "no port " + std::to_string(port) + " on node " + std::to_string(node);
+    }
+    auto writer = std::make_shared<PcapWriter>();
+    if (!writer->Open(path))
+    {
+        return "cannot write " + path;
+    }
+    m_devices[node]->Ports()[port].pcap = writer;
+    return "";
+}
+
 uint32_t
 FabricNetwork::ControlBytes(PacketKind k) const
 {
@@ -488,6 +504,13 @@ FabricNetwork::Run()
     for (auto& d : m_devices)
     {
         d->FinalizePauseAccounting();
+        for (auto& p : d->Ports())
+        {
+            if (p.pcap)
+            {
+                p.pcap->Flush();
+            }
+        }
     }
     if (!m_stallReason.empty())
     {

@@ -96,7 +96,13 @@ class FabricNetwork : public Object
     {
         return m_dataHeader + m_wireOverhead;
     }
+    uint32_t RawDataHeaderBytes() const
+    {
+        return m_dataHeader;
+    }
     uint32_t ControlBytes(PacketKind k) const;
+    /// Capture frames sent on (node, port) into a pcap file; "" or an error.
+    std::string EnablePcap(uint32_t node, uint32_t port, const std::string& path);
     uint32_t AckIntervalPackets() const
     {
         return m_ackInterval;

@@ -63,3 +63,26 @@ def test_time_series_and_plots(make_backend, tmp_path):
     assert len(ts["time_ns"]) > 10 and len(ts["queue_bytes"][0]) == len(ts["ports"])
     assert max(max(row) for row in ts["queue_bytes"]) > 0
     assert {p.split("/")[-1] for p in tel["plots"]} == {"queue_depth.png", "pause_state.png", "qp_rates.png"}
+
+
+def test_pcap_has_real_roce_headers(make_backend, tmp_path):
+    import struct
+
+    be = make_backend({**ANALYTICAL, "fabric": {"preset": "pfc_only",
+                                                "telemetry": {"pcap_ports": [[0, 0]], "pcap_dir": str(tmp_path)}}}, 8)
+    be.flow(0, 1, 2500)
+    be.run()
+    data = (tmp_path / "node0_port0.pcap").read_bytes()
+    magic, = struct.unpack_from("<I", data, 0)
+    assert magic == 0xA1B23C4D  # nanosecond pcap
+    off, frames = 24, []
+    while off < len(data):
+        _, _, caplen, length = struct.unpack_from("<IIII", data, off)
+        frames.append((data[off + 16: off + 16 + caplen], length))
+        off += 16 + caplen
+    assert len(frames) == 3  # 1000 + 1000 + 500 bytes of payload
+    frame, length = frames[-1]
+    assert frame[12:14] == b"\x08\x00" and frame[23] == 17  # IPv4, UDP
+    assert struct.unpack_from(">H", frame, 36)[0] == 4791  # RoCEv2
+    assert frame[42] == 0x02  # BTH opcode: RC SEND last
+    assert length == 14 + 20 + 8 + 12 + 500 + 4  # Ethernet..BTH + payload + ICRC (no FCS)

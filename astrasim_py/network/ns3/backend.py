@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 from astrasim_py.errors import InputError, SimulationError
@@ -82,6 +83,12 @@ class Ns3Backend(NetworkBackend):
         err = str(b.Finalize())
         if err:
             raise InputError(err, file=self._source, field="fabric.topology", fix="connect every host")
+        for node, port in cfg.pcap_ports:
+            Path(cfg.pcap_dir).mkdir(parents=True, exist_ok=True)
+            err = str(b.EnablePcap(node, port, str(Path(cfg.pcap_dir) / f"node{node}_port{port}.pcap")))
+            if err:
+                raise InputError(err, file=self._source, field="fabric.telemetry.pcap_ports",
+                                 fix="name an existing (node, port); ports are numbered per node in link order")
         if cfg.mapped_from_analytical:
             print(f"[ns3] ASTRA-sim dimensions mapped to {describe_topology(topo)}", file=sys.stderr)
 

@@ -48,9 +48,9 @@ FABRIC_KEYS = {
     "congestion_control_params": "attribute overrides of the congestion-control policy",
     "transport_params": "attribute overrides of the NIC transport (ns3::fabric::FabricNetwork)",
     "switch_params": "attribute overrides of ns3::fabric::FabricSwitch",
-    "telemetry": "time_series_interval_ns, plot_dir",
+    "telemetry": "time_series_interval_ns, plot_dir, pcap_ports ([[node, port], ...]), pcap_dir",
 }
-TELEMETRY_KEYS = {"time_series_interval_ns", "plot_dir", "pcap_ports"}
+TELEMETRY_KEYS = {"time_series_interval_ns", "plot_dir", "pcap_ports", "pcap_dir"}
 
 
 @dataclass
@@ -77,6 +77,8 @@ class FabricConfig:
     time_series_interval_ns: int = 0
     plot_dir: str | None = None
     mapped_from_analytical: bool = False
+    pcap_ports: list[tuple[int, int]] = field(default_factory=list)
+    pcap_dir: str = "."
 
 
 def list_presets() -> list[str]:
@@ -256,8 +258,14 @@ def _parse(network: Mapping[str, Any], num_npus: int, source: str) -> FabricConf
                          field="fabric.telemetry.time_series_interval_ns", fix="give ns, e.g. 1000")
     if interval:
         net_params["SampleIntervalNs"] = f"{interval}ns"
+    pcap = telemetry.get("pcap_ports") or []
+    if not isinstance(pcap, list) or not all(
+            isinstance(x, (list, tuple)) and len(x) == 2 and all(isinstance(v, int) for v in x) for x in pcap):
+        raise InputError(f"{pcap!r} is not a list of [node, port] pairs", file=source,
+                         field="fabric.telemetry.pcap_ports", fix="e.g. pcap_ports: [[0, 0], [8, 1]]")
     return FabricConfig(transport, topo, preset, fc, cc, net_params, sw_params, nic_params,
-                        interval, telemetry.get("plot_dir"), mapped)
+                        interval, telemetry.get("plot_dir"), mapped,
+                        [tuple(x) for x in pcap], str(telemetry.get("pcap_dir") or "."))
 
 
 def describe_topology(topo: Topology) -> str:
