@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import resource
 import time
@@ -121,7 +122,17 @@ def run(request: RunRequest) -> dict[str, Any]:
         startup = time.perf_counter() - wall0
         for workload in workloads:
             workload.fire()
-        backend.run()
+        # The hot path allocates many short-lived closures; the cyclic collector's full passes
+        # over the long-lived simulation objects make long runs superlinear, so pause it.
+        gc_was_enabled = gc.isenabled()
+        gc.freeze()
+        gc.disable()
+        try:
+            backend.run()
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+            gc.unfreeze()
         stuck = [w.rank for w in workloads if w.finished_at is None]
         if stuck:
             pending = getattr(getattr(backend, "matcher", None), "pending", lambda: None)()
