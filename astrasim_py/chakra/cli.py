@@ -20,6 +20,8 @@ def add_parser(sub) -> None:
     what.add_argument("--collective", help="all_reduce, all_gather, reduce_scatter, all_to_all, broadcast, "
                                            "reduce, gather, scatter, reduce_scatter_block, barrier, send_recv")
     what.add_argument("--chain", help='dependency chain per rank, e.g. "comp:100,all_reduce:1MiB,comp:100"')
+    what.add_argument("--microbenchmarks", action="store_true",
+                      help="the 14 chakra_generator families into the directory --output")
     gen.add_argument("--npus", type=int, required=True, help="number of ranks (one file each)")
     gen.add_argument("--size", default="1MiB", help="bytes per rank: 1048576, 64KiB, 1MiB, 1MB (default 1MiB)")
     gen.add_argument("--output", required=True, help="DIR/PREFIX; files are PREFIX.<rank>.et")
@@ -27,6 +29,8 @@ def add_parser(sub) -> None:
     gen.add_argument("--name", help="node name of the collective (default: its upper-case name)")
     gen.add_argument("--pattern", default="pairs", choices=("pairs", "ring"), help="send_recv pattern")
     gen.add_argument("--tag", type=int, default=0, help="send_recv comm_tag (default 0)")
+    gen.add_argument("--runtime", type=int, default=5, help="microbenchmarks: COMP duration in µs (default 5)")
+    gen.add_argument("--tensor-size", default="1024", help="microbenchmarks: tensor_size bytes (default 1024)")
     gen.set_defaults(func=_generate)
 
     conv = commands.add_parser("convert", help="convert an ASTRA-sim 1.0 text workload")
@@ -62,6 +66,15 @@ def _generate(args: argparse.Namespace) -> int:
     from astrasim_py.chakra.units import parse_size
 
     size = parse_size(args.size, field="size")
+    if args.microbenchmarks:
+        families = gen.generate_microbenchmarks(args.npus, runtime=args.runtime, comm_size=size,
+                                                tensor_size=parse_size(args.tensor_size, field="tensor-size"),
+                                                version=args.version)
+        _make_parent(os.path.join(args.output, "x"))
+        for family, graphs in families.items():
+            gen.write_workload(os.path.join(args.output, family), graphs)
+        print(f"wrote {len(families)} families x {args.npus} ranks into {args.output}")
+        return 0
     if args.chain:
         graphs = gen.generate_chain(gen.parse_chain(args.chain), args.npus, version=args.version)
     elif args.collective.lower().replace("-", "_") in ("send_recv", "sendrecv", "p2p"):

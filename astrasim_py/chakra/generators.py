@@ -214,3 +214,81 @@ def print_support_note(collective: str) -> None:
     note = astrasim_support_note(collective)
     if note:
         print(note, file=sys.stderr)
+
+
+# The families of `chakra_generator`, in its order (one id counter runs through all of them).
+MICROBENCHMARK_FAMILIES = (
+    "one_metadata_node_all_types", "one_remote_mem_load_node", "one_remote_mem_store_node",
+    "one_comp_node", "two_comp_nodes_independent", "two_comp_nodes_dependent",
+    "ALL_REDUCE", "ALL_TO_ALL", "ALL_GATHER", "REDUCE_SCATTER", "BROADCAST", "BARRIER",
+    "one_comm_send_node", "one_comm_recv_node",
+)
+_EXAMPLE_VALUES = {"double": 1.5, "float": 2.5, "int32": -3, "int64": -4, "uint32": 5, "uint64": 6,
+                   "sint32": -7, "sint64": -8, "fixed32": 9, "fixed64": 10, "sfixed32": -11,
+                   "sfixed64": -12, "bool": True, "string": "text", "bytes": b"\x00\x01"}
+
+
+def _simple_node(node_id: int, name: str, node_type: int, *, tensor_size: int | None = None,
+                 duration: int = 0, deps: Iterable[int] = ()) -> Node:
+    node = Node(id=node_id, name=name, type=node_type, duration_micros=duration, data_deps=list(deps))
+    node.attr.append(bool_attr("is_cpu_op", False))
+    if tensor_size is not None:
+        node.attr.append(uint64_attr("tensor_size", tensor_size))
+    return node
+
+
+def generate_microbenchmarks(npus: int, *, runtime: int = 5, tensor_size: int = 1024,
+                             comm_size: int = 65536, version: str = DEFAULT_VERSION
+                             ) -> dict[str, list[RankGraph]]:
+    """The 14 families of `chakra_generator`, with its shared id counter.
+
+    All but the metadata family are byte-identical to the real tool (checked for 8 NPUs);
+    the METADATA_NODE carries one attribute of each of the 30 kinds with our own values.
+    The send/recv families carry only tensor_size, as upstream: ASTRA-sim cannot run them.
+    """
+    from astrasim_py.chakra.attrs import make_attr
+    from astrasim_py.chakra.schema import ATTR_KIND_STEMS
+
+    _check_npus(npus)
+    next_id = 0
+
+    def take() -> int:
+        nonlocal next_id
+        next_id += 1
+        return next_id - 1
+
+    families: dict[str, list[RankGraph]] = {}
+
+    def family(name: str, build) -> None:
+        families[name] = [RankGraph(rank, GlobalMetadata(version=version), build()) for rank in range(npus)]
+
+    def metadata_node() -> list[Node]:
+        node = Node(id=take(), name="METADATA_NODE", type=NodeType.METADATA_NODE)
+        for stem in ATTR_KIND_STEMS:
+            value = _EXAMPLE_VALUES[stem]
+            node.attr.append(make_attr(f"{stem}_val", f"{stem}_val", value))
+            node.attr.append(make_attr(f"{stem}_list", f"{stem}_list", [value, value]))
+        return [node]
+
+    def two_comp(dependent: bool) -> list[Node]:
+        first = _simple_node(take(), "COMP_NODE", NodeType.COMP_NODE, duration=runtime)
+        second = _simple_node(take(), "COMP_NODE", NodeType.COMP_NODE, duration=runtime,
+                              deps=[first.id] if dependent else [])
+        return [first, second]
+
+    family("one_metadata_node_all_types", metadata_node)
+    family("one_remote_mem_load_node",
+           lambda: [_simple_node(take(), "MEM_LOAD_NODE", NodeType.MEM_LOAD_NODE, tensor_size=tensor_size)])
+    family("one_remote_mem_store_node",
+           lambda: [_simple_node(take(), "MEM_STORE_NODE", NodeType.MEM_STORE_NODE, tensor_size=tensor_size)])
+    family("one_comp_node", lambda: [_simple_node(take(), "COMP_NODE", NodeType.COMP_NODE, duration=runtime)])
+    family("two_comp_nodes_independent", lambda: two_comp(False))
+    family("two_comp_nodes_dependent", lambda: two_comp(True))
+    for coll in ("ALL_REDUCE", "ALL_TO_ALL", "ALL_GATHER", "REDUCE_SCATTER", "BROADCAST", "BARRIER"):
+        size = 0 if coll == "BARRIER" else comm_size
+        family(coll, lambda coll=coll, size=size: [coll_node(take(), coll, COLLECTIVES[coll.lower()], size)])
+    family("one_comm_send_node",
+           lambda: [_simple_node(take(), "COMM_SEND_NODE", NodeType.COMM_SEND_NODE, tensor_size=tensor_size)])
+    family("one_comm_recv_node",
+           lambda: [_simple_node(take(), "COMM_RECV_NODE", NodeType.COMM_RECV_NODE, tensor_size=tensor_size)])
+    return families

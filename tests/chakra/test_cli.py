@@ -63,3 +63,11 @@ def test_validate_reports_cross_rank_mismatch(chakra_fixtures, tmp_path, capsys)
     shutil.copy(chakra_fixtures / "a_allreduce_1MiB" / "ALL_REDUCE.1.et", tmp_path / "p.1.et")
     assert main(["chakra", "validate", str(tmp_path / "p")]) == 2
     assert "but rank 1 posts 0 matching receive(s)" in capsys.readouterr().err
+
+
+def test_generate_microbenchmarks(tmp_path):
+    assert main(["chakra", "generate", "--microbenchmarks", "--npus", "2", "--size", "64KiB",
+                 "--output", str(tmp_path / "mb")]) == 0
+    files = sorted(p.name for p in (tmp_path / "mb").iterdir())
+    assert len(files) == 28 and "ALL_REDUCE.1.et" in files
+    assert main(["chakra", "validate", str(tmp_path / "mb" / "two_comp_nodes_dependent")]) == 0

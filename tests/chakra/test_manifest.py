@@ -54,3 +54,19 @@ def test_generator_cli_collective_families_reproduced(manifest):
             key = f"generator_cli/{family}.{graph.rank}.et"
             assert _signature(encode_et(graph.metadata, graph.nodes)) == manifest[key], key
         first_id += 8
+
+
+def test_generator_cli_microbenchmarks_reproduced(manifest):
+    families = gen.generate_microbenchmarks(8, comm_size=1 << 20)
+    assert tuple(families) == gen.MICROBENCHMARK_FAMILIES
+    checked = 0
+    for family, graphs in families.items():
+        for graph in graphs:
+            key = f"generator_cli/{family}.{graph.rank}.et"
+            data = encode_et(graph.metadata, graph.nodes)
+            if family == "one_metadata_node_all_types":  # our own attribute values (documented)
+                assert graph.nodes[0].id == graph.rank and len(graph.nodes[0].attr) == 30
+                continue
+            assert _signature(data) == manifest[key], key
+            checked += 1
+    assert checked == 13 * 8
