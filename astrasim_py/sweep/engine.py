@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import sys
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from tqdm import tqdm
 
 import astrasim_py
+from astrasim_py.errors import InputError
 from astrasim_py.sweep.pointrun import DEFAULT_POINT_FN, load_point_fn
 from astrasim_py.sweep.points import SweepPoint, expand
 from astrasim_py.sweep.spec import SlurmOptions, SweepSpec
 from astrasim_py.sweep.store import STATUS_OK, ResultStore, write_json_atomic
 
 MANIFEST_NAME = "sweep.json"
+LOCK_NAME = ".sweep.lock"
 EXECUTORS = ("local", "slurm")
 
 
@@ -75,6 +79,27 @@ def run_sweep(spec: SweepSpec, out_dir: str | Path, options: SweepOptions | None
     options = options or SweepOptions()
     out = Path(out_dir).resolve()
     load_point_fn(options.point_fn)  # a bad reference fails here, once, not in every worker
+    with single_writer_lock(out):
+        return _run_locked(spec, out, options)
+
+
+@contextlib.contextmanager
+def single_writer_lock(out: Path) -> Iterator[None]:
+    """Hold DIR/.sweep.lock for the whole sweep: the table has one writer. The OS drops it on any exit, kill -9 too."""
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / LOCK_NAME, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InputError("another sweep is writing to this folder", field="--out", file=str(out),
+                             fix="wait for it to finish or choose another --out") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _run_locked(spec: SweepSpec, out: Path, options: SweepOptions) -> SweepSummary:
     points = expand(spec)
     store = ResultStore(out, spec.axis_keys)
     repaired = store.table_is_torn()

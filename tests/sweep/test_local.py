@@ -74,3 +74,20 @@ def test_rerun_runs_only_missing_or_failed_points(tmp_path: Path) -> None:
     for pid, row in ok_before.items():
         again = next(r for r in rows if r["point_id"] == pid)
         assert again["max_finish_ns"] == row["max_finish_ns"]
+
+
+def test_a_second_sweep_into_the_same_folder_is_refused(tmp_path: Path, grid_spec: Path) -> None:
+    import fcntl
+
+    import pytest
+
+    from astrasim_py.errors import InputError
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with open(out / ".sweep.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as a running sweep holds it
+        with pytest.raises(InputError, match="another sweep") as err:
+            run_sweep(load_spec(grid_spec), out, _options())
+        assert err.value.field == "--out"
+    assert run_sweep(load_spec(grid_spec), out, _options()).all_ok  # free again once released
