@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -89,6 +90,10 @@ class SlurmArrayExecutor:
         except ImportError:
             raise InputError("the slurm executor needs submitit", field="--executor",
                              fix="pip install 'astrasim-py[slurm]' or use --executor local") from None
+        if shutil.which("sbatch") is None:
+            raise InputError("sbatch not found: this machine is not a Slurm submit host", field="--executor",
+                             fix="run on a Slurm login node, start a local cluster with scripts/setup_slurm.sh, "
+                                 "or use --executor local")
         opts = self.options
         executor = submitit.AutoExecutor(folder=self.out_dir / "slurm" / "%j", cluster="slurm")
         params: dict[str, Any] = {"timeout_min": opts.time_min, "slurm_array_parallelism": opts.array_parallelism,
@@ -107,9 +112,15 @@ class SlurmArrayExecutor:
         shards = shard(points, self.options)
         executor = self._executor()
         n = len(shards)
-        jobs = executor.map_array(run_shard, [[p.to_json() for p in s] for s in shards], [str(self.out_dir)] * n,
-                                  [self.point_fn] * n, [self.token] * n, [self.time_limit_s] * n,
-                                  [self.options.cpus_per_task] * n)
+        try:
+            jobs = executor.map_array(run_shard, [[p.to_json() for p in s] for s in shards],
+                                      [str(self.out_dir)] * n, [self.point_fn] * n, [self.token] * n,
+                                      [self.time_limit_s] * n, [self.options.cpus_per_task] * n)
+        except Exception as exc:  # noqa: BLE001 - submitit wraps sbatch's refusal in several types
+            lines = [line for line in str(exc).splitlines() if line.strip()]
+            reason = next((line for line in lines if "error" in line.lower()), lines[-1] if lines else repr(exc))
+            raise InputError(f"sbatch refused the job array: {reason.strip()}", field="slurm",
+                             fix="check partition, time_min, mem_gb and cpus_per_task against `sinfo`") from None
         shard_of = {p.point_id: i for i, s in enumerate(shards) for p in s}
         waiting = {p.point_id: p for p in points}
         array_ids = {str(j.job_id).split("_")[0] for j in jobs}

@@ -101,3 +101,12 @@ def test_slurm_analytical_example_matches_local(slurm_cluster, tmp_path: Path) -
     assert set(outs["slurm"]) == set(outs["local"]) and len(outs["slurm"]) == 8
     for pid, rec in outs["slurm"].items():
         assert rec["slurm_task"] and _physics(rec["result"]) == _physics(outs["local"][pid]["result"])
+
+
+def test_bad_partition_is_one_clear_error(slurm_cluster, tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, {"seed": [1, 2]})
+    proc = subprocess.run(_cli(spec, tmp_path / "out", "--executor", "slurm", "--partition", "no_such_partition"),
+                          cwd=REPO, env=sweep_env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("astrasim-py: error: slurm: sbatch refused") and "partition" in last
