@@ -92,3 +92,31 @@ def test_fabric_section_is_ignored_by_analytical(tmp_path, ar8):
     path.write_text((CONFIGS / "net_Ring_8.yml").read_text() + "fabric:\n  transport: roce\n")
     res = run(RunRequest(workload=ar8, system=str(CONFIGS / "sys_ring_c4.json"), network=str(path)))
     assert res["finish_ns"] == [117780] * 8 and res["config"]["network"]["fabric"] == {"transport": "roce"}
+
+
+def test_deadlock_is_a_simulation_error(tmp_path, capsys):
+    # Ranks 0 and 1 each wait for the other's message before sending theirs: a deadlock.
+    from tests.workload.traces import comp_node, p2p_node
+
+    def nodes(rank):
+        if rank > 1:
+            return [comp_node(1, "idle", 1)]
+        peer = 1 - rank
+        return [p2p_node(1, "r", False, peer, rank, 100, 1),
+                p2p_node(2, "s", True, rank, peer, 100, 1, data_deps=[1])]
+    prefix = write_trace(tmp_path, 8, nodes)
+    assert main(args(prefix)) == 3
+    assert "never finished" in capsys.readouterr().err
+
+
+def test_unsupported_collective_type(tmp_path, capsys):
+    prefix = write_trace(tmp_path, 8, lambda r: [coll_node(1, "barrier", 9, 0)])
+    assert main(args(prefix)) == 2
+    assert "comm_type" in error_line(capsys)
+
+
+def test_comm_group_outside_topology(tmp_path, ar8, capsys):
+    groups = tmp_path / "groups.json"
+    groups.write_text('{"1": [0, 1, 99]}')
+    assert main(args(ar8, "net_Ring_8.yml", "sys_ring_c4.json", f"--comm-group-configuration={groups}")) == 2
+    assert "groups.json" in error_line(capsys)
