@@ -102,8 +102,11 @@ def _check_comm(node, path: str, rank: int | None, num_npus: int | None,
     present: dict[str, object] = {}
     for attr in node.attr:
         present.setdefault(attr.name, attr)  # the first of a repeated name wins (feeder_v3)
-    if "is_cpu_op" in present and present["is_cpu_op"].WhichOneof("value") is not None:
-        if get_int_attr(node, "is_cpu_op", file=path):
+    cpu = present.get("is_cpu_op")
+    cpu_kind = cpu.WhichOneof("value") if cpu is not None else None
+    if cpu_kind is not None:
+        if cpu_kind not in INTEGER_KINDS or getattr(cpu, cpu_kind):
+            get_int_attr(node, "is_cpu_op", file=path)  # raises the precise error for a wrong kind
             raise InputError(f"{_where(node)}: is_cpu_op is true on a communication node", file=path,
                              field="is_cpu_op", fix="set is_cpu_op to false (or drop it) on COMM nodes")
     values = {}
