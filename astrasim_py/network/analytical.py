@@ -198,7 +198,7 @@ class AnalyticalBackend(NetworkBackend):
 class _Link:
     """One directed link: a FIFO of waiting chunks and a busy flag."""
 
-    __slots__ = ("busy", "pending", "bw", "latency", "bytes", "chunks", "busy_ns", "max_queue")
+    __slots__ = ("busy", "pending", "bw", "latency", "bytes", "chunks", "busy_ns", "max_queue", "on_free")
 
     def __init__(self, bw: float, latency: float) -> None:
         self.busy = False
@@ -209,6 +209,7 @@ class _Link:
         self.chunks = 0
         self.busy_ns = 0
         self.max_queue = 0
+        self.on_free: Callback | None = None  # bound once by the backend (hot path)
 
 
 class AnalyticalAwareBackend(AnalyticalBackend):
@@ -226,6 +227,7 @@ class AnalyticalAwareBackend(AnalyticalBackend):
         if link is None:
             dim = self.geometry.dims[d]
             link = _Link(dim.bytes_per_ns, dim.latency_ns)
+            link.on_free = lambda: self._free(link)
             self._links[(u, v)] = link
         return link
 
@@ -282,7 +284,7 @@ class AnalyticalAwareBackend(AnalyticalBackend):
         queue = self.queue
         # Arrival is scheduled before the link-free event: at equal times it runs first.
         queue.push(int(serialization + link.latency), lambda: self._arrive(chunk))
-        queue.push(free_in, lambda: self._free(link))
+        queue.push(free_in, link.on_free)
 
     def _free(self, link: _Link) -> None:
         link.busy = False
