@@ -23,6 +23,10 @@ FabricDevice::~FabricDevice()
 {
     for (auto& p : m_ports)
     {
+        for (auto& f : p.inFlight)
+        {
+            delete f.second;
+        }
         for (auto& q : p.queues)
         {
             for (auto* pkt : q)
@@ -66,11 +70,25 @@ FabricDevice::TryTransmit(uint32_t port)
                       m_net->MtuBytes(), m_net->DataHeaderBytes() - m_net->RawDataHeaderBytes());
     }
     Simulator::Schedule(tx, &FabricDevice::TransmitDone, this, port);
-    Simulator::Schedule(tx + p.latency + p.peer->IngressDelay(),
-                        &FabricDevice::Receive,
-                        p.peer,
-                        p.peerPort,
-                        pkt);
+    Time arrival = tx + p.latency + p.peer->IngressDelay();
+    p.inFlight.emplace_back(Simulator::Now() + arrival, pkt);
+    if (p.inFlight.size() == 1)
+    {
+        Simulator::Schedule(arrival, &FabricDevice::Deliver, this, port);
+    }
+}
+
+void
+FabricDevice::Deliver(uint32_t port)
+{
+    FabricPort& p = m_ports[port];
+    FabricPacket* pkt = p.inFlight.front().second;
+    p.inFlight.pop_front();
+    if (!p.inFlight.empty())
+    {
+        Simulator::Schedule(p.inFlight.front().first - Simulator::Now(), &FabricDevice::Deliver, this, port);
+    }
+    p.peer->Receive(p.peerPort, pkt);
 }
 
 void

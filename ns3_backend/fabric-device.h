@@ -39,6 +39,9 @@ struct FabricPort
     std::array<uint64_t, kNumPriorities> queueBytes{};
     uint32_t rrNext{1};
     bool busy{false};
+    // Frames on the wire toward the peer, in arrival order (a link is FIFO with a fixed delay):
+    // one scheduled event per port instead of one per frame keeps the event set small.
+    std::deque<std::pair<Time, FabricPacket*>> inFlight;
 
     // Pause state set by the peer's flow control (PFC quanta expire unless refreshed).
     std::array<Time, kNumPriorities> pausedUntil{};
@@ -148,6 +151,7 @@ class FabricDevice : public Object
 
   private:
     void TransmitDone(uint32_t port);
+    void Deliver(uint32_t port);
     void PauseExpired(uint32_t port, uint32_t prio);
     void ClosePause(FabricPort& p, uint32_t prio, Time end);
 };

@@ -55,6 +55,11 @@ class FabricNetwork : public Object
     // ---- called by devices ----
     /// Egress port on node `node` toward host `dst` for a flow hash.
     uint32_t Route(uint32_t node, uint32_t dst, uint32_t flowHash) const;
+    /// All egress ports of `node` on shortest paths toward host `dst` (adaptive routing).
+    const std::vector<uint32_t>& Candidates(uint32_t node, uint32_t dst) const
+    {
+        return m_next[node][dst];
+    }
     FabricPacket* NewPacket()
     {
         FabricPacket* p = m_pool.Alloc();

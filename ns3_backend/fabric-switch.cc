@@ -4,6 +4,7 @@
 
 #include "ns3/boolean.h"
 #include "ns3/double.h"
+#include "ns3/enum.h"
 #include "ns3/log.h"
 #include "ns3/uinteger.h"
 
@@ -113,7 +114,16 @@ FabricSwitch::GetTypeId()
                           "headroom [1]. Default 3 (reference).",
                           DoubleValue(3.0),
                           MakeDoubleAccessor(&FabricSwitch::m_headroomFactor),
-                          MakeDoubleChecker<double>(0.0));
+                          MakeDoubleChecker<double>(0.0))
+            .AddAttribute("Routing",
+                          "Choice among minimal-path egress ports: ecmp (per-flow hash), dmodk "
+                          "(destination modulo port count: IB linear forwarding table) or adaptive "
+                          "(per data packet, least queued bytes; ties by dmodk) [mode]. "
+                          "Default ecmp.",
+                          EnumValue<RoutingMode>(RoutingMode::Ecmp),
+                          MakeEnumAccessor<RoutingMode>(&FabricSwitch::m_routing),
+                          MakeEnumChecker(RoutingMode::Ecmp, "ecmp", RoutingMode::DestModK, "dmodk",
+                                          RoutingMode::Adaptive, "adaptive"));
     return tid;
 }
 
@@ -150,7 +160,7 @@ FabricSwitch::Receive(uint32_t port, FabricPacket* pkt)
         m_net->FreePacket(pkt);
         return;
     }
-    uint32_t out = m_net->Route(m_nodeId, pkt->dst, pkt->flowHash);
+    uint32_t out = SelectEgress(*pkt);
     FabricPort& egress = m_ports[out];
     if (pkt->priority != kControlPriority)
     {
@@ -175,6 +185,41 @@ FabricSwitch::Receive(uint32_t port, FabricPacket* pkt)
         m_net->Fc().AfterEnqueue(*this, port, pkt->priority);
     }
     TryTransmit(out);
+}
+
+uint32_t
+FabricSwitch::SelectEgress(const FabricPacket& pkt) const
+{
+    if (m_routing == RoutingMode::Ecmp)
+    {
+        return m_net->Route(m_nodeId, pkt.dst, pkt.flowHash);
+    }
+    const std::vector<uint32_t>& ports = m_net->Candidates(m_nodeId, pkt.dst);
+    uint32_t n = ports.size();
+    if (n == 0)
+    {
+        return m_net->Route(m_nodeId, pkt.dst, pkt.flowHash);  // throws: no route
+    }
+    uint32_t first = pkt.dst % n;
+    if (m_routing == RoutingMode::DestModK || n == 1 || pkt.kind != PacketKind::Data)
+    {
+        return ports[first];
+    }
+    // Adaptive: fewest queued bytes (an idle port before a busy one), scanning from the
+    // deterministic choice so that ties keep the linear-forwarding-table port.
+    uint32_t best = ports[first];
+    uint64_t bestLoad = UINT64_MAX;
+    for (uint32_t i = 0; i < n; ++i)
+    {
+        const FabricPort& p = m_ports[ports[(first + i) % n]];
+        uint64_t load = 2 * p.TotalQueueBytes() + (p.busy ? 1 : 0);
+        if (load < bestLoad)
+        {
+            bestLoad = load;
+            best = p.index;
+        }
+    }
+    return best;
 }
 
 FabricPacket*

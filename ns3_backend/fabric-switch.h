@@ -46,6 +46,15 @@ struct SharedBufferMmu
     void Release(uint32_t port, uint32_t prio, uint32_t bytes);
 };
 
+/// How a switch picks among the minimal-path egress ports toward a destination.
+enum class RoutingMode
+{
+    Ecmp,      // per flow: hash of the QP's flow key (RoCE ECMP)
+    DestModK,  // per destination: destination id modulo the port count (IB linear forwarding
+               // table, D-mod-K style on fat-trees)
+    Adaptive,  // per data packet: least-loaded port (IB adaptive routing); control by DestModK
+};
+
 class FabricSwitch : public FabricDevice
 {
   public:
@@ -92,6 +101,10 @@ class FabricSwitch : public FabricDevice
     void OnTransmitted(uint32_t port, FabricPacket* pkt) override;
 
   private:
+    /// Egress port for `pkt` according to the routing mode.
+    uint32_t SelectEgress(const FabricPacket& pkt) const;
+
+    RoutingMode m_routing{RoutingMode::Ecmp};
     SharedBufferMmu m_mmu;
     std::vector<std::array<bool, kNumPriorities>> m_xoff;
     std::vector<std::array<EventId, kNumPriorities>> m_refresh;

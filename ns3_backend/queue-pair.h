@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 
 namespace ns3
@@ -25,6 +26,14 @@ struct QueuedMessage
     uint64_t id;
     uint64_t begin;  // first byte in the QP's sequence space
     uint64_t end;    // one past the last byte
+};
+
+/// A data packet that arrived ahead of rcvNxt and waits in host memory (adaptive routing).
+struct OutOfOrderSegment
+{
+    uint32_t payloadBytes;
+    bool lastOfMessage;
+    uint64_t messageId;
 };
 
 class QueuePair
@@ -60,6 +69,7 @@ class QueuePair
     uint64_t lastNackSeq{UINT64_MAX};
     Time lastNotify;
     bool notified{false};
+    std::map<uint64_t, OutOfOrderSegment> outOfOrder;  // by first byte (OutOfOrderReceive)
 
     bool HasUnsent() const
     {

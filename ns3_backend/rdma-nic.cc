@@ -2,6 +2,7 @@
 
 #include "fabric-network.h"
 
+#include "ns3/boolean.h"
 #include "ns3/log.h"
 
 namespace ns3
@@ -25,7 +26,14 @@ RdmaNic::GetTypeId()
                           "(delivery, ACK generation) [ns]. Default 0 (as the reference).",
                           TimeValue(Time(0)),
                           MakeTimeAccessor(&RdmaNic::m_processingDelay),
-                          MakeTimeChecker());
+                          MakeTimeChecker())
+            .AddAttribute("OutOfOrderReceive",
+                          "Keep data that arrives ahead of the expected byte (as IB HCAs placing "
+                          "RDMA writes under adaptive routing do) instead of NACKing it; delivery "
+                          "and ACKs stay in order [bool]. Default false (RoCE go-back-N).",
+                          BooleanValue(false),
+                          MakeBooleanAccessor(&RdmaNic::m_outOfOrderReceive),
+                          MakeBooleanChecker());
     return tid;
 }
 
@@ -221,7 +229,7 @@ RdmaNic::OnData(uint32_t port, FabricPacket* pkt)
         m_net->cnps++;
         SendControl(PacketKind::Cnp, qp, 0);
     }
-    if (pkt->seq == qp.rcvNxt)
+    if (pkt->seq == qp.rcvNxt && !m_outOfOrderReceive)
     {
         qp.rcvNxt += pkt->payloadBytes;
         m_net->BytesDelivered(pkt->payloadBytes);
@@ -241,6 +249,22 @@ RdmaNic::OnData(uint32_t port, FabricPacket* pkt)
         }
         return;
     }
+    if (pkt->seq == qp.rcvNxt)
+    {
+        uint32_t payload = pkt->payloadBytes;
+        bool last = pkt->lastOfMessage;
+        uint64_t msg = pkt->messageId;
+        m_net->FreePacket(pkt);
+        DeliverInOrder(qp, payload, last, msg);
+        return;
+    }
+    if (pkt->seq > qp.rcvNxt && m_outOfOrderReceive)
+    {
+        qp.outOfOrder.emplace(pkt->seq,
+                              OutOfOrderSegment{pkt->payloadBytes, pkt->lastOfMessage, pkt->messageId});
+        m_net->FreePacket(pkt);
+        return;
+    }
     if (pkt->seq > qp.rcvNxt)
     {
         if (qp.lastNackSeq != qp.rcvNxt || now - qp.lastNack >= m_net->NackInterval())
@@ -258,6 +282,52 @@ RdmaNic::OnData(uint32_t port, FabricPacket* pkt)
         SendControl(PacketKind::Ack, qp, qp.rcvNxt);
     }
     m_net->FreePacket(pkt);
+}
+
+void
+RdmaNic::DeliverInOrder(QueuePair& qp, uint32_t payload, bool last, uint64_t messageId)
+{
+    // Completions are collected first: a handler may queue new messages on this QP.
+    std::vector<uint64_t> completed;
+    bool ack = false;
+    while (true)
+    {
+        qp.rcvNxt += payload;
+        m_net->BytesDelivered(payload);
+        qp.unackedPackets++;
+        if (qp.unackedPackets >= m_net->AckIntervalPackets() || last)
+        {
+            ack = true;
+            qp.unackedPackets = 0;
+        }
+        if (last)
+        {
+            completed.push_back(messageId);
+        }
+        auto it = qp.outOfOrder.begin();
+        if (it == qp.outOfOrder.end() || it->first != qp.rcvNxt)
+        {
+            // drop stale duplicates (go-back-N resends of bytes already held)
+            while (it != qp.outOfOrder.end() && it->first < qp.rcvNxt)
+            {
+                it = qp.outOfOrder.erase(it);
+            }
+            break;
+        }
+        payload = it->second.payloadBytes;
+        last = it->second.lastOfMessage;
+        messageId = it->second.messageId;
+        qp.outOfOrder.erase(it);
+    }
+    if (ack)
+    {
+        m_net->acks++;
+        SendControl(PacketKind::Ack, qp, qp.rcvNxt);
+    }
+    for (uint64_t id : completed)
+    {
+        m_net->MessageDelivered(id, 0);
+    }
 }
 
 void

@@ -46,6 +46,8 @@ class RdmaNic : public FabricDevice
     FabricPacket* NextData(uint32_t port);
     void Wake(uint32_t port);
     void OnData(uint32_t port, FabricPacket* pkt);
+    /// Accept in-order bytes [seq, seq+payload) and everything buffered right behind them.
+    void DeliverInOrder(QueuePair& qp, uint32_t payload, bool last, uint64_t messageId);
     void OnAck(FabricPacket* pkt);
     void OnNack(FabricPacket* pkt);
     void SendControl(PacketKind kind, QueuePair& qp, uint64_t seq);
@@ -57,6 +59,7 @@ class RdmaNic : public FabricDevice
     std::vector<uint32_t> m_rr;
     std::vector<EventId> m_wake;
     Time m_processingDelay;
+    bool m_outOfOrderReceive{false};
 };
 
 } // namespace fabric
