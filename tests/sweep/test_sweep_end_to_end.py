@@ -17,7 +17,7 @@ from astrasim_py.sweep.points import expand
 from astrasim_py.sweep.spec import load_spec
 from astrasim_py.sweep.store import ResultStore, read_table
 from astrasim_py.sweep.workloads import materialize_trace
-from conftest import REPO, sweep_env
+from sweep_helpers import REPO, sweep_env
 
 EXAMPLES = REPO / "scripts"
 INPUTS = EXAMPLES / "sweep_inputs"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from astrasim_py.sweep.store import read_table
-from conftest import FAKE, REPO, sweep_env, write_spec
-from test_kill_resume import _results
+from sweep_helpers import FAKE, REPO, sweep_env, write_spec
+from test_sweep_kill_resume import _results
 
 pytest.importorskip("submitit", reason="the slurm executor needs submitit (pip install astrasim-py[slurm])")
 
@@ -78,7 +78,7 @@ def test_slurm_sweep_killed_and_resumed_matches_local_run(slurm_cluster, tmp_pat
 
 
 def test_slurm_analytical_example_matches_local(slurm_cluster, tmp_path: Path) -> None:
-    from test_end_to_end import INPUTS, _physics
+    from test_sweep_end_to_end import INPUTS, _physics
 
     try:
         from astrasim_py.runner import RunRequest, run

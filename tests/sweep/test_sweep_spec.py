@@ -10,7 +10,7 @@ import yaml
 from astrasim_py.errors import InputError
 from astrasim_py.sweep.points import expand, point_identity
 from astrasim_py.sweep.spec import PRESET_OVERRIDE_KEY, load_spec
-from conftest import write_spec
+from sweep_helpers import write_spec
 
 
 def test_grid_times_zip_gives_every_combination_once(grid_spec: Path) -> None:

@@ -8,7 +8,7 @@ from astrasim_py.sweep.engine import SweepOptions, run_sweep
 from astrasim_py.sweep.points import expand
 from astrasim_py.sweep.spec import load_spec
 from astrasim_py.sweep.store import ResultStore, read_table
-from conftest import FAKE, write_spec
+from sweep_helpers import FAKE, write_spec
 from fake_points import closed_form_point
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from astrasim_py.sweep.points import expand
 from astrasim_py.sweep.spec import load_spec
 from astrasim_py.sweep.store import ResultStore, read_table
-from conftest import FAKE, REPO, sweep_env, write_spec
+from sweep_helpers import FAKE, REPO, sweep_env, write_spec
 
 PHYSICS = ("finish_ns", "exposed_comm_ns", "sim_time_ns", "inputs", "seed", "backend")
 

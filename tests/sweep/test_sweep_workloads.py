@@ -14,7 +14,7 @@ from astrasim_py.sweep.engine import SweepOptions, run_sweep
 from astrasim_py.sweep.spec import load_spec
 from astrasim_py.sweep.store import read_table
 from astrasim_py.sweep.workloads import materialize_trace
-from conftest import REPO, sweep_env, write_spec
+from sweep_helpers import REPO, sweep_env, write_spec
 
 
 def test_trace_is_generated_once_and_readable(tmp_path: Path) -> None:
