@@ -31,7 +31,15 @@ ANCHORS = [
     ("net_Ring_8.yml", "sys_ring_c4.json", AR, 256 * MiB, "analytical", 22871448),
     ("net_Ring_16.yml", "sys_ring_c4.json", AR, 256 * MiB, "analytical", 24535720),
     ("net_Ring_64.yml", "sys_ring_c4.json", AR, 256 * MiB, "analytical", 25954780),
+    # 256 MiB direct all-to-all on a 64-NPU Switch: 0.08 ms unaware, 5.0 ms aware (spec section 10)
+    ("net_Switch_64.yml", "sys_direct_c4.json", A2A, 256 * MiB, "analytical", 4 * (20531 + 20)),
 ]
+
+
+def test_direct_all_to_all_switch_64_aware_is_uplink_bound():
+    ser = int(MiB / (50 * 2**30 / 1e9))
+    got = drive("net_Switch_64.yml", "sys_direct_c4.json", A2A, 256 * MiB, "analytical-aware")[0]
+    assert round(got / 1e6, 1) == 5.0 and got > 4 * 63 * ser
 
 
 @pytest.mark.parametrize("net,system,comm,size,backend,expected", ANCHORS)
