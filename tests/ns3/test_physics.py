@@ -142,3 +142,32 @@ def test_lost_progress_raises_instead_of_spinning(make_backend):
     be.flow(0, 1, 10_000)
     with pytest.raises(SimulationError, match="no progress"):
         be.run()
+
+
+def test_pfc_deadlock_on_a_switch_ring_is_reported(make_backend):
+    """Cyclic buffer dependency: 5 switches in a ring, every host sends two switches ahead."""
+    from astrasim_py.topology.model import Link, Topology
+
+    n = 5
+    links = [Link(i, n + i, 100, 1000) for i in range(n)]
+    links += [Link(n + i, n + (i + 1) % n, 100, 1000) for i in range(n)]
+    be = make_backend(fabric(Topology("switch_ring5", n, n, links), preset="pfc_only",
+                             switch_buffer_bytes=200_000,
+                             flow_control_params={"DynamicThreshold": False, "StaticThresholdBytes": 20_000},
+                             transport_params={"StallTimeoutUs": 2000}), n)
+    for i in range(n):
+        be.flow(i, (i + 2) % n, 5 * MB)
+    with pytest.raises(SimulationError, match="PFC deadlock"):
+        be.run()
+
+
+def test_python_exception_in_a_callback_stops_the_run(make_backend):
+    be = make_backend(fabric(star(3, 100, 1000)))
+
+    def boom():
+        raise ValueError("system layer bug")
+
+    be.schedule(10, boom)
+    be.flow(0, 1, 100_000)
+    with pytest.raises(ValueError, match="system layer bug"):
+        be.run()
