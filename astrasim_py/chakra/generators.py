@@ -117,6 +117,8 @@ def generate_send_recv(npus: int, size: int, *, pattern: str = "pairs", tag: int
     if pattern == "pairs" and npus % 2:
         raise InputError(f"the pairs pattern needs an even number of NPUs, got {npus}", field="npus",
                          fix="use an even --npus or --pattern ring")
+    if not -(2**31) <= tag < 2**31:
+        raise InputError(f"tag {tag} does not fit comm_tag (int32)", field="tag", fix="use a tag in int32 range")
     if pattern == "ring" and npus < 2:
         raise InputError("the ring pattern needs at least 2 NPUs", field="npus", fix="use --npus 2 or more")
     graphs = []
@@ -158,8 +160,10 @@ def parse_chain(text: str) -> list[ChainStep]:
             try:
                 value = int(parts[1])
             except ValueError:
-                raise InputError(f"compute time {parts[1]!r} is not an integer", field="chain",
-                                 fix="give comp steps a duration in whole microseconds") from None
+                value = -1
+            if not 0 <= value < 2**64:
+                raise InputError(f"compute time {parts[1]!r} is not a non-negative integer", field="chain",
+                                 fix="give comp steps a duration in whole microseconds")
         else:
             collective_id(kind)
             value = parse_size(parts[1], field="chain")
@@ -250,6 +254,9 @@ def generate_microbenchmarks(npus: int, *, runtime: int = 5, tensor_size: int = 
     from astrasim_py.chakra.schema import ATTR_KIND_STEMS
 
     _check_npus(npus)
+    if runtime < 0 or tensor_size < 0:
+        raise InputError("runtime and tensor size must be >= 0", field="runtime/tensor-size",
+                         fix="give non-negative values")
     next_id = 0
 
     def take() -> int:

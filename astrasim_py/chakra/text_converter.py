@@ -22,6 +22,7 @@ SCHEMA_MLCOMMONS = "1.0.2-chakra.1.0.0"
 SCHEMA_FORK = "1.0.2-chakra.0.0.4"
 MODES = ("MICRO", "DATA", "MODEL", "HYBRID_DATA_MODEL", "HYBRID_MODEL_DATA", "HYBRID_DLRM",
          "HYBRID_DLRM_ENHANCED")
+_NUMBER_COLUMNS = (2, 4, 5, 7, 8, 10)  # times (µs) and sizes (bytes)
 _COMM_TYPES = {"ALLREDUCE": CollectiveCommType.ALL_REDUCE, "ALLGATHER": CollectiveCommType.ALL_GATHER,
                "ALLTOALL": CollectiveCommType.ALL_TO_ALL,
                "REDUCESCATTER": CollectiveCommType.REDUCE_SCATTER}
@@ -96,12 +97,18 @@ def parse_text_workload(path: str | os.PathLike) -> TextWorkload:
                              field=f"line {number}",
                              fix="each layer line has 12 whitespace-separated columns; remove blank lines")
         try:
-            layers.append(Layer(cols[0], int(cols[2]), cols[3], int(cols[4]), int(cols[5]), cols[6],
-                                int(cols[7]), int(cols[8]), cols[9], int(cols[10]), cols[11]))
+            numbers = {col: int(cols[col]) for col in _NUMBER_COLUMNS}
         except ValueError:
             raise InputError("a time or size column is not an integer", file=label,
                              field=f"line {number}",
                              fix="columns 2, 4, 5, 7, 8 and 10 are integers") from None
+        for col, value in numbers.items():
+            if not 0 <= value < 2**63:
+                raise InputError(f"column {col} is {value}, outside 0..2^63-1", file=label,
+                                 field=f"line {number}",
+                                 fix="compute times (µs) and comm sizes (bytes) are non-negative integers")
+        layers.append(Layer(cols[0], numbers[2], cols[3], numbers[4], numbers[5], cols[6], numbers[7],
+                            numbers[8], cols[9], numbers[10], cols[11]))
     if not layers:
         raise InputError("no layer lines", file=label, field="line 3", fix="add at least one layer")
     if last_bottom is not None:

@@ -28,4 +28,7 @@ def parse_size(text: str | int, *, field: str = "size") -> int:
         value = int(number)
     if value < 0:
         raise InputError(f"size {text!r} is negative", field=field, fix="use a byte count >= 0")
+    if value >= 2**63:
+        raise InputError(f"size {text!r} does not fit comm_size (int64)", field=field,
+                         fix="use a size below 2^63 bytes")
     return value

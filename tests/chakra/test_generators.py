@@ -84,6 +84,10 @@ def test_parse_size(text, expected):
     (lambda: gen.generate_send_recv(3, 1), "even number of NPUs"),
     (lambda: gen.generate_collective("all_reduce", 0, 1), "npus is 0"),
     (lambda: gen.parse_chain("comp"), "cannot parse chain step"),
+    (lambda: gen.parse_chain("comp:-5"), "not a non-negative integer"),
+    (lambda: gen.generate_send_recv(2, 1, tag=2**31), "does not fit comm_tag"),
+    (lambda: parse_size(str(2**63)), "does not fit comm_size"),
+    (lambda: gen.generate_microbenchmarks(2, runtime=-1), "must be >= 0"),
     (lambda: parse_size("1.3B"), "not a whole number"),
 ])
 def test_generator_input_errors(call, message):

@@ -68,3 +68,41 @@ def test_converted_graphs_are_valid_and_sized_per_mode(spec, passes, npus):
                 assert (layer, comm, get_attr(node, "comm_size")) in layer_sizes
             else:
                 assert node.type == NodeType.COMP_NODE and not node.attr
+
+
+TOKENS = st.sampled_from(["DATA", "MODEL", "MICRO", "HYBRID_DLRM", "HYBRID_DATA_MODEL", "1", "2", "-1", "0",
+                          "-5", "99999999999999999999999", "ALLREDUCE", "ALLTOALL", "NONE", "x", "1.5", ""])
+
+
+def _convert_or_clean_error(text: str) -> None:
+    """Parse and convert; the only acceptable failure is a one-line InputError."""
+    from astrasim_py.errors import InputError
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "w.txt"
+        path.write_text(text)
+        try:
+            workload = parse_text_workload(path)
+        except InputError as exc:
+            assert "\n" not in str(exc)
+            return
+    for nodes in convert_rank_graphs(workload, 2, 2):
+        validate_trace(EtTrace("t.0.et", GlobalMetadata(), nodes), warn_stream=None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(TOKENS, max_size=14), min_size=0, max_size=5), st.sampled_from([" ", "\t"]))
+def test_random_text_inputs_only_raise_input_error(rows, sep):
+    _convert_or_clean_error("\n".join(sep.join(row) for row in rows))
+
+
+NUMBER = st.sampled_from(["0", "7", "-1", str(2**63), "x"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(["DATA", "MODEL", "MICRO", "HYBRID_MODEL_DATA", "HYBRID_DLRM 0", "HYBRID_DLRM 5"]),
+       st.lists(st.tuples(NUMBER, TOKENS, NUMBER, NUMBER, TOKENS, NUMBER, NUMBER, TOKENS, NUMBER),
+                min_size=1, max_size=4))
+def test_twelve_column_inputs_only_raise_input_error(head, rows):
+    lines = [head, str(len(rows))] + [" ".join(["L", "-1", *row, "1"]) for row in rows]
+    _convert_or_clean_error("\n".join(lines) + "\n")
