@@ -48,8 +48,10 @@ FABRIC_KEYS = {
     "congestion_control_params": "attribute overrides of the congestion-control policy",
     "transport_params": "attribute overrides of the NIC transport (ns3::fabric::FabricNetwork)",
     "switch_params": "attribute overrides of ns3::fabric::FabricSwitch",
+    "routing": "ecmp | dmodk | adaptive (switch choice among shortest-path ports)",
     "telemetry": "time_series_interval_ns, plot_dir, pcap_ports ([[node, port], ...]), pcap_dir",
 }
+ROUTING_MODES = ("ecmp", "dmodk", "adaptive")
 TELEMETRY_KEYS = {"time_series_interval_ns", "plot_dir", "pcap_ports", "pcap_dir"}
 
 
@@ -233,8 +235,17 @@ def _parse(network: Mapping[str, Any], num_npus: int, source: str) -> FabricConf
     net_params.update({k: _with_unit(k, v) for k, v in
                        _param_strings(fabric.get("transport_params"), "fabric.transport_params").items()})
     sw_params = {k: _with_unit(k, v) for k, v in
-                 _param_strings(fabric.get("switch_params"), "fabric.switch_params").items()}
-    nic_params: dict[str, str] = {}
+                 _param_strings(preset_doc.get("switch_params"), f"{preset}.switch_params").items()}
+    sw_params.update({k: _with_unit(k, v) for k, v in
+                      _param_strings(fabric.get("switch_params"), "fabric.switch_params").items()})
+    nic_params = {k: _with_unit(k, v) for k, v in
+                  _param_strings(preset_doc.get("nic_params"), f"{preset}.nic_params").items()}
+    routing = fabric.get("routing")
+    if routing is not None:
+        if routing not in ROUTING_MODES:
+            raise InputError(f"unknown routing '{routing}'", file=source, field="fabric.routing",
+                             fix=f"use one of {', '.join(ROUTING_MODES)}")
+        sw_params["Routing"] = str(routing)
     simple = {"mtu_bytes": (net_params, "MtuBytes"), "nic_latency_ns": (nic_params, "ProcessingDelayNs"),
               "switch_latency_ns": (sw_params, "ForwardingDelayNs"),
               "switch_buffer_bytes": (sw_params, "BufferBytes"), "headroom_bytes": (sw_params, "HeadroomBytes")}
