@@ -21,6 +21,7 @@ TYPE_COLOURS = {
     NodeType.COMM_RECV_NODE: "#bc80bd",
     NodeType.COMM_COLL_NODE: "#fb8072",
 }
+MISSING = "MISSING"  # type shown for ids that are depended on but absent from the file
 IMAGE_FORMATS = (".png", ".svg", ".pdf")
 MAX_DRAWN_NODES = 5000  # beyond this a drawing is unreadable and slow; use GraphML instead
 
@@ -36,6 +37,9 @@ def trace_graph(trace: EtTrace) -> nx.DiGraph:
         for dep in node.ctrl_deps:
             if not graph.has_edge(dep, node.id):
                 graph.add_edge(dep, node.id, dependency="control")
+    for nid, data in graph.nodes(data=True):
+        if "type" not in data:  # a dependency on a node that is not in the file: show it
+            data.update(label="(missing node)", type=MISSING)
     return graph
 
 
@@ -80,6 +84,7 @@ def render_graph(trace: EtTrace, output: str | os.PathLike, *, labels: bool | No
     fig, ax = plt.subplots(figsize=(width, height))
     ids = list(graph.nodes)
     by_name = {node_type_name(t): c for t, c in TYPE_COLOURS.items()}
+    by_name[MISSING] = "#ffffff"
     colours = [by_name.get(graph.nodes[n]["type"], "#ffffff") for n in ids]
     data_edges = [e for e in graph.edges if graph.edges[e]["dependency"] == "data"]
     ctrl_edges = [e for e in graph.edges if graph.edges[e]["dependency"] == "control"]

@@ -51,3 +51,11 @@ def test_dump_does_not_truncate_at_all_default_node(chakra_fixtures):
     ours = dump_json(edge / "zeronode.0.et")
     assert ours.startswith((edge / "zeronode.json").read_text().rstrip("\n"))
     assert ours.count("}{") == 2 and '"name": "after"' in ours
+
+
+def test_missing_dependency_is_drawn(chakra_fixtures, tmp_path):
+    trace = read_et(chakra_fixtures / "edge_cases" / "dangling.0.et")
+    graph = trace_graph(trace)
+    assert graph.nodes[99]["type"] == "MISSING" and graph.has_edge(99, 1)
+    render_graph(trace, tmp_path / "d.png")
+    assert (tmp_path / "d.png").stat().st_size > 1000
