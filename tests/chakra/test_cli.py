@@ -71,3 +71,15 @@ def test_generate_microbenchmarks(tmp_path):
     files = sorted(p.name for p in (tmp_path / "mb").iterdir())
     assert len(files) == 28 and "ALL_REDUCE.1.et" in files
     assert main(["chakra", "validate", str(tmp_path / "mb" / "two_comp_nodes_dependent")]) == 0
+
+
+def test_every_edge_case_through_every_command(chakra_fixtures, tmp_path, capsys):
+    for path in sorted((chakra_fixtures / "edge_cases").glob("*.et")):
+        for args in (["validate", str(path)], ["dump", str(path), "--output", str(tmp_path / "d.json")],
+                     ["view", str(path), "--output", str(tmp_path / "g.svg")]):
+            code = main(["chakra", *args])
+            err = capsys.readouterr().err
+            assert code in (0, 2), (path.name, args[0])
+            assert "Traceback" not in err
+            if code == 2:
+                assert err.count("\n") == 1 and err.startswith("astrasim-py: error: ")
