@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 import astrasim_py
 from astrasim_py.errors import InputError
 from astrasim_py.paths import data_dir
@@ -106,9 +108,45 @@ def point_identity(request: dict[str, Any], cache: dict[str, Any] | None = None)
             if value not in cache:
                 cache[value] = input_digest(value, name)
             resolved[name] = cache[value]
-    doc = {"version": astrasim_py.__version__, "request": resolved}
+    doc = {"version": astrasim_py.__version__, "request": resolved, "presets": preset_digests(request, cache)}
     text = json.dumps(doc, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:POINT_ID_HEX]
+
+
+def preset_digests(request: dict[str, Any], cache: dict[str, Any]) -> dict[str, str]:
+    """sha256 of every shipped preset file (topology or congestion) the point names by bare name."""
+    names: set[str] = set()
+    for key, value in (request.get("network_overrides") or {}).items():
+        if key.startswith("fabric.") and isinstance(value, str):
+            names.add(value)
+    network = request.get("network")
+    if isinstance(network, str) and Path(network).is_file():
+        key = "fabric-names:" + network
+        if key not in cache:
+            cache[key] = _fabric_names(Path(network))
+        names |= cache[key]
+    digests = {}
+    for name in sorted(names):
+        for kind in ("topologies", "congestion_presets"):
+            try:
+                folder = data_dir(kind)
+            except FileNotFoundError:
+                continue
+            for suffix in (".yaml", ".yml"):
+                path = folder / f"{name}{suffix}"
+                if "/" not in name and path.is_file():
+                    digests[f"{kind}/{path.name}"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digests
+
+
+def _fabric_names(network: Path) -> set[str]:
+    """String values of the network file's `fabric` section (preset and topology names among them)."""
+    try:
+        doc = yaml.safe_load(network.read_text())
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return set()
+    fabric = doc.get("fabric") if isinstance(doc, dict) else None
+    return {v for v in fabric.values() if isinstance(v, str)} if isinstance(fabric, dict) else set()
 
 
 def input_digest(value: str, field_name: str) -> dict[str, Any]:

@@ -110,3 +110,21 @@ def test_bad_base_field_and_missing_file(tmp_path: Path) -> None:
     assert err.value.field == "base.backnd"
     with pytest.raises(InputError, match="not found"):
         load_spec(tmp_path / "missing.yaml")
+
+
+def test_identity_covers_named_preset_files(tmp_path: Path, monkeypatch) -> None:
+    import astrasim_py.sweep.points as points
+
+    presets = tmp_path / "presets"
+    presets.mkdir()
+    (presets / "mine.yaml").write_text("flow_control: pfc\n")
+    monkeypatch.setattr(points, "data_dir", lambda kind: presets)
+    request = {"network_overrides": {"fabric.preset": "mine"}}
+    first = point_identity(request)
+    (presets / "mine.yaml").write_text("flow_control: none\n")
+    assert point_identity(request) != first
+    # the same name inside the network file counts too
+    (tmp_path / "net.yml").write_text("fabric: {preset: mine}\n")
+    with_file = point_identity({"network": str(tmp_path / "net.yml")})
+    (presets / "mine.yaml").write_text("flow_control: pfc\n")
+    assert point_identity({"network": str(tmp_path / "net.yml")}) != with_file
