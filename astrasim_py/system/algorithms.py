@@ -32,6 +32,10 @@ def output_size(comm_type: int, size: int, n: int) -> int:
     return size
 
 
+def _noop() -> None:
+    return None
+
+
 class Algorithm:
     """Common packet machinery (ASTRA-sim's Ring-family state machine)."""
 
@@ -190,8 +194,13 @@ class Ring(Algorithm):
         self.packets -= 1
         tag = self.stream.tag
         sysobj = self.sys
-        sysobj.coll_send(self.dst, self.msg, tag)
-        sysobj.coll_recv(self.src, self.msg, tag, self.on_recv)
+        if sysobj.direct_backend is not None:  # no rendezvous: straight to the NetworkBackend API
+            backend = sysobj.direct_backend
+            backend.send(sysobj.rank, self.dst, self.msg, tag, _noop)
+            backend.recv(sysobj.rank, self.src, self.msg, tag, self.on_recv)
+        else:
+            sysobj.coll_send(self.dst, self.msg, tag)
+            sysobj.coll_recv(self.src, self.msg, tag, self.on_recv)
         self.stream_count -= 1
         self.free -= 1
         return True

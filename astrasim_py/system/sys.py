@@ -148,6 +148,8 @@ class Sys:
             self.register = self._register_on_queue
             self._schedule = self._evq.push
         self.red = ctx.red
+        # Without rendezvous, algorithms may call the backend's send/recv themselves (hot path).
+        self.direct_backend = None if ctx.rendezvous else ctx.backend
         if not ctx.rendezvous:
             # Hot path: collective messages go straight to the backend.
             rank, bsend, brecv = rank, ctx.backend.send, ctx.backend.recv
