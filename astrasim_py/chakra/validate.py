@@ -13,6 +13,7 @@ from astrasim_py.chakra.io import EtTrace
 from astrasim_py.chakra.schema import NODE_TYPE_NAMES, NodeType
 from astrasim_py.errors import InputError
 
+_MEM_TYPES = (NodeType.MEM_LOAD_NODE, NodeType.MEM_STORE_NODE)
 _COMM_REQUIRED = {
     NodeType.COMM_COLL_NODE: ("comm_type", "comm_size"),
     NodeType.COMM_SEND_NODE: ("comm_dst", "comm_size", "comm_tag"),
@@ -70,6 +71,8 @@ def validate_trace(trace: EtTrace, *, rank: int | None = None, num_npus: int | N
             raise InputError(f"{_where(node)}: unknown node type {node_type}", file=path, field="type",
                              fix="use a NodeType 0..7 (COMP_NODE=4, COMM_SEND_NODE=5, "
                                  "COMM_RECV_NODE=6, COMM_COLL_NODE=7)")
+        if node_type in _MEM_TYPES:
+            get_int_attr(node, "tensor_size", file=path)  # the remote-memory model needs the bytes
         if node_type in _COMM_REQUIRED:
             signature = _check_comm(node, path, rank, num_npus, report)
             if node_type == NodeType.COMM_COLL_NODE:

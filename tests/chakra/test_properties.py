@@ -52,6 +52,8 @@ def graphs(draw):
             node.ctrl_deps.extend(draw(st.lists(st.sampled_from(earlier), max_size=2)))
         if draw(st.booleans()):
             node.inputs.CopyFrom(IOInfo(values=draw(TEXT), shapes=draw(TEXT), types=draw(TEXT)))
+        if node.type in (2, 3):  # memory nodes need their byte count
+            node.attr.append(make_attr("tensor_size", "uint64_val", draw(U64)))
         node.attr.extend(draw(st.lists(attributes(), max_size=3)))
         if node.ByteSize() == 0:
             node.name = "n"

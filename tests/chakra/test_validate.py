@@ -129,3 +129,11 @@ def test_collective_optional_attribute_kinds(attr, message):
     ok = _coll(a=int64_attr("comm_type", 0), b=int64_attr("comm_size", 8), c=string_attr("pg_name", "1"),
                d=make_attr("involved_dim", "bool_list", [True, False]))
     validate_trace(_trace(ok))
+
+
+def test_memory_nodes_need_tensor_size():
+    node = Node(id=1, name="load", type=NodeType.MEM_LOAD_NODE)
+    with pytest.raises(InputError, match="node 1 \\(load\\): attribute tensor_size is missing"):
+        validate_trace(_trace(node))
+    node.attr.append(make_attr("tensor_size", "uint64_val", 1024))
+    validate_trace(_trace(node))
