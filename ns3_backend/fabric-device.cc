@@ -70,7 +70,11 @@ FabricDevice::TryTransmit(uint32_t port)
                       m_net->MtuBytes(), m_net->DataHeaderBytes() - m_net->RawDataHeaderBytes());
     }
     Simulator::Schedule(tx, &FabricDevice::TransmitDone, this, port);
-    Time arrival = tx + p.latency + p.peer->IngressDelay();
+    // Cut-through peers act once the header is in; arrivals on a link stay in order because
+    // every frame's header time is at most its serialization time.
+    uint32_t header = p.peer->CutThroughBytes();
+    Time arrival = (header && header < pkt->wireBytes ? p.TxTime(header) : tx) + p.latency +
+                   p.peer->IngressDelay();
     p.inFlight.emplace_back(Simulator::Now() + arrival, pkt);
     if (p.inFlight.size() == 1)
     {

@@ -105,6 +105,13 @@ class FabricDevice : public Object
         return Time(0);
     }
 
+    /// Bytes of a frame this device must receive before it acts on it: 0 = the whole frame
+    /// (store and forward); otherwise cut-through after that many header bytes.
+    virtual uint32_t CutThroughBytes() const
+    {
+        return 0;
+    }
+
     /// A packet has fully arrived on port `port` (store and forward).
     virtual void Receive(uint32_t port, FabricPacket* pkt) = 0;
 

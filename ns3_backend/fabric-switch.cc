@@ -115,6 +115,14 @@ FabricSwitch::GetTypeId()
                           DoubleValue(3.0),
                           MakeDoubleAccessor(&FabricSwitch::m_headroomFactor),
                           MakeDoubleChecker<double>(0.0))
+            .AddAttribute("CutThroughBytes",
+                          "Cut-through forwarding: act on a frame once this many bytes arrived "
+                          "(IB switches: the routing header); 0 = store and forward [bytes]. "
+                          "Default 0. Approximation: a faster egress than ingress may finish "
+                          "before the tail arrives.",
+                          UintegerValue(0),
+                          MakeUintegerAccessor(&FabricSwitch::m_cutThroughBytes),
+                          MakeUintegerChecker<uint32_t>())
             .AddAttribute("Routing",
                           "Choice among minimal-path egress ports: ecmp (per-flow hash), dmodk "
                           "(destination modulo port count: IB linear forwarding table) or adaptive "

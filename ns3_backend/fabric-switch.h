@@ -70,6 +70,11 @@ class FabricSwitch : public FabricDevice
         return m_forwardingDelay;
     }
 
+    uint32_t CutThroughBytes() const override
+    {
+        return m_cutThroughBytes;
+    }
+
     void Receive(uint32_t port, FabricPacket* pkt) override;
 
     /// Called once all ports exist.
@@ -109,6 +114,7 @@ class FabricSwitch : public FabricDevice
     std::vector<std::array<bool, kNumPriorities>> m_xoff;
     std::vector<std::array<EventId, kNumPriorities>> m_refresh;
     Time m_forwardingDelay;
+    uint32_t m_cutThroughBytes{0};
     uint64_t m_bufferBytes;
     uint64_t m_reservedBytes;
     uint64_t m_headroomBytes;

@@ -37,10 +37,16 @@ def _run(tmp_path, shared_dir, network: dict, backend: str) -> dict:
 @pytest.mark.parametrize("preset", ["ib_credits", "ib_credits_cc"])
 def test_uncongested_ring_allreduce_within_5_percent_of_analytical(tmp_path, shared_dir, fabric_available,
                                                                      preset):
-    """Same workload and topology, `transport: ib`: credits never throttle an uncongested ring."""
+    """Same workload and topology, `transport: ib`: credits never throttle an uncongested ring.
+
+    The analytical Switch dimension charges two link latencies per step; the IB fabric has
+    500 ns links plus the switch's own 100 ns, so the analytical model gets 550 ns per link.
+    """
     network = {"topology": ["Switch"], "npus_count": [8], "bandwidth": [50], "latency": [500],
-               "fabric": {"transport": "ib", "preset": preset}}
-    analytical = _run(tmp_path, shared_dir, copy.deepcopy(network), "analytical")["max_finish_ns"]
+               "fabric": {"transport": "ib", "preset": preset, "latency_ns": 500}}
+    reference = copy.deepcopy(network)
+    reference["latency"] = [550]
+    analytical = _run(tmp_path, shared_dir, reference, "analytical")["max_finish_ns"]
     result = _run(tmp_path, shared_dir, network, "ns3")
     ns3 = result["max_finish_ns"]
     assert abs(ns3 - analytical) / analytical < 0.05, (ns3, analytical)
@@ -50,6 +56,21 @@ def test_uncongested_ring_allreduce_within_5_percent_of_analytical(tmp_path, sha
     assert fabric["drops"] == 0 and fabric["retransmitted_packets"] == 0
     assert fabric["flow_control_stats"]["credit_updates"] > 0
     assert fabric["flow_control_stats"]["invariant_violations"] == 0
+    assert fabric["config"]["switch_attributes"]["CutThroughBytes"] == 64
+
+
+@pytest.mark.parametrize("cut_through,packets", [(64, 1), (64, 3), (0, 3)])
+def test_one_message_timing_is_exact(make_backend, cut_through, packets):
+    """Host - switch - host, 400 Gb/s, 500 ns links, 100 ns switch latency:
+    T = sum(frames)/R + 2 latency + 100 ns + (cut-through ? 64 B : largest frame)/R."""
+    payload = packets * 4096 - 1000
+    be = make_backend(ib_fabric(star(2, 400, 500), switch_params={"CutThroughBytes": cut_through}), 2)
+    mid = be.flow(0, 1, payload)
+    be.run()
+    frames = [min(4096, payload - 4096 * i) + 28 for i in range(packets)]
+    first_part = cut_through if cut_through else max(frames)
+    expected = (sum(frames) + first_part) * 8 / 400 + 2 * 500 + 100
+    assert be.flow_done_ns[mid] == pytest.approx(expected, abs=0.01)
 
 
 def test_incast_7_to_1_is_lossless_within_configured_buffers(make_backend):
