@@ -146,7 +146,8 @@ def _check_comm(node, path: str, rank: int | None, num_npus: int | None,
         if value is None:
             continue
         if value < 0 or (num_npus is not None and value >= num_npus):
-            raise InputError(f"{_where(node)}: {peer} is {value}, outside 0..{(num_npus or 1) - 1}",
+            valid = f"outside 0..{num_npus - 1}" if num_npus is not None else "negative"
+            raise InputError(f"{_where(node)}: {peer} is {value}, {valid}",
                              file=path, field=peer, fix="name a rank of the simulated system")
     own = "comm_src" if node.type == NodeType.COMM_SEND_NODE else "comm_dst"
     if rank is not None and own in values and values[own] != rank:
