@@ -86,7 +86,8 @@ def main() -> int:
             results.append({"workers": workers, "points": summary.total, "wall_s": round(wall, 3),
                             "points_per_s": round(summary.total / wall, 2),
                             "worker_utilization": round(busy / (workers * wall), 3),
-                            "worker_cpu_s": round(worker_cpu, 2), "in_point_wall_s": round(busy, 2)})
+                            "worker_cpu_s": round(worker_cpu, 2), "in_point_wall_s": round(busy, 2),
+                            "points_per_worker_cpu_s": round(summary.total / worker_cpu, 2)})
             load = os.getloadavg()[0]
             results[-1]["load_avg_1min_after"] = round(load, 2)
             print(f"workers={workers}: {summary.total} points in {wall:.2f} s ({summary.total / wall:.1f} points/s; "
@@ -95,7 +96,11 @@ def main() -> int:
     base = results[0]["wall_s"]
     for r in results[1:]:
         r["speedup_vs_first"] = round(base / r["wall_s"], 2)
-        print(f"speed-up {results[0]['workers']} -> {r['workers']} workers: {r['speedup_vs_first']:.2f}x")
+        # On a shared machine the wall-clock speed-up only shows the cores others left us; the CPU cost
+        # per point shows whether more workers add overhead (ratio 1.0 = none: N idle cores give N x).
+        r["cpu_cost_ratio_vs_first"] = round(results[0]["points_per_worker_cpu_s"] / r["points_per_worker_cpu_s"], 2)
+        print(f"speed-up {results[0]['workers']} -> {r['workers']} workers: {r['speedup_vs_first']:.2f}x wall; "
+              f"CPU per point {r['cpu_cost_ratio_vs_first']:.2f}x that of {results[0]['workers']} worker(s)")
     if args.json:
         args.json.write_text(json.dumps({"point_fn": args.point_fn, "runs": results}, indent=1) + "\n")
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import os
 import sys
 import time
 import uuid
@@ -153,8 +154,6 @@ def _run_locked(spec: SweepSpec, out: Path, options: SweepOptions) -> SweepSumma
 def default_workers() -> int:
     """One worker per available core."""
     try:
-        import os
-
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return 1
