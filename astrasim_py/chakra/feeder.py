@@ -31,9 +31,11 @@ class DependencyFeeder:
         for position, node in enumerate(self._source):
             nid = node.id
             self._position[nid] = position
-            deps = list(node.data_deps)
+            deps = node.data_deps[:]
             if use_ctrl_deps:
-                deps.extend(node.ctrl_deps)
+                ctrl = node.ctrl_deps
+                if ctrl:
+                    deps.extend(ctrl)
             if len(deps) > 1:
                 deps = list(dict.fromkeys(deps))  # a parent named twice still counts once
             if deps:

@@ -77,7 +77,8 @@ def validate_trace(trace: EtTrace, *, rank: int | None = None, num_npus: int | N
             signature = _check_comm(node, path, rank, num_npus, report)
             if node_type == NodeType.COMM_COLL_NODE:
                 coll_sig[nid] = signature
-        parents_of[nid] = (*node.data_deps, *node.ctrl_deps)
+        ctrl = node.ctrl_deps
+        parents_of[nid] = (*node.data_deps, *ctrl) if ctrl else tuple(node.data_deps)
     for nid, parents in parents_of.items():
         for dep in parents:
             if dep not in parents_of:
