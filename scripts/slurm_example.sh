@@ -15,8 +15,15 @@
 #SBATCH --output=astrasim-sweep-%j.out
 set -euo pipefail
 
-# sbatch runs a copy of this script; SLURM_SUBMIT_DIR is where it was submitted from.
-repo=${SLURM_SUBMIT_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+# sbatch runs a copy of this script from its spool folder: submit from the checkout (SLURM_SUBMIT_DIR)
+# or say where it is with ASTRASIM_REPO=/path/to/astrasim-py.
+if [[ -n ${ASTRASIM_REPO:-} ]]; then
+    repo=$ASTRASIM_REPO
+elif [[ -n ${SLURM_JOB_ID:-} ]]; then
+    repo=$SLURM_SUBMIT_DIR
+else
+    repo=$(cd "$(dirname "$0")/.." && pwd)
+fi
 spec=${1:-$repo/scripts/sweep_inputs/analytical_example.yaml}
 out=${2:-$repo/runs/$(basename "$spec" .yaml)}
 python=${PYTHON:-$repo/.venv/bin/python}
