@@ -65,7 +65,7 @@ def test_real_sweep_killed_and_resumed_equals_uninterrupted(real_runner, tmp_pat
     doc = {"name": "mixed",
            "base": {"workload": {"generate": {"collective": "all_reduce", "npus": 8, "size": 4096}},
                     "system": str(INPUTS / "system_ring.json"), "network": str(INPUTS / "network_ring8.yml")},
-           "axes": {"workload.generate.size": [4096, 16384, 65536], "backend": ["analytical", "ns3"]}}
+           "axes": {"workload.generate.size": [65536, 1 << 20, 1 << 22], "backend": ["analytical", "ns3"]}}
     spec_path = tmp_path / "mixed.yaml"
     spec_path.write_text(yaml.safe_dump(doc))
     cmd = [sys.executable, "-m", "astrasim_py", "sweep", str(spec_path), "--workers", "1", "--no-progress",
