@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from astrasim_py.errors import InputError
-from tests.system.helpers import MiB, drive, system_variant
+from .helpers import MiB, drive, system_variant
 
 AR, AG, A2A, RS = 0, 2, 6, 7
 

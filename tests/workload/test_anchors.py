@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.workload.traces import (AR, CONFIGS, MiB, Node, NodeType, coll_node, comp_node, make_attr,
+from .traces import (AR, CONFIGS, MiB, Node, NodeType, coll_node, comp_node, make_attr,
                                    p2p_node, run_trace)
 
 

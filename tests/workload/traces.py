@@ -7,9 +7,9 @@ from typing import Callable
 
 from astrasim_py.chakra.attrs import make_attr
 from astrasim_py.chakra.generators import coll_node, comp_node, p2p_node
-from astrasim_py.chakra.io import write_et
-from astrasim_py.chakra.schema import GlobalMetadata, Node, NodeType
+from astrasim_py.chakra.schema import Node, NodeType
 from astrasim_py.runner import RunRequest, run
+from astrasim_py.workload.synthetic import write_trace
 
 CONFIGS = Path(__file__).resolve().parents[3] / "shared" / "specs" / "astrasim_configs"
 MiB = 1 << 20
@@ -17,14 +17,6 @@ AR, AG, A2A, RS = 0, 2, 6, 7
 
 __all__ = ["CONFIGS", "MiB", "AR", "AG", "A2A", "RS", "coll_node", "comp_node", "p2p_node", "make_attr",
            "Node", "NodeType", "write_trace", "run_trace"]
-
-
-def write_trace(folder: Path, npus: int, nodes_of: Callable[[int], list[Node]], name: str = "wl") -> str:
-    """Write <folder>/<name>.<r>.et for every rank; returns the prefix."""
-    prefix = folder / name
-    for rank in range(npus):
-        write_et(f"{prefix}.{rank}.et", GlobalMetadata(version="0.0.4"), nodes_of(rank))
-    return str(prefix)
 
 
 def run_trace(folder: Path, npus: int, nodes_of: Callable[[int], list[Node]], *,
