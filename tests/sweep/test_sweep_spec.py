@@ -128,3 +128,23 @@ def test_identity_covers_named_preset_files(tmp_path: Path, monkeypatch) -> None
     with_file = point_identity({"network": str(tmp_path / "net.yml")})
     (presets / "mine.yaml").write_text("flow_control: pfc\n")
     assert point_identity({"network": str(tmp_path / "net.yml")}) != with_file
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from astrasim_py.sweep.spec import AxisGroup  # noqa: E402
+
+_values = st.lists(st.integers(0, 1000), min_size=1, max_size=4, unique=True)
+
+
+@settings(max_examples=50, deadline=None)
+@given(grid=st.dictionaries(st.sampled_from(["a", "b", "c"]), _values, min_size=1),
+       zip_len=st.integers(1, 4))
+def test_group_sizes_are_products_and_zip_lengths(grid, zip_len) -> None:
+    import math
+
+    g = AxisGroup("grid", grid).assignments()
+    assert len(g) == math.prod(len(v) for v in grid.values())
+    assert len({tuple(sorted(a.items())) for a in g}) == len(g)  # all distinct
+    z = AxisGroup("zip", {"x": list(range(zip_len)), "y": list(range(zip_len, 2 * zip_len))}).assignments()
+    assert [(a["x"], a["y"]) for a in z] == [(i, zip_len + i) for i in range(zip_len)]
