@@ -572,9 +572,12 @@ FabricNetwork::TelemetryJson()
               << ",\"bytes_a_to_b\":" << m_devices[l.a]->Ports()[l.portA].txBytes
               << ",\"bytes_b_to_a\":" << m_devices[l.b]->Ports()[l.portB].txBytes << "}";
     }
+    // PAUSE-kind frames are IB credit updates under credit flow control, not PFC.
+    bool pfc = m_fc->Name() == "pfc";
     std::ostringstream os;
     os << "{\"data_packets\":" << dataPackets << ",\"retransmitted_packets\":"
-       << retransmittedPackets << ",\"drops\":" << drops << ",\"pfc_pause_frames\":" << pauseFrames
+       << retransmittedPackets << ",\"drops\":" << drops << ",\"pfc_pause_frames\":" << (pfc ? pauseFrames : 0)
+       << ",\"flow_control_frames\":" << pauseFrames
        << ",\"pfc_paused_ns\":" << pausedPs / 1000 << ",\"ecn_marks\":" << ecn
        << ",\"cnps\":" << cnps << ",\"acks\":" << acks << ",\"nacks\":" << nacks
        << ",\"timeouts\":" << timeouts << ",\"max_queue_bytes\":" << maxQ

@@ -85,6 +85,8 @@ def test_incast_7_to_1_is_lossless_within_configured_buffers(make_backend):
     assert tel["drops"] == 0 and tel["retransmitted_packets"] == 0 and tel["nacks"] == 0
     assert tel["delivered_bytes"] == 7 * MB
     assert fc["invariant_violations"] == 0
+    # credit updates are link-level flow-control frames, never PFC pauses
+    assert tel["pfc_pause_frames"] == 0 and tel["flow_control_frames"] == fc["credit_updates"] > 0
     # every switch input buffer stayed within its size, and the senders really were held back
     switch_ports = [p for p in fc["per_port_vl"] if p["node"] == 8]
     assert switch_ports and all(p["max_buffer_blocks"] <= buffer // 64 for p in switch_ports)
