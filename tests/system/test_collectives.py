@@ -101,3 +101,24 @@ def test_aware_multidimensional_matches_unaware_without_contention():
     unaware = drive("net_Ring_Switch_4x2.yml", "sys_2d_ring_ring_c4.json", AR, MiB)[0]
     aware = drive("net_Ring_Switch_4x2.yml", "sys_2d_ring_ring_c4.json", AR, MiB, "analytical-aware")[0]
     assert aware >= unaware
+
+
+def test_injection_scale_multiplies_endpoint_delay():
+    # 15 hand-offs per chunk, 4 chunks, 10 ns more each
+    assert drive("net_Ring_8.yml", "sys_ring_c4.json", AR, MiB, injection_scale=2)[0] == 117780 + 4 * 15 * 10
+
+
+def test_two_queues_per_dim():
+    # localBWAware AR phases take the lower half of the queues: still one chunk at a time
+    assert drive("net_Ring_8.yml", "sys_ring_c4.json", AR, MiB, num_queues_per_dim=2)[0] == 117780
+    # baseline phases alternate queues (and ring directions): two chunks overlap, and in opposite
+    # directions they do not share links even when congestion-aware
+    for backend in ("analytical", "analytical-aware"):
+        got = drive("net_Ring_8.yml", "sys_ring_c4_baseline.json", AR, MiB, backend, num_queues_per_dim=2)[0]
+        assert got == 2 * 29445
+
+
+def test_one_ring_spans_all_dimensions(tmp_path):
+    system = system_variant(tmp_path, "sys_2d_ring_ring_c4.json", all_reduce_implementation=["oneRing", "ring"])
+    # one 8-member ring; every neighbour pair is one dim-0 ring hop away: the Ring-8 demo value
+    assert drive("net_Ring_Switch_4x2.yml", system, AR, MiB)[0] == 117780
