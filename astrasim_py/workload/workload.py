@@ -126,7 +126,10 @@ class Workload:
         ntype = node.type
         if self.shared.replay_only:
             slot = self._occupy(node)
-            self._after(self._replay_ns(node), node, slot, self._kind(node), now)
+            runtime = self._replay_ns(node)
+            if ntype == NodeType.COMP_NODE and not self._is_cpu(node):
+                self.gpu_ticks += runtime
+            self._after(runtime, node, slot, self._kind(node), now)
             return
         if ntype in (NodeType.MEM_LOAD_NODE, NodeType.MEM_STORE_NODE):
             size = get_int_attr(node, "tensor_size", file=self.file)
