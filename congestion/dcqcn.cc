@@ -159,8 +159,8 @@ void
 DcqcnCongestionControl::IncreaseTick(QueuePair* qp)
 {
     auto& s = static_cast<DcqcnState&>(*qp->cc);
+    Increase(*qp, s);  // stages count completed events: F fast-recovery steps come first
     s.timerStage++;
-    Increase(*qp, s);
     if (qp->rateGbps < qp->lineGbps)
     {
         s.increaseTimer = Simulator::Schedule(m_rpTimer, &DcqcnCongestionControl::IncreaseTick, this, qp);
@@ -183,8 +183,8 @@ DcqcnCongestionControl::OnSent(QueuePair& qp, uint32_t bytes)
     while (s.bytesSinceIncrease >= m_byteCounter)
     {
         s.bytesSinceIncrease -= m_byteCounter;
-        s.byteStage++;
         Increase(qp, s);
+        s.byteStage++;
     }
 }
 

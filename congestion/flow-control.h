@@ -59,6 +59,16 @@ class FlowControl : public Object
     {
     }
 
+    /// Output arbitration among the data queues of `port`: the queue (priority) to serve
+    /// next, kArbitrateNone when none may send, or kArbitrateDefault for round robin.
+    static constexpr int kArbitrateDefault = -1;
+    static constexpr int kArbitrateNone = -2;
+
+    virtual int Arbitrate(FabricPort& port)
+    {
+        return kArbitrateDefault;
+    }
+
     /// Policy-specific counters as a JSON object for the telemetry ("" = none).
     virtual std::string StatsJson() const
     {

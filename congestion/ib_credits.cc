@@ -52,6 +52,24 @@ IbCreditFlowControl::GetTypeId()
                           TimeValue(MicroSeconds(10)),
                           MakeTimeAccessor(&IbCreditFlowControl::m_refreshPeriod),
                           MakeTimeChecker(Time(0)))
+            .AddAttribute("VlArbitrationHigh",
+                          "High-priority VL arbitration table, 'vl:weight,...' with weights in "
+                          "64-byte units (1..255); empty = none [entries]. Default empty.",
+                          StringValue(""),
+                          MakeStringAccessor(&IbCreditFlowControl::m_highTableText),
+                          MakeStringChecker())
+            .AddAttribute("VlArbitrationLow",
+                          "Low-priority VL arbitration table, 'vl:weight,...' (64-byte units); "
+                          "both tables empty = plain round robin over VLs [entries]. Default empty.",
+                          StringValue(""),
+                          MakeStringAccessor(&IbCreditFlowControl::m_lowTableText),
+                          MakeStringChecker())
+            .AddAttribute("VlHighLimit",
+                          "Bytes the high-priority table may send, in 4 KB units, while a "
+                          "low-priority packet waits; 255 = unlimited [4 KB]. Default 255.",
+                          UintegerValue(255),
+                          MakeUintegerAccessor(&IbCreditFlowControl::m_highLimit),
+                          MakeUintegerChecker<uint32_t>(0, 255))
             .AddAttribute("SlToVl",
                           "VL of each service level 0..7, comma separated [VL 0..7]. Default "
                           "identity 0,1,2,3,4,5,6,7.",
@@ -80,7 +98,120 @@ IbCreditFlowControl::ParseSlToVl()
     {
         throw std::invalid_argument("SlToVl needs 8 entries, got '" + m_slToVlText + "'");
     }
+    m_highTable = ParseTable(m_highTableText, "VlArbitrationHigh");
+    m_lowTable = ParseTable(m_lowTableText, "VlArbitrationLow");
     m_parsed = true;
+}
+
+std::vector<IbCreditFlowControl::ArbitrationEntry>
+IbCreditFlowControl::ParseTable(const std::string& text, const char* name)
+{
+    std::vector<ArbitrationEntry> table;
+    std::istringstream in(text);
+    std::string item;
+    while (std::getline(in, item, ','))
+    {
+        auto colon = item.find(':');
+        uint32_t vl = colon == std::string::npos ? kNumPriorities : std::stoul(item.substr(0, colon));
+        uint32_t weight = colon == std::string::npos ? 0 : std::stoul(item.substr(colon + 1));
+        if (vl >= kNumPriorities || weight > 255)
+        {
+            throw std::invalid_argument(std::string(name) + " entry '" + item +
+                                        "' is not vl:weight with vl 0..7, weight 0..255");
+        }
+        if (weight > 0)
+        {
+            table.push_back({vl, weight});
+        }
+    }
+    return table;
+}
+
+int
+IbCreditFlowControl::ReadyQueue(FabricPort& port, uint32_t vl) const
+{
+    for (uint32_t q = 1; q < kNumPriorities; ++q)
+    {
+        if (m_slToVl[q] == vl && !port.queues[q].empty() &&
+            MayTransmit(port, q, port.queues[q].front()->wireBytes))
+        {
+            return q;
+        }
+    }
+    return -1;
+}
+
+int
+IbCreditFlowControl::Serve(FabricPort& port, const std::vector<ArbitrationEntry>& table,
+                           TableCursor& cursor) const
+{
+    uint32_t n = table.size();
+    for (uint32_t tried = 0; tried <= n; ++tried)
+    {
+        const ArbitrationEntry& e = table[cursor.index % n];
+        if (cursor.remaining < 0)
+        {
+            cursor.remaining = e.weight;
+        }
+        int q = cursor.remaining > 0 ? ReadyQueue(port, e.vl) : -1;
+        if (q >= 0)
+        {
+            // A packet may overrun the entry's remaining weight; the entry then ends.
+            cursor.remaining -= Blocks(port.queues[q].front()->wireBytes);
+            if (cursor.remaining <= 0)
+            {
+                cursor.index = (cursor.index + 1) % n;
+                cursor.remaining = -1;
+            }
+            return q;
+        }
+        cursor.index = (cursor.index + 1) % n;
+        cursor.remaining = -1;
+    }
+    return -1;
+}
+
+int
+IbCreditFlowControl::Arbitrate(FabricPort& port)
+{
+    if (!m_parsed)
+    {
+        ParseSlToVl();
+    }
+    if (m_highTable.empty() && m_lowTable.empty())
+    {
+        return kArbitrateDefault;
+    }
+    PortState& st = At(*port.owner, port.index);
+    bool highMayGo = m_highLimit == 255 || st.highBytesSinceLow < m_highLimit * 4096ULL;
+    if (!m_highTable.empty() && !highMayGo && !m_lowTable.empty())
+    {
+        int q = Serve(port, m_lowTable, st.low);
+        if (q >= 0)
+        {
+            st.highBytesSinceLow = 0;
+            return q;
+        }
+    }
+    if (!m_highTable.empty())
+    {
+        int q = Serve(port, m_highTable, st.high);
+        if (q >= 0)
+        {
+            st.highBytesSinceLow += port.queues[q].front()->wireBytes;
+            return q;
+        }
+    }
+    if (!m_lowTable.empty())
+    {
+        int q = Serve(port, m_lowTable, st.low);
+        if (q >= 0)
+        {
+            st.highBytesSinceLow = 0;
+            return q;
+        }
+    }
+    return kArbitrateNone;
 }
 
 uint32_t

@@ -48,6 +48,9 @@ class IbCreditFlowControl : public FlowControl
     void OnControlFrame(FabricDevice& dev, uint32_t port, const FabricPacket& pkt) override;
     void OnHostConsumed(FabricDevice& dev, uint32_t port, uint32_t prio, uint32_t bytes) override;
     std::string StatsJson() const override;
+    /// VL arbitration (IBA 7.6.9): high- then low-priority weighted round robin tables, the
+    /// high table yielding after VlHighLimit x 4 KB when the low table has a packet ready.
+    int Arbitrate(FabricPort& port) override;
 
     /// Virtual lane that service level (priority) `sl` travels on.
     uint32_t VlOf(uint32_t sl) const
@@ -83,9 +86,25 @@ class IbCreditFlowControl : public FlowControl
         uint64_t updatesSent{0};
     };
 
+    struct ArbitrationEntry
+    {
+        uint32_t vl;
+        uint32_t weight;  // 64-byte units
+    };
+
+    /// Position in one arbitration table of one port.
+    struct TableCursor
+    {
+        uint32_t index{0};
+        int64_t remaining{-1};  // < 0: load the entry's weight first
+    };
+
     struct PortState
     {
         bool init{false};
+        TableCursor high;
+        TableCursor low;
+        uint64_t highBytesSinceLow{0};
         uint32_t capacityBlocks{0};  // this port's receive buffer per VL
         std::array<TxVl, kNumPriorities> tx{};
         std::array<RxVl, kNumPriorities> rx{};
@@ -104,6 +123,11 @@ class IbCreditFlowControl : public FlowControl
     void SendUpdate(FabricDevice* dev, uint32_t port, uint32_t vl, bool refresh);
     void Violation(FabricDevice& dev, const std::string& what);
     void ParseSlToVl();
+    static std::vector<ArbitrationEntry> ParseTable(const std::string& text, const char* name);
+    /// Data queue (SL) whose head may go now on VL `vl`, or -1.
+    int ReadyQueue(FabricPort& port, uint32_t vl) const;
+    /// Serve `table` from `cursor`: the queue to send from, or -1 when no entry is ready.
+    int Serve(FabricPort& port, const std::vector<ArbitrationEntry>& table, TableCursor& cursor) const;
 
     uint64_t m_switchBufferBytes;
     uint64_t m_hcaBufferBytes;
@@ -112,6 +136,11 @@ class IbCreditFlowControl : public FlowControl
     std::string m_slToVlText;
     std::array<uint32_t, kNumPriorities> m_slToVl{};
     bool m_parsed{false};
+    std::string m_highTableText;
+    std::string m_lowTableText;
+    uint32_t m_highLimit;
+    std::vector<ArbitrationEntry> m_highTable;
+    std::vector<ArbitrationEntry> m_lowTable;
 
     mutable std::vector<std::vector<PortState>> m_state;  // [node][port]
     uint64_t m_updates{0};

@@ -171,3 +171,31 @@ def test_python_exception_in_a_callback_stops_the_run(make_backend):
     be.flow(0, 1, 100_000)
     with pytest.raises(ValueError, match="system layer bug"):
         be.run()
+
+
+def test_dcqcn_reaction_point_follows_the_paper_step_by_step(make_backend):
+    """A long flow meets a short one at a 2:1 bottleneck, then runs alone. With the paper's
+    parameters its rate must go: line -> line(1 - alpha/2) with alpha = 1 -> halved again one
+    decrease interval later (alpha still ~1) -> F = 5 fast-recovery steps, each halving the gap
+    to the target (the rate before the last cut), one RP timer (55 us) apart -> additive increase."""
+    be = make_backend(fabric(star(3, 100, 1000), preset="dcqcn_paper", switch_buffer_bytes=2_000_000,
+                             telemetry={"time_series_interval_ns": 1000}))
+    be.flow(1, 0, 12 * MB)
+    be.flow(2, 0, 1 * MB)
+    be.run()
+    ts = be.time_series()
+    steps = []  # (time, rate) at each change of the long flow's rate
+    for t, sample in zip(ts["time_ns"], ts["qp_rate_gbps"]):
+        if not steps or abs(sample[0] - steps[-1][1]) > 1e-6:
+            steps.append((t, sample[0]))
+    rates = [r for _, r in steps]
+    cut1, cut2 = 50.0, 25.0
+    recovery = [cut2]
+    for _ in range(5):
+        recovery.append((recovery[-1] + cut1) / 2)
+    assert rates[:8] == pytest.approx([100.0, cut1] + recovery, abs=1e-3)
+    gaps = [b[0] - a[0] for a, b in zip(steps[2:7], steps[3:8])]
+    assert all(abs(g - 55_000) <= 1_000 for g in gaps), gaps  # one RP timer per step
+    ai = (recovery[-1] + cut1 + 0.040) / 2  # then target += R_AI (40 Mb/s), rate halves the gap
+    assert rates[8] == pytest.approx(ai, abs=1e-3)
+    assert all(0.1 <= r <= 100 for r in rates)
