@@ -128,6 +128,18 @@ FabricDevice::DequeueFromQueues(uint32_t port)
         p.queueBytes[kControlPriority] -= pkt->wireBytes;
         return pkt;
     }
+    int pick = fc.Arbitrate(p);
+    if (pick != FlowControl::kArbitrateDefault)
+    {
+        if (pick < 0)
+        {
+            return nullptr;
+        }
+        FabricPacket* pkt = p.queues[pick].front();
+        p.queues[pick].pop_front();
+        p.queueBytes[pick] -= pkt->wireBytes;
+        return pkt;
+    }
     for (uint32_t i = 0; i < kNumPriorities - 1; ++i)
     {
         uint32_t prio = 1 + (p.rrNext - 1 + i) % (kNumPriorities - 1);

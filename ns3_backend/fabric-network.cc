@@ -3,6 +3,7 @@
 #include "ns3/double.h"
 #include "ns3/log.h"
 #include "ns3/rng-seed-manager.h"
+#include "ns3/string.h"
 #include "ns3/uinteger.h"
 
 #include <deque>
@@ -86,6 +87,13 @@ FabricNetwork::GetTypeId()
                           UintegerValue(3),
                           MakeUintegerAccessor(&FabricNetwork::m_dataPriority),
                           MakeUintegerChecker<uint8_t>(1, 7))
+            .AddAttribute("SlByStream",
+                          "Priority / IB service level of a QP by its stream (message tag): "
+                          "comma-separated list, stream s gets entry s mod length; empty = "
+                          "DataPriority for all [SL 1..7]. Default empty.",
+                          StringValue(""),
+                          MakeStringAccessor(&FabricNetwork::m_slByStreamText),
+                          MakeStringChecker())
             .AddAttribute("StallTimeoutUs",
                           "Raise an error when messages are outstanding but no byte was delivered "
                           "for this long [us]. Default 10000 us.",
@@ -164,6 +172,18 @@ std::string
 FabricNetwork::Finalize(uint32_t seed)
 {
     m_hashSeed = seed * 0x9E3779B1u + 0x7F4A7C15u;
+    m_slByStream.clear();
+    std::istringstream slList(m_slByStreamText);
+    for (std::string item; std::getline(slList, item, ',');)
+    {
+        char* end = nullptr;
+        long sl = std::strtol(item.c_str(), &end, 10);
+        if (end == item.c_str() || *end != '\0' || sl < 1 || sl > 7)
+        {
+            return "SlByStream entry '" + item + "' is not a service level 1..7";
+        }
+        m_slByStream.push_back(static_cast<uint8_t>(sl));
+    }
     uint32_t n = m_devices.size();
     for (auto& d : m_devices)
     {
@@ -311,7 +331,8 @@ FabricNetwork::Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream)
         q->dst = dst;
         q->stream = stream;
         q->flowHash = Mix32(src * 0x01000193u ^ Mix32(dst + 0x5bd1e995u) ^ Mix32(stream * 2654435761u));
-        q->priority = m_dataPriority;
+        q->priority = m_slByStream.empty() ? m_dataPriority
+                                            : m_slByStream[stream % m_slByStream.size()];
         q->nic = PeekPointer(DynamicCast<RdmaNic>(m_devices[src]));
         q->port = Route(src, dst, q->flowHash);
         q->lineGbps = m_devices[src]->Ports()[q->port].gbps;

@@ -244,6 +244,8 @@ class FabricNetwork : public Object
     Time m_nackInterval;
     uint64_t m_windowBytes;
     uint8_t m_dataPriority;
+    std::string m_slByStreamText;
+    std::vector<uint8_t> m_slByStream;
     Time m_stallTimeout;
     Time m_sampleInterval;
 };

@@ -34,3 +34,16 @@ def test_oversized_vl_buffer_is_an_input_error(make_backend):
         make_backend({"fabric": {"topology": star(4, 100, 500), "transport": "ib",
                                  "flow_control_params": {"SwitchBufferBytesPerVl": 1 << 20}}}, 4)
     assert "SwitchBufferBytesPerVl" in err.value.field
+
+
+@pytest.mark.parametrize("section,name,value", [
+    ("flow_control_params", "SlToVl", "0,1,2"),
+    ("flow_control_params", "VlArbitrationLow", "1:300"),
+    ("flow_control_params", "VlArbitrationHigh", "9:10"),
+    ("transport_params", "SlByStream", "0,1"),
+])
+def test_bad_ib_list_attribute_names_the_field(section, name, value):
+    with pytest.raises(InputError) as err:
+        parse_fabric_config({"fabric": {"topology": star(4, 100, 500), "transport": "ib",
+                                        section: {name: value}}}, 4)
+    assert err.value.field == f"fabric.{section}.{name}"

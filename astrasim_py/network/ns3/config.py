@@ -8,6 +8,7 @@ to a physical fabric (hosts, switches, links) by `astrasim_py.topology.from_astr
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -155,6 +156,27 @@ def _choose(value: Any, preset_doc: dict[str, Any], section: str, types: dict[st
     return other[section]
 
 
+_VL_LIST = re.compile(r"^[0-7](,[0-7]){7}$")
+_VL_TABLE = re.compile(r"^([0-7]:\d{1,3}(,[0-7]:\d{1,3})*)?$")
+_SL_LIST = re.compile(r"^([1-7](,[1-7])*)?$")
+
+
+def _check_ib_lists(fc: PolicyChoice, net_params: Mapping[str, str], source: str) -> None:
+    """IB list-valued attributes are strings to ns-3: check their shape before the run starts."""
+    checks = [(fc.params, "SlToVl", _VL_LIST, "fabric.flow_control_params", "8 VLs 0..7, e.g. 0,1,2,3,4,5,6,7"),
+              (fc.params, "VlArbitrationHigh", _VL_TABLE, "fabric.flow_control_params", "vl:weight,... e.g. 1:192,2:64"),
+              (fc.params, "VlArbitrationLow", _VL_TABLE, "fabric.flow_control_params", "vl:weight,... e.g. 1:192,2:64"),
+              (net_params, "SlByStream", _SL_LIST, "fabric.transport_params", "service levels 1..7, e.g. 1,2")]
+    for params, name, pattern, where, fix in checks:
+        value = params.get(name)
+        if value is None:
+            continue
+        bad = not pattern.match(value) or (
+            "Arbitration" in name and value and any(int(e.split(":")[1]) > 255 for e in value.split(",")))
+        if bad:
+            raise InputError(f"{value!r} is not valid", file=source, field=f"{where}.{name}", fix=fix)
+
+
 def _topology(fabric: Mapping[str, Any], network: Mapping[str, Any], num_npus: int,
               source: str) -> tuple[Topology, bool]:
     spec = fabric.get("topology")
@@ -234,6 +256,7 @@ def _parse(network: Mapping[str, Any], num_npus: int, source: str) -> FabricConf
                   _param_strings(preset_doc.get("transport_params"), f"{preset}.transport_params").items()}
     net_params.update({k: _with_unit(k, v) for k, v in
                        _param_strings(fabric.get("transport_params"), "fabric.transport_params").items()})
+    _check_ib_lists(fc, net_params, source)
     sw_params = {k: _with_unit(k, v) for k, v in
                  _param_strings(preset_doc.get("switch_params"), f"{preset}.switch_params").items()}
     sw_params.update({k: _with_unit(k, v) for k, v in
