@@ -363,8 +363,13 @@ RdmaNic::OnAck(FabricPacket* pkt)
 }
 
 void
-RdmaNic::Forward(FabricPacket* pkt)
+RdmaNic::Forward(uint32_t inPort, FabricPacket* pkt)
 {
+    if (pkt->priority != kControlPriority)
+    {
+        // A relaying host buffers without limit: the upstream's buffer is free again.
+        m_net->Fc().OnHostConsumed(*this, inPort, pkt->priority, pkt->wireBytes);
+    }
     uint32_t out = m_net->Route(m_nodeId, pkt->dst, pkt->flowHash);
     FabricPort& p = m_ports[out];
     p.queues[pkt->priority].push_back(pkt);
@@ -388,7 +393,7 @@ RdmaNic::Receive(uint32_t port, FabricPacket* pkt)
     }
     if (pkt->dst != m_nodeId)
     {
-        Forward(pkt);
+        Forward(port, pkt);
         return;
     }
     switch (pkt->kind)

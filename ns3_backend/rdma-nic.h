@@ -53,7 +53,7 @@ class RdmaNic : public FabricDevice
     void SendControl(PacketKind kind, QueuePair& qp, uint64_t seq);
     void ArmRto(QueuePair* qp);
     void RtoFired(QueuePair* qp);
-    void Forward(FabricPacket* pkt);
+    void Forward(uint32_t inPort, FabricPacket* pkt);
 
     std::vector<std::vector<QueuePair*>> m_active;  // per port, round robin
     std::vector<uint32_t> m_rr;
