@@ -38,6 +38,13 @@ IbCreditFlowControl::GetTypeId()
                           UintegerValue(65536),
                           MakeUintegerAccessor(&IbCreditFlowControl::m_hcaBufferBytes),
                           MakeUintegerChecker<uint64_t>(kBlockBytes, 2048 * kBlockBytes))
+            .AddAttribute("InitialCreditBlocks",
+                          "Credit a sender assumes at link initialisation; 0 = the receiver's "
+                          "buffer (correct). A larger value models a misconfigured link and trips "
+                          "the lossless invariant [blocks]. Default 0.",
+                          UintegerValue(0),
+                          MakeUintegerAccessor(&IbCreditFlowControl::m_initialCreditBlocks),
+                          MakeUintegerChecker<uint32_t>(0, 2048))
             .AddAttribute("CreditUpdateDelayNs",
                           "A credit update is sent this long after the first block freed since "
                           "the last one (updates batch frees) [ns]. Default 256 ns (ib_flit_sim "
@@ -240,7 +247,7 @@ IbCreditFlowControl::At(const FabricDevice& dev, uint32_t port) const
         st.init = true;
         st.capacityBlocks = CapacityOf(dev);
         const FabricPort& p = const_cast<FabricDevice&>(dev).Ports()[port];
-        uint32_t peerCapacity = CapacityOf(*p.peer);
+        uint32_t peerCapacity = m_initialCreditBlocks ? m_initialCreditBlocks : CapacityOf(*p.peer);
         for (auto& tx : st.tx)
         {
             tx.fccl = peerCapacity % kCreditModulo;

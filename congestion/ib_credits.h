@@ -131,6 +131,7 @@ class IbCreditFlowControl : public FlowControl
 
     uint64_t m_switchBufferBytes;
     uint64_t m_hcaBufferBytes;
+    uint32_t m_initialCreditBlocks;
     Time m_updateDelay;
     Time m_refreshPeriod;
     std::string m_slToVlText;

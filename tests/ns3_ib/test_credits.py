@@ -117,3 +117,17 @@ def test_same_seed_gives_identical_results(make_backend):
     first = _incast_result(make_backend, 7)
     assert first == _incast_result(make_backend, 7)
     assert json.loads(first)["tel"]["congestion_control_stats"]["becn_received"] > 0
+
+
+def test_credit_overrun_is_a_counted_fatal_error(make_backend):
+    """A sender that starts with more credit than the switch has buffer overruns it: the model
+    stops with a SimulationError naming the port and VL instead of silently dropping."""
+    from astrasim_py.errors import SimulationError
+
+    be = make_backend(ib_fabric(star(4, 100, 500), flow_control_params={
+        "SwitchBufferBytesPerVl": 8192, "InitialCreditBlocks": 2048}), 4)
+    for s in (1, 2, 3):
+        be.flow(s, 0, 500_000)
+    with pytest.raises(SimulationError, match="IB credit invariant violated at node 4: port [0-9] VL 3"):
+        be.run()
+    assert be.telemetry()["flow_control_stats"]["invariant_violations"] == 1

@@ -47,3 +47,11 @@ def test_bad_ib_list_attribute_names_the_field(section, name, value):
         parse_fabric_config({"fabric": {"topology": star(4, 100, 500), "transport": "ib",
                                         section: {name: value}}}, 4)
     assert err.value.field == f"fabric.{section}.{name}"
+
+
+def test_ib_rejects_host_forwarding_topologies():
+    ring = {"topology": ["Ring"], "npus_count": [4], "bandwidth": [50], "latency": [500],
+            "fabric": {"transport": "ib"}}
+    with pytest.raises(InputError) as err:
+        parse_fabric_config(ring, 4)
+    assert err.value.field == "fabric.transport"
