@@ -77,11 +77,15 @@ rows = [
     ("drops", lambda d: fab(d, "drops")),
     ("max queue (bytes)", lambda d: fab(d, "max_queue_bytes")),
 ]
+# Transport-specific counters (e.g. IB credit stalls, FECN/BECN) that either fabric reports.
+extra = sorted({k for d in docs.values() for k, v in d.get("fabric", {}).items()
+                if isinstance(v, (int, float)) and any(w in k for w in ("credit", "fecn", "becn"))})
+rows += [(k, (lambda key: lambda d: fab(d, key))(k)) for k in extra]
 width = 26
 print("8-NPU ring all-reduce of 1 MiB (ASTRA-sim tutorial workload)")
 print("".ljust(20) + "".join(n.ljust(width) for n in cols))
 for label, get in rows:
-    print(label.ljust(20) + "".join(str(get(docs[n])).ljust(width) for n in cols))
+    print(label[:19].ljust(20) + "".join(str(get(docs[n])).ljust(width) for n in cols))
 for name, d in docs.items():
     if "error" in d:
         print(f"{name}: not available: {d['error']}")
