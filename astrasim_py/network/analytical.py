@@ -262,16 +262,21 @@ class AnalyticalAwareBackend(AnalyticalBackend):
         """Inject one chunk into the first link of its route."""
         self.messages += 1
         self.bytes += size
-        self._offer([self.route(src, dst), 0, size, (tag, src, dst, size), on_done])
-
-    def _offer(self, chunk: list) -> None:
-        link = chunk[0][chunk[1]]
+        route = self._routes.get((src, dst))
+        if route is None:
+            route = self.route(src, dst)
+        chunk = [route, 0, size, (tag, src, dst, size), on_done]
+        link = route[0]
         if link.busy:
-            link.pending.append(chunk)
-            if len(link.pending) > link.max_queue:
-                link.max_queue = len(link.pending)
+            self._enqueue(link, chunk)
         else:
             self._transmit(link, chunk)
+
+    @staticmethod
+    def _enqueue(link: _Link, chunk: list) -> None:
+        link.pending.append(chunk)
+        if len(link.pending) > link.max_queue:
+            link.max_queue = len(link.pending)
 
     def _transmit(self, link: _Link, chunk: list) -> None:
         link.busy = True
@@ -292,11 +297,17 @@ class AnalyticalAwareBackend(AnalyticalBackend):
             self._transmit(link, link.pending.popleft())
 
     def _arrive(self, chunk: list) -> None:
-        chunk[1] += 1
-        if chunk[1] == len(chunk[0]):
-            self.matcher.delivered(chunk[3], chunk[4])
+        hop = chunk[1] + 1
+        chunk[1] = hop
+        route = chunk[0]
+        if hop == len(route):
+            self._delivered(chunk[3], chunk[4])
         else:
-            self._offer(chunk)
+            link = route[hop]
+            if link.busy:
+                self._enqueue(link, chunk)
+            else:
+                self._transmit(link, chunk)
 
     def telemetry(self) -> dict[str, Any]:
         """Per-model counters plus link load summary."""
