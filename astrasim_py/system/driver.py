@@ -5,6 +5,8 @@ Handy for studying an algorithm or a knob in isolation; `astrasim-py run` is the
 
 from __future__ import annotations
 
+import gc
+
 from astrasim_py.config import load_network, load_system
 from astrasim_py.errors import SimulationError
 from astrasim_py.network.analytical import create_backend
@@ -25,7 +27,13 @@ def run_collective(network: str, system: str, comm_type: int, size: int, backend
     for rank in range(netcfg.num_npus):
         Sys(rank, ctx).generate_collective(comm_type, size, list(involved), 0, 0,
                                            lambda rank=rank: finish.__setitem__(rank, be.now()))
-    be.run()
+    gc.freeze()  # as in runner.run: keep the cyclic collector off the hot loop
+    gc.disable()
+    try:
+        be.run()
+    finally:
+        gc.enable()
+        gc.unfreeze()
     if len(finish) != netcfg.num_npus or be.matcher.pending() != (0, 0):
         raise SimulationError(f"{netcfg.num_npus - len(finish)} rank(s) never finished; "
                               f"unmatched (receives, arrivals): {be.matcher.pending()}")
