@@ -40,8 +40,9 @@ IbCongestionControl::GetTypeId()
                           MakeUintegerChecker<uint32_t>(1))
             .AddAttribute("MinBecnIntervalNs",
                           "NP: at most one BECN per QP per interval; 0 = one per FECN packet [ns]. "
-                          "Default 0.",
-                          TimeValue(Time(0)),
+                          "Default 1000 ns (one per FECN packet over-reacts: the queue stays above "
+                          "the threshold for a round trip after the first BECN).",
+                          TimeValue(NanoSeconds(1000)),
                           MakeTimeAccessor(&IbCongestionControl::m_minBecnInterval),
                           MakeTimeChecker(Time(0)))
             .AddAttribute("CctiIncrease",
@@ -61,8 +62,8 @@ IbCongestionControl::GetTypeId()
                           MakeUintegerChecker<uint32_t>())
             .AddAttribute("CctiTimerUs",
                           "RP: CCTI decreases by one every period while above CctiMin [us]. "
-                          "Default 10 us.",
-                          TimeValue(MicroSeconds(10)),
+                          "Default 3 us (tuned on a 7-to-1 incast and a congestion tree).",
+                          TimeValue(MicroSeconds(3)),
                           MakeTimeAccessor(&IbCongestionControl::m_cctiTimer),
                           MakeTimeChecker(NanoSeconds(1)))
             .AddAttribute("CctStepNs",

@@ -39,9 +39,22 @@ CASES = {
     "ring128_64MiB_clos_ack4": ("allreduce", 128, "64MiB", "topo_clos128_16sw_200g.txt",
                                 {"preset": "pfc_only", "transport_params": {"AckIntervalPackets": 4}}),
 }
+# InfiniBand twins (transport: ib; credits per VL, D-mod-K, cut-through; the same 1000 B MTU).
+CASES.update({
+    "ring8_1MiB_ref_ib": ("allreduce", 8, "1MiB", "topo_8n_1sw_400g_500ns.txt",
+                          {"transport": "ib", "preset": "ib_credits"}),
+    "ring16_16MiB_1sw_ib": ("allreduce", 16, "16MiB", "topo_16n_1sw_400g_500ns.txt",
+                            {"transport": "ib", "preset": "ib_credits"}),
+    "incast7to1_ib_cc": ("incast", 8, 4_000_000, "topo_8n_1sw_400g_500ns.txt",
+                         {"transport": "ib", "preset": "ib_credits_cc"}),
+    "ring128_64MiB_clos_ib": ("allreduce", 128, "64MiB", "topo_clos128_16sw_200g.txt",
+                              {"transport": "ib", "preset": "ib_credits"}),
+})
 SUITES = {"quick": ["ring8_1MiB_ref", "ring16_16MiB_1sw", "incast7to1_dcqcn"],
           "full": ["ring8_1MiB_ref", "ring16_16MiB_1sw", "incast7to1_dcqcn", "ring128_64MiB_clos",
                    "ring128_64MiB_clos_ack4"]}
+SUITES["quick"] += ["ring8_1MiB_ref_ib", "ring16_16MiB_1sw_ib", "incast7to1_ib_cc"]
+SUITES["full"] += ["ring8_1MiB_ref_ib", "ring16_16MiB_1sw_ib", "incast7to1_ib_cc", "ring128_64MiB_clos_ib"]
 # The reference's numbers on this machine (specs/ns3_models.md §11), for comparison.
 REFERENCE = {"ring128_64MiB_clos_ack4": {"wall_s": 106.1, "events": 146_700_000},
              "ring128_64MiB_clos": {"wall_s": 106.1, "events": 146_700_000, "peak_rss_mb": "650-850",
@@ -82,7 +95,8 @@ def run_allreduce(npus: int, size: str, topology: str, extra: dict, work: Path) 
             "python_share_of_wall": (wall - native) / wall,
             "python_share_of_event_loop": fab["wall"]["python_callbacks_s"] / max(loop, 1e-9),
             "startup_s": (t0 - START) + result.get("startup_s", 0.0),
-            "pfc_pause_frames": fab["pfc_pause_frames"], "drops": fab["drops"]}
+            "pfc_pause_frames": fab["pfc_pause_frames"], "drops": fab["drops"],
+            "flow_control_frames": fab.get("flow_control_frames", 0)}
 
 
 def run_incast(npus: int, size: int, topology: str, extra: dict, work: Path) -> dict:
@@ -103,7 +117,7 @@ def run_incast(npus: int, size: int, topology: str, extra: dict, work: Path) -> 
             "python_share_of_wall": (wall - fab["wall"]["event_loop_s"] + fab["wall"]["python_callbacks_s"]) / wall,
             "python_share_of_event_loop": fab["wall"]["python_callbacks_s"] / max(fab["wall"]["event_loop_s"], 1e-9),
             "startup_s": startup, "pfc_pause_frames": fab["pfc_pause_frames"], "cnps": fab["cnps"],
-            "drops": fab["drops"]}
+            "drops": fab["drops"], "flow_control_frames": fab.get("flow_control_frames", 0)}
 
 
 def run_case(name: str) -> dict:
