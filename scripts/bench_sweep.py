@@ -93,14 +93,19 @@ def main() -> int:
             print(f"workers={workers}: {summary.total} points in {wall:.2f} s ({summary.total / wall:.1f} points/s; "
                   f"worker utilization {busy / (workers * wall):.2f}, worker CPU {worker_cpu:.1f} s for "
                   f"{busy:.1f} s in points; machine load {load:.2f} on {os.cpu_count()} cores)")
-    base = results[0]["wall_s"]
-    for r in results[1:]:
-        r["speedup_vs_first"] = round(base / r["wall_s"], 2)
-        # On a shared machine the wall-clock speed-up only shows the cores others left us; the CPU cost
+    # Each run is compared with the latest run of the first worker count before it (pairs like
+    # `--workers 1 2 1 2` see the same background load more closely than the first run alone).
+    reference = None
+    for r in results:
+        if r["workers"] == results[0]["workers"]:
+            reference = r
+            continue
+        r["speedup"] = round(reference["wall_s"] / r["wall_s"], 2)
+        # On a shared machine the wall-clock speed-up only shows the cores others left us; the CPU
         # per point shows whether more workers add overhead (ratio 1.0 = none: N idle cores give N x).
-        r["cpu_cost_ratio_vs_first"] = round(results[0]["points_per_worker_cpu_s"] / r["points_per_worker_cpu_s"], 2)
-        print(f"speed-up {results[0]['workers']} -> {r['workers']} workers: {r['speedup_vs_first']:.2f}x wall; "
-              f"CPU per point {r['cpu_cost_ratio_vs_first']:.2f}x that of {results[0]['workers']} worker(s)")
+        r["cpu_per_point_ratio"] = round(reference["points_per_worker_cpu_s"] / r["points_per_worker_cpu_s"], 2)
+        print(f"speed-up {reference['workers']} -> {r['workers']} workers: {r['speedup']:.2f}x wall; "
+              f"CPU per point {r['cpu_per_point_ratio']:.2f}x")
     if args.json:
         args.json.write_text(json.dumps({"point_fn": args.point_fn, "runs": results}, indent=1) + "\n")
     return 0
