@@ -69,6 +69,13 @@ class FlowControl : public Object
         return kArbitrateDefault;
     }
 
+    /// Is `port` held back by the policy beyond PAUSE state (IB: waiting for credits)? Shown
+    /// in the time series' `paused` samples.
+    virtual bool IsHeldBack(const FabricPort& port) const
+    {
+        return false;
+    }
+
     /// Policy-specific counters as a JSON object for the telemetry ("" = none).
     virtual std::string StatsJson() const
     {

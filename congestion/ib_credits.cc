@@ -279,6 +279,24 @@ IbCreditFlowControl::MayTransmit(const FabricPort& port, uint32_t prio, uint32_t
     return false;
 }
 
+bool
+IbCreditFlowControl::IsHeldBack(const FabricPort& port) const
+{
+    uint32_t node = port.owner->GetNodeId();
+    if (node >= m_state.size() || port.index >= m_state[node].size())
+    {
+        return false;
+    }
+    for (const TxVl& tx : m_state[node][port.index].tx)
+    {
+        if (tx.stalled)
+        {
+            return true;
+        }
+    }
+    return false;
+}
+
 void
 IbCreditFlowControl::OnTransmit(FabricPort& port, uint32_t prio, uint32_t bytes)
 {

@@ -51,6 +51,8 @@ class IbCreditFlowControl : public FlowControl
     /// VL arbitration (IBA 7.6.9): high- then low-priority weighted round robin tables, the
     /// high table yielding after VlHighLimit x 4 KB when the low table has a packet ready.
     int Arbitrate(FabricPort& port) override;
+    /// Some VL of `port` waits for credits.
+    bool IsHeldBack(const FabricPort& port) const override;
 
     /// Virtual lane that service level (priority) `sl` travels on.
     uint32_t VlOf(uint32_t sl) const

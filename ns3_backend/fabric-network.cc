@@ -488,6 +488,7 @@ FabricNetwork::Sample()
         {
             any |= p.IsPaused(prio) ? 1 : 0;
         }
+        any |= m_fc->IsHeldBack(p) ? 1 : 0;
         paused.push_back(any);
     }
     m_tsQueue.push_back(std::move(q));

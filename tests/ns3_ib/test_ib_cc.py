@@ -31,3 +31,7 @@ def test_incast_rates_follow_the_cct_and_keep_the_bottleneck_busy(make_backend):
     ideal = 7_000_000 * (4096 + 28) / 4096 * 8 / GBPS
     assert max(be.flow_done_ns.values()) < 1.25 * ideal
     assert tel["drops"] == 0 and tel["flow_control_stats"]["invariant_violations"] == 0
+    # the time series marks ports waiting for credits (the senders' HCA ports) as held back
+    ts = tel["time_series"]
+    held = {tuple(ts["ports"][i]) for sample in ts["paused"] for i, v in enumerate(sample) if v}
+    assert held and {node for node, _ in held} <= set(range(1, 8))
