@@ -48,10 +48,3 @@ def test_bad_ib_list_attribute_names_the_field(section, name, value):
                                         section: {name: value}}}, 4)
     assert err.value.field == f"fabric.{section}.{name}"
 
-
-def test_ib_rejects_host_forwarding_topologies():
-    ring = {"topology": ["Ring"], "npus_count": [4], "bandwidth": [50], "latency": [500],
-            "fabric": {"transport": "ib"}}
-    with pytest.raises(InputError) as err:
-        parse_fabric_config(ring, 4)
-    assert err.value.field == "fabric.transport"

@@ -240,9 +240,6 @@ def _parse(network: Mapping[str, Any], num_npus: int, source: str) -> FabricConf
         raise InputError(f"unknown transport '{transport}'", file=source, field="fabric.transport",
                          fix="use roce or ib")
     topo, mapped = _topology(fabric, network, num_npus, source)
-    if transport == "ib" and topo.hosts_forward:
-        raise InputError("InfiniBand HCAs do not forward transit traffic (hosts_forward)", file=source,
-                         field="fabric.transport", fix="use a switched topology or transport: roce")
     preset = str(fabric.get("preset") or DEFAULT_PRESET[transport])
     preset_doc = load_preset(preset)
     fc = _policy(_choose(fabric.get("flow_control"), preset_doc, "flow_control", FLOW_CONTROL_TYPES,
