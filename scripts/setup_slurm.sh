@@ -42,7 +42,7 @@ new_conf=$(mktemp)
 cat >"$new_conf" <<EOF
 # Written by astrasim-py scripts/setup_slurm.sh: a single-node cluster on this host.
 ClusterName=astrasim
-SlurmctldHost=${host}
+SlurmctldHost=${host}(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
