@@ -27,12 +27,14 @@ def run_collective(network: str, system: str, comm_type: int, size: int, backend
     for rank in range(netcfg.num_npus):
         Sys(rank, ctx).generate_collective(comm_type, size, list(involved), 0, 0,
                                            lambda rank=rank: finish.__setitem__(rank, be.now()))
+    was_enabled = gc.isenabled()
     gc.freeze()  # as in runner.run: keep the cyclic collector off the hot loop
     gc.disable()
     try:
         be.run()
     finally:
-        gc.enable()
+        if was_enabled:
+            gc.enable()
         gc.unfreeze()
     if len(finish) != netcfg.num_npus or be.matcher.pending() != (0, 0):
         raise SimulationError(f"{netcfg.num_npus - len(finish)} rank(s) never finished; "

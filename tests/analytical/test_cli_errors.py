@@ -120,3 +120,11 @@ def test_comm_group_outside_topology(tmp_path, ar8, capsys):
     groups.write_text('{"1": [0, 1, 99]}')
     assert main(args(ar8, "net_Ring_8.yml", "sys_ring_c4.json", f"--comm-group-configuration={groups}")) == 2
     assert "groups.json" in error_line(capsys)
+
+
+def test_logging_folder_receives_the_report(ar8, tmp_path, capsys):
+    folder = tmp_path / "log"
+    assert main(args(ar8, "net_Ring_8.yml", "sys_ring_c4.json", f"--logging-folder={folder}", "--quiet")) == 0
+    assert capsys.readouterr().out == ""
+    text = (folder / "log.log").read_text()
+    assert text.count("finished, 117780 cycles") == 8
