@@ -261,6 +261,15 @@ class Sys:
                         size: int, direction: int, group: list[int] | None):
         ring = self._ring(dim, group, impl.one)
         delay = LOCAL_RING_DELAY_NS if ring.local else self.ctx.endpoint_delay
+        key = f"{IMPL_KEY[coll_type]}-implementation[{dim}]"
+        n = ring.n
+        if impl.algorithm in ("halvingDoubling", "doubleBinaryTree") and n & (n - 1):
+            raise InputError(f"{impl.name} needs a power-of-two number of NPUs, dimension {dim} has {n}",
+                             file=self.ctx.system.source, field=key,
+                             fix="use ring or direct for this dimension, or a power-of-two npus_count")
+        if impl.algorithm == "halvingDoubling" and comm_type == ALL_TO_ALL:
+            raise InputError("halvingDoubling cannot run all-to-all", file=self.ctx.system.source,
+                             field=key, fix="use ring or direct for all-to-all")
         if impl.algorithm == "ring":
             return Ring(self, ring, comm_type, size, direction, delay)
         if impl.algorithm == "direct":
