@@ -72,9 +72,18 @@ FabricDevice::TryTransmit(uint32_t port)
     Simulator::Schedule(tx, &FabricDevice::TransmitDone, this, port);
     // Cut-through peers act once the header is in; arrivals on a link stay in order because
     // every frame's header time is at most its serialization time.
+    // A faster egress at the peer may start only so late that it ends with the tail's arrival.
     uint32_t header = p.peer->CutThroughBytes();
-    Time arrival = (header && header < pkt->wireBytes ? p.TxTime(header) : tx) + p.latency +
-                   p.peer->IngressDelay();
+    Time firstAct = tx;
+    if (header && header < pkt->wireBytes)
+    {
+        double fastest = p.peer->FastestPortGbps();
+        Time tailBound = fastest > p.gbps
+                             ? tx - PicoSeconds(static_cast<int64_t>(pkt->wireBytes * 8000.0 / fastest))
+                             : Time(0);
+        firstAct = std::max(p.TxTime(header), tailBound);
+    }
+    Time arrival = firstAct + p.latency + p.peer->IngressDelay();
     p.inFlight.emplace_back(Simulator::Now() + arrival, pkt);
     if (p.inFlight.size() == 1)
     {

@@ -112,6 +112,20 @@ class FabricDevice : public Object
         return 0;
     }
 
+    /// Fastest link rate among this device's ports (cut-through must not let a faster egress
+    /// finish a frame before its tail arrived).
+    double FastestPortGbps()
+    {
+        if (m_fastestGbps <= 0)
+        {
+            for (const auto& p : m_ports)
+            {
+                m_fastestGbps = std::max(m_fastestGbps, p.gbps);
+            }
+        }
+        return m_fastestGbps;
+    }
+
     /// A packet has fully arrived on port `port` (store and forward).
     virtual void Receive(uint32_t port, FabricPacket* pkt) = 0;
 
@@ -155,6 +169,7 @@ class FabricDevice : public Object
     FabricNetwork* m_net{nullptr};
     uint32_t m_nodeId{0};
     std::vector<FabricPort> m_ports;
+    double m_fastestGbps{0};
 
   private:
     void TransmitDone(uint32_t port);

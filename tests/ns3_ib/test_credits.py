@@ -147,3 +147,22 @@ def test_switchless_ring_relays_transit_traffic_losslessly(make_backend):
     assert tel["delivered_bytes"] == 900_000 and tel["drops"] == 0
     assert tel["flow_control_stats"]["invariant_violations"] == 0
     assert tel["flow_control_stats"]["credit_updates"] > 0
+
+
+def test_cut_through_into_a_faster_link_waits_for_the_tail(make_backend):
+    """100 Gb/s in, 400 Gb/s out: the egress may not finish before the frame's tail arrived,
+    so one packet takes frame/100G + 2 latency + 100 ns (the 400 G copy ends with the tail)."""
+    from astrasim_py.topology.builders import explicit
+
+    topo = explicit(2, 1, [[0, 2, 100, 500], [1, 2, 400, 500]], name="rate_step")
+    be = make_backend(ib_fabric(topo), 2)
+    up = be.flow(0, 1, 3000)
+    be.run()
+    frame = 3000 + 28
+    assert be.flow_done_ns[up] == pytest.approx(frame * 8 / 100 + 2 * 500 + 100, abs=0.01)
+    # the other way (400 in, 100 out) cuts through after the first 64 bytes
+    be = make_backend(ib_fabric(topo), 2)
+    down = be.flow(1, 0, 3000)
+    be.run()
+    assert be.flow_done_ns[down] == pytest.approx(64 * 8 / 400 + frame * 8 / 100 + 2 * 500 + 100,
+                                                   abs=0.01)
