@@ -94,7 +94,7 @@ def run(request: RunRequest) -> dict[str, Any]:
                          file=request.network, field="npus_count",
                          fix="make the product of npus_count equal the number of <prefix>.<rank>.et files")
     groups = load_comm_groups(request.comm_group, num_npus)
-    traces = load_workload(request.workload, num_npus, warn_stream=None)
+    traces = load_workload(request.workload, num_npus)  # zero-size comms warn on stderr
     backend = _make_backend(request, netcfg, num_npus)
     lines: list[str] = []
     log_handle = None
