@@ -110,7 +110,7 @@ def test_deadlock_is_a_simulation_error(tmp_path, capsys):
 
 
 def test_unsupported_collective_type(tmp_path, capsys):
-    prefix = write_trace(tmp_path, 8, lambda r: [coll_node(1, "barrier", 9, 0)])
+    prefix = write_trace(tmp_path, 8, lambda r: [coll_node(1, "barrier", 9, 64)])
     assert main(args(prefix)) == 2
     assert "comm_type" in error_line(capsys)
 
