@@ -39,16 +39,17 @@ CASES = {
     "ring128_64MiB_clos_ack4": ("allreduce", 128, "64MiB", "topo_clos128_16sw_200g.txt",
                                 {"preset": "pfc_only", "transport_params": {"AckIntervalPackets": 4}}),
 }
-# InfiniBand twins (transport: ib; credits per VL, D-mod-K, cut-through; the same 1000 B MTU).
+# InfiniBand twins (transport: ib; credits per VL, D-mod-K, cut-through; the IB MTU nearest
+# the RoCE cases' 1000 B).
 CASES.update({
     "ring8_1MiB_ref_ib": ("allreduce", 8, "1MiB", "topo_8n_1sw_400g_500ns.txt",
-                          {"transport": "ib", "preset": "ib_credits"}),
+                          {"transport": "ib", "preset": "ib_credits", "mtu_bytes": 1024}),
     "ring16_16MiB_1sw_ib": ("allreduce", 16, "16MiB", "topo_16n_1sw_400g_500ns.txt",
-                            {"transport": "ib", "preset": "ib_credits"}),
+                            {"transport": "ib", "preset": "ib_credits", "mtu_bytes": 1024}),
     "incast7to1_ib_cc": ("incast", 8, 4_000_000, "topo_8n_1sw_400g_500ns.txt",
-                         {"transport": "ib", "preset": "ib_credits_cc"}),
+                         {"transport": "ib", "preset": "ib_credits_cc", "mtu_bytes": 1024}),
     "ring128_64MiB_clos_ib": ("allreduce", 128, "64MiB", "topo_clos128_16sw_200g.txt",
-                              {"transport": "ib", "preset": "ib_credits"}),
+                              {"transport": "ib", "preset": "ib_credits", "mtu_bytes": 1024}),
 })
 SUITES = {"quick": ["ring8_1MiB_ref", "ring16_16MiB_1sw", "incast7to1_dcqcn"],
           "full": ["ring8_1MiB_ref", "ring16_16MiB_1sw", "incast7to1_dcqcn", "ring128_64MiB_clos",

@@ -48,3 +48,11 @@ def test_bad_ib_list_attribute_names_the_field(section, name, value):
                                         section: {name: value}}}, 4)
     assert err.value.field == f"fabric.{section}.{name}"
 
+
+
+def test_ib_mtu_must_be_an_ib_path_mtu():
+    with pytest.raises(InputError) as err:
+        parse_fabric_config({"fabric": {"topology": star(4, 100, 500), "transport": "ib", "mtu_bytes": 1000}}, 4)
+    assert err.value.field == "fabric.mtu_bytes" and "4096" in err.value.fix
+    cfg = parse_fabric_config({"fabric": {"topology": star(4, 100, 500), "transport": "ib", "mtu_bytes": 2048}}, 4)
+    assert cfg.network_params["MtuBytes"] == "2048"

@@ -52,6 +52,7 @@ FABRIC_KEYS = {
     "routing": "ecmp | dmodk | adaptive (switch choice among shortest-path ports)",
     "telemetry": "time_series_interval_ns, plot_dir, pcap_ports ([[node, port], ...]), pcap_dir",
 }
+IB_MTUS = ("256", "512", "1024", "2048", "4096")
 ROUTING_MODES = ("ecmp", "dmodk", "adaptive")
 TELEMETRY_KEYS = {"time_series_interval_ns", "plot_dir", "pcap_ports", "pcap_dir"}
 
@@ -282,6 +283,9 @@ def _parse(network: Mapping[str, Any], num_npus: int, source: str) -> FabricConf
             raise InputError(f"{val!r} is not a non-negative integer", file=source, field=f"fabric.{key}",
                              fix="give an integer")
         target[attr] = _with_unit(attr, str(val))
+    if transport == "ib" and net_params.get("MtuBytes", "1000") not in IB_MTUS:
+        raise InputError(f"InfiniBand path MTU {net_params.get('MtuBytes', '1000')} is not an IB MTU",
+                         file=source, field="fabric.mtu_bytes", fix=f"use one of {', '.join(IB_MTUS)}")
     telemetry = fabric.get("telemetry") or {}
     if not isinstance(telemetry, Mapping) or not set(telemetry) <= TELEMETRY_KEYS:
         raise InputError("bad telemetry section", file=source, field="fabric.telemetry",
