@@ -66,7 +66,13 @@ work = sys.argv[1]
 cols = {"analytical (Ring 50 GB/s)": "analytical", "ns-3 RoCEv2": "roce", "ns-3 InfiniBand": "ib"}
 docs = {name: json.load(open(f"{work}/{key}.json")) for name, key in cols.items()}
 def fab(d, key):
-    return d.get("fabric", {}).get(key, "-") if "error" not in d else "-"
+    if "error" in d:
+        return "-"
+    f = d.get("fabric", {})
+    # policy counters (IB credits, FECN/BECN) sit in the fabric's *_control_stats sections
+    for section in ("flow_control_stats", "congestion_control_stats"):
+        f = {**f, **{k: v for k, v in f.get(section, {}).items() if k not in f}}
+    return f.get(key, "-")
 rows = [
     ("finish (ns)", lambda d: d.get("max_finish_ns", "n/a")),
     ("wall (s)", lambda d: d.get("wall_s", "-")),
@@ -78,8 +84,12 @@ rows = [
     ("max queue (bytes)", lambda d: fab(d, "max_queue_bytes")),
 ]
 # Transport-specific counters (e.g. IB credit stalls, FECN/BECN) that either fabric reports.
-extra = sorted({k for d in docs.values() for k, v in d.get("fabric", {}).items()
-                if isinstance(v, (int, float)) and any(w in k for w in ("credit", "fecn", "becn"))})
+extra = sorted({k for d in docs.values()
+                for sec in (d.get("fabric", {}), d.get("fabric", {}).get("flow_control_stats", {}),
+                            d.get("fabric", {}).get("congestion_control_stats", {}))
+                for k, v in sec.items()
+                if isinstance(v, (int, float)) and any(w in k for w in ("credit", "fecn", "becn"))
+                and "block_bytes" not in k})
 rows += [(k, (lambda key: lambda d: fab(d, key))(k)) for k in extra]
 width = 26
 print("8-NPU ring all-reduce of 1 MiB (ASTRA-sim tutorial workload)")
