@@ -1,5 +1,7 @@
 #include "congestion-control.h"
 
+#include "../ns3_backend/fabric-device.h"
+
 namespace ns3
 {
 namespace fabric
@@ -14,6 +16,12 @@ CongestionControl::GetTypeId()
     static TypeId tid =
         TypeId("ns3::fabric::CongestionControl").SetParent<Object>().SetGroupName("Fabric");
     return tid;
+}
+
+bool
+CongestionControl::MarkAtPort(const FabricPort& port, uint32_t prio, uint64_t queueBytes)
+{
+    return MarkAtEgress(queueBytes, port.gbps);
 }
 
 TypeId

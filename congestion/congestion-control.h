@@ -18,6 +18,7 @@ namespace fabric
 {
 
 class QueuePair;
+struct FabricPort;
 
 /// Per-QP reaction-point state; policies subclass it.
 struct CcState
@@ -38,6 +39,10 @@ class CongestionControl : public Object
     {
         return false;
     }
+
+    /// Congestion point with the port in view (IB CC tells congestion roots from victims);
+    /// the default applies MarkAtEgress to the priority's queue.
+    virtual bool MarkAtPort(const FabricPort& port, uint32_t prio, uint64_t queueBytes);
 
     /// Notification point: a marked data packet of `qp` arrived at the receiver at `now`;
     /// return true to send a notification (CNP) now. `lastNotify` is the QP's last one.

@@ -69,6 +69,13 @@ class FlowControl : public Object
         return kArbitrateDefault;
     }
 
+    /// Did the packet of `prio` that `port` just started have to wait for the peer's buffer
+    /// (credit starvation: the port is a victim of congestion further on, not its root)?
+    virtual bool WaitedForPeer(const FabricPort& port, uint32_t prio) const
+    {
+        return false;
+    }
+
     /// Is `port` held back by the policy beyond PAUSE state (IB: waiting for credits)? Shown
     /// in the time series' `paused` samples.
     virtual bool IsHeldBack(const FabricPort& port) const

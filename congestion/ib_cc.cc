@@ -1,8 +1,10 @@
 #include "ib_cc.h"
 
+#include "../ns3_backend/fabric-network.h"
 #include "../ns3_backend/queue-pair.h"
 #include "../ns3_backend/rdma-nic.h"
 
+#include "ns3/boolean.h"
 #include "ns3/log.h"
 #include "ns3/simulator.h"
 #include "ns3/uinteger.h"
@@ -32,6 +34,13 @@ IbCongestionControl::GetTypeId()
                           UintegerValue(32768),
                           MakeUintegerAccessor(&IbCongestionControl::m_thresholdBytes),
                           MakeUintegerChecker<uint64_t>())
+            .AddAttribute("VictimMask",
+                          "CP: also mark at ports whose packets wait for credits (congestion "
+                          "victims, A10 Victim_Mask); false = only congestion roots mark [bool]. "
+                          "Default false.",
+                          BooleanValue(false),
+                          MakeBooleanAccessor(&IbCongestionControl::m_victimMask),
+                          MakeBooleanChecker())
             .AddAttribute("MarkingRate",
                           "CP: mark one of every MarkingRate eligible packets (A10 Marking_Rate + 1) "
                           "[packets]. Default 1.",
@@ -95,6 +104,18 @@ IbCongestionControl::MarkAtEgress(uint64_t queueBytes, double gbps)
     }
     m_fecn++;
     return true;
+}
+
+bool
+IbCongestionControl::MarkAtPort(const FabricPort& port, uint32_t prio, uint64_t queueBytes)
+{
+    if (queueBytes > m_thresholdBytes && !m_victimMask &&
+        port.owner->Net()->Fc().WaitedForPeer(port, prio))
+    {
+        m_victimSkips++;
+        return false;
+    }
+    return MarkAtEgress(queueBytes, port.gbps);
 }
 
 bool
@@ -174,7 +195,7 @@ IbCongestionControl::StatsJson() const
     std::ostringstream os;
     os << "{\"fecn_marked\":" << m_fecn << ",\"becn_received\":" << m_becn
        << ",\"ccti_increases\":" << m_increases << ",\"ccti_decreases\":" << m_decreases
-       << ",\"max_ccti\":" << m_maxCcti << "}";
+       << ",\"max_ccti\":" << m_maxCcti << ",\"victim_port_unmarked\":" << m_victimSkips << "}";
     return os.str();
 }
 

@@ -33,6 +33,9 @@ class IbCongestionControl : public CongestionControl
     }
 
     bool MarkAtEgress(uint64_t queueBytes, double gbps) override;
+    /// Roots only: a port whose packet waited for credits is a victim and marks only with
+    /// VictimMask (A10 Victim_Mask).
+    bool MarkAtPort(const FabricPort& port, uint32_t prio, uint64_t queueBytes) override;
     bool ShouldNotify(Time now, Time lastNotify, bool first) const override;
     std::unique_ptr<CcState> Start(QueuePair& qp) override;
     void OnNotification(QueuePair& qp) override;
@@ -50,6 +53,7 @@ class IbCongestionControl : public CongestionControl
     void TimerTick(QueuePair* qp);
 
     uint64_t m_thresholdBytes;
+    bool m_victimMask;
     uint32_t m_markingRate;
     Time m_minBecnInterval;
     uint32_t m_cctiIncrease;
@@ -61,6 +65,7 @@ class IbCongestionControl : public CongestionControl
 
     uint64_t m_eligible{0};
     uint64_t m_fecn{0};
+    uint64_t m_victimSkips{0};
     uint64_t m_becn{0};
     uint64_t m_increases{0};
     uint64_t m_decreases{0};

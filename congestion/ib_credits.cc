@@ -280,6 +280,12 @@ IbCreditFlowControl::MayTransmit(const FabricPort& port, uint32_t prio, uint32_t
 }
 
 bool
+IbCreditFlowControl::WaitedForPeer(const FabricPort& port, uint32_t prio) const
+{
+    return At(*port.owner, port.index).tx[m_slToVl[prio]].lastWaited;
+}
+
+bool
 IbCreditFlowControl::IsHeldBack(const FabricPort& port) const
 {
     uint32_t node = port.owner->GetNodeId();
@@ -305,12 +311,17 @@ IbCreditFlowControl::OnTransmit(FabricPort& port, uint32_t prio, uint32_t bytes)
         return;  // ACK/CNP/credit packets ride the management lane, outside flow control
     }
     TxVl& tx = At(*port.owner, port.index).tx[m_slToVl[prio]];
+    uint32_t blocks = Blocks(bytes);
+    uint32_t available = (tx.fccl + kCreditModulo - tx.fctbs) % kCreditModulo;
+    // Credit-limited: this packet waited, or no credit is left for another like it.
+    tx.lastWaited = tx.stalled || tx.waitedSinceSend || available < 2 * blocks;
+    tx.waitedSinceSend = false;
     if (tx.stalled)
     {
         tx.stallPs += (Simulator::Now() - tx.stallStart).GetPicoSeconds();
         tx.stalled = false;
     }
-    tx.fctbs = (tx.fctbs + Blocks(bytes)) % kCreditModulo;
+    tx.fctbs = (tx.fctbs + blocks) % kCreditModulo;
 }
 
 void
@@ -325,6 +336,7 @@ IbCreditFlowControl::OnControlFrame(FabricDevice& dev, uint32_t port, const Fabr
         {
             tx.stallPs += (Simulator::Now() - tx.stallStart).GetPicoSeconds();
             tx.stalled = false;
+            tx.waitedSinceSend = true;
         }
     }
     dev.TryTransmit(port);

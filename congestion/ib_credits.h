@@ -53,6 +53,7 @@ class IbCreditFlowControl : public FlowControl
     int Arbitrate(FabricPort& port) override;
     /// Some VL of `port` waits for credits.
     bool IsHeldBack(const FabricPort& port) const override;
+    bool WaitedForPeer(const FabricPort& port, uint32_t prio) const override;
 
     /// Virtual lane that service level (priority) `sl` travels on.
     uint32_t VlOf(uint32_t sl) const
@@ -72,6 +73,8 @@ class IbCreditFlowControl : public FlowControl
         uint32_t fctbs{0};          // total blocks sent, mod 4096
         uint32_t fccl{0};           // last credit limit received, mod 4096
         bool stalled{false};        // a packet waits for credits
+        bool lastWaited{false};     // the last packet sent had waited for credits
+        bool waitedSinceSend{false};
         uint32_t stalledBlocks{0};  // its size
         Time stallStart;
         int64_t stallPs{0};

@@ -246,7 +246,7 @@ FabricSwitch::OnTransmitted(uint32_t port, FabricPacket* pkt)
     m_mmu.Release(pkt->ingressPort, pkt->priority, pkt->wireBytes);
     FabricPort& p = m_ports[port];
     if (pkt->kind == PacketKind::Data &&
-        m_net->Cc().MarkAtEgress(p.queueBytes[pkt->priority], p.gbps))
+        m_net->Cc().MarkAtPort(p, pkt->priority, p.queueBytes[pkt->priority]))
     {
         if (!pkt->ecnCe)
         {

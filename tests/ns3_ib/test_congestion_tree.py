@@ -46,4 +46,7 @@ def test_victim_slows_with_credits_alone_and_recovers_with_ib_cc(make_backend):
     cc = tel_cc["congestion_control_stats"]
     assert cc["fecn_marked"] > 0 and cc["becn_received"] > 0 and cc["max_ccti"] > 0
     assert cc["ccti_decreases"] > 0, "the CCTI timer must lower the index again"
+    # the shared 7-8 port waits for credits while the tree stands: a victim, not a root, it
+    # leaves those packets unmarked (Victim_Mask off)
+    assert cc["victim_port_unmarked"] > 0
     assert tel_cc["flow_control_stats"]["credit_stall_ns"] < tel_credits["flow_control_stats"]["credit_stall_ns"]
