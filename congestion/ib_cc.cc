@@ -94,11 +94,15 @@ IbCongestionControl::GetTypeId()
 bool
 IbCongestionControl::MarkAtEgress(uint64_t queueBytes, double gbps)
 {
-    if (queueBytes <= m_thresholdBytes)
-    {
-        return false;
-    }
-    if (m_eligible++ % m_markingRate != 0)
+    // Without a port (direct callers): one fabric-wide Marking_Rate counter.
+    return queueBytes > m_thresholdBytes && Eligible(m_eligible);
+}
+
+bool
+IbCongestionControl::Eligible(uint64_t& counter)
+{
+    m_aboveThreshold++;
+    if (counter++ % m_markingRate != 0)
     {
         return false;
     }
@@ -115,7 +119,13 @@ IbCongestionControl::MarkAtPort(const FabricPort& port, uint32_t prio, uint64_t 
         m_victimSkips++;
         return false;
     }
-    return MarkAtEgress(queueBytes, port.gbps);
+    if (queueBytes <= m_thresholdBytes)
+    {
+        return false;
+    }
+    // Marking_Rate counts eligible packets per port (and VL), as each switch port does.
+    uint64_t key = (static_cast<uint64_t>(port.owner->GetNodeId()) << 24) | (port.index << 3) | (prio & 7);
+    return Eligible(m_eligibleByPort[key]);
 }
 
 bool
@@ -195,7 +205,7 @@ IbCongestionControl::StatsJson() const
     std::ostringstream os;
     os << "{\"fecn_marked\":" << m_fecn << ",\"becn_received\":" << m_becn
        << ",\"ccti_increases\":" << m_increases << ",\"ccti_decreases\":" << m_decreases
-       << ",\"max_ccti\":" << m_maxCcti << ",\"victim_port_unmarked\":" << m_victimSkips << "}";
+       << ",\"max_ccti\":" << m_maxCcti << ",\"fecn_eligible\":" << m_aboveThreshold << ",\"victim_port_unmarked\":" << m_victimSkips << "}";
     return os.str();
 }
 

@@ -11,6 +11,8 @@
 
 #include "ns3/event-id.h"
 
+#include <map>
+
 namespace ns3
 {
 namespace fabric
@@ -50,6 +52,8 @@ class IbCongestionControl : public CongestionControl
 
   private:
     void ApplyRate(QueuePair& qp, uint32_t ccti);
+    /// Marking_Rate: true for every MarkingRate-th eligible packet counted in `counter`.
+    bool Eligible(uint64_t& counter);
     void TimerTick(QueuePair* qp);
 
     uint64_t m_thresholdBytes;
@@ -64,6 +68,8 @@ class IbCongestionControl : public CongestionControl
     uint32_t m_referencePacketBytes;
 
     uint64_t m_eligible{0};
+    uint64_t m_aboveThreshold{0};
+    std::map<uint64_t, uint64_t> m_eligibleByPort;
     uint64_t m_fecn{0};
     uint64_t m_victimSkips{0};
     uint64_t m_becn{0};

@@ -35,3 +35,17 @@ def test_incast_rates_follow_the_cct_and_keep_the_bottleneck_busy(make_backend):
     ts = tel["time_series"]
     held = {tuple(ts["ports"][i]) for sample in ts["paused"] for i, v in enumerate(sample) if v}
     assert held and {node for node, _ in held} <= set(range(1, 8))
+
+
+@pytest.mark.parametrize("rate", [1, 4])
+def test_marking_rate_marks_every_nth_eligible_packet_per_port(make_backend, rate):
+    be = make_backend({"fabric": {"topology": star(5, GBPS, 500), "transport": "ib", "preset": "ib_credits_cc",
+                                  "congestion_control_params": {"MarkingRate": rate}}}, 5)
+    for s in range(1, 5):
+        be.flow(s, 0, 500_000)
+    be.run()
+    cc = be.telemetry()["congestion_control_stats"]
+    eligible, marked = cc["fecn_eligible"], cc["fecn_marked"]
+    assert eligible > 20
+    # one congested port: marks = ceil(eligible / rate)
+    assert marked == -(-eligible // rate)
