@@ -7,6 +7,8 @@
 
 #include "ns3/object.h"
 
+#include <functional>
+
 namespace ns3
 {
 namespace fabric
@@ -65,6 +67,14 @@ class FlowControl : public Object
     static constexpr int kArbitrateNone = -2;
 
     virtual int Arbitrate(FabricPort& port)
+    {
+        return kArbitrateDefault;
+    }
+
+    /// Arbitration among service levels at a sending HCA port: `headBytes(sl)` is the size of
+    /// the packet SL `sl` would send now, or -1. Returns the SL to serve, kArbitrateNone, or
+    /// kArbitrateDefault (the NIC's round robin over QPs).
+    virtual int ArbitrateSl(FabricPort& port, const std::function<int64_t(uint32_t)>& headBytes)
     {
         return kArbitrateDefault;
     }

@@ -135,23 +135,24 @@ IbCreditFlowControl::ParseTable(const std::string& text, const char* name)
 }
 
 int
-IbCreditFlowControl::ReadyQueue(FabricPort& port, uint32_t vl) const
+IbCreditFlowControl::ReadySl(uint32_t vl, const HeadFn& head, int64_t& bytes) const
 {
-    for (uint32_t q = 1; q < kNumPriorities; ++q)
+    for (uint32_t sl = 1; sl < kNumPriorities; ++sl)
     {
-        if (m_slToVl[q] == vl && !port.queues[q].empty() &&
-            MayTransmit(port, q, port.queues[q].front()->wireBytes))
+        if (m_slToVl[sl] == vl && (bytes = head(sl)) >= 0)
         {
-            return q;
+            return sl;
         }
     }
     return -1;
 }
 
 int
-IbCreditFlowControl::Serve(FabricPort& port, const std::vector<ArbitrationEntry>& table,
-                           TableCursor& cursor) const
+IbCreditFlowControl::Serve(const HeadFn& head, const std::vector<ArbitrationEntry>& table,
+                           TableCursor& state) const
 {
+    // Entries skipped for lack of a ready VL only move the cursor when some entry is served.
+    TableCursor cursor = state;
     uint32_t n = table.size();
     for (uint32_t tried = 0; tried <= n; ++tried)
     {
@@ -160,22 +161,58 @@ IbCreditFlowControl::Serve(FabricPort& port, const std::vector<ArbitrationEntry>
         {
             cursor.remaining = e.weight;
         }
-        int q = cursor.remaining > 0 ? ReadyQueue(port, e.vl) : -1;
-        if (q >= 0)
+        int64_t bytes = -1;
+        int sl = cursor.remaining > 0 ? ReadySl(e.vl, head, bytes) : -1;
+        if (sl >= 0)
         {
             // A packet may overrun the entry's remaining weight; the entry then ends.
-            cursor.remaining -= Blocks(port.queues[q].front()->wireBytes);
+            cursor.remaining -= Blocks(static_cast<uint32_t>(bytes));
             if (cursor.remaining <= 0)
             {
                 cursor.index = (cursor.index + 1) % n;
                 cursor.remaining = -1;
             }
-            return q;
+            state = cursor;
+            return sl;
         }
         cursor.index = (cursor.index + 1) % n;
         cursor.remaining = -1;
     }
     return -1;
+}
+
+int
+IbCreditFlowControl::ArbitrateTables(PortState& st, const HeadFn& head)
+{
+    bool highMayGo = m_highLimit == 255 || st.highBytesSinceLow < m_highLimit * 4096ULL;
+    if (!m_highTable.empty() && !highMayGo && !m_lowTable.empty())
+    {
+        int sl = Serve(head, m_lowTable, st.low);
+        if (sl >= 0)
+        {
+            st.highBytesSinceLow = 0;
+            return sl;
+        }
+    }
+    if (!m_highTable.empty())
+    {
+        int sl = Serve(head, m_highTable, st.high);
+        if (sl >= 0)
+        {
+            st.highBytesSinceLow += head(sl);
+            return sl;
+        }
+    }
+    if (!m_lowTable.empty())
+    {
+        int sl = Serve(head, m_lowTable, st.low);
+        if (sl >= 0)
+        {
+            st.highBytesSinceLow = 0;
+            return sl;
+        }
+    }
+    return kArbitrateNone;
 }
 
 int
@@ -189,36 +226,29 @@ IbCreditFlowControl::Arbitrate(FabricPort& port)
     {
         return kArbitrateDefault;
     }
-    PortState& st = At(*port.owner, port.index);
-    bool highMayGo = m_highLimit == 255 || st.highBytesSinceLow < m_highLimit * 4096ULL;
-    if (!m_highTable.empty() && !highMayGo && !m_lowTable.empty())
-    {
-        int q = Serve(port, m_lowTable, st.low);
-        if (q >= 0)
+    HeadFn head = [&](uint32_t q) -> int64_t {
+        if (port.queues[q].empty())
         {
-            st.highBytesSinceLow = 0;
-            return q;
+            return -1;
         }
-    }
-    if (!m_highTable.empty())
+        uint32_t bytes = port.queues[q].front()->wireBytes;
+        return MayTransmit(port, q, bytes) ? bytes : -1;
+    };
+    return ArbitrateTables(At(*port.owner, port.index), head);
+}
+
+int
+IbCreditFlowControl::ArbitrateSl(FabricPort& port, const std::function<int64_t(uint32_t)>& headBytes)
+{
+    if (!m_parsed)
     {
-        int q = Serve(port, m_highTable, st.high);
-        if (q >= 0)
-        {
-            st.highBytesSinceLow += port.queues[q].front()->wireBytes;
-            return q;
-        }
+        ParseSlToVl();
     }
-    if (!m_lowTable.empty())
+    if (m_highTable.empty() && m_lowTable.empty())
     {
-        int q = Serve(port, m_lowTable, st.low);
-        if (q >= 0)
-        {
-            st.highBytesSinceLow = 0;
-            return q;
-        }
+        return kArbitrateDefault;
     }
-    return kArbitrateNone;
+    return ArbitrateTables(At(*port.owner, port.index), headBytes);
 }
 
 uint32_t

@@ -51,6 +51,7 @@ class IbCreditFlowControl : public FlowControl
     /// VL arbitration (IBA 7.6.9): high- then low-priority weighted round robin tables, the
     /// high table yielding after VlHighLimit x 4 KB when the low table has a packet ready.
     int Arbitrate(FabricPort& port) override;
+    int ArbitrateSl(FabricPort& port, const std::function<int64_t(uint32_t)>& headBytes) override;
     /// Some VL of `port` waits for credits.
     bool IsHeldBack(const FabricPort& port) const override;
     bool WaitedForPeer(const FabricPort& port, uint32_t prio) const override;
@@ -129,10 +130,13 @@ class IbCreditFlowControl : public FlowControl
     void Violation(FabricDevice& dev, const std::string& what);
     void ParseSlToVl();
     static std::vector<ArbitrationEntry> ParseTable(const std::string& text, const char* name);
-    /// Data queue (SL) whose head may go now on VL `vl`, or -1.
-    int ReadyQueue(FabricPort& port, uint32_t vl) const;
-    /// Serve `table` from `cursor`: the queue to send from, or -1 when no entry is ready.
-    int Serve(FabricPort& port, const std::vector<ArbitrationEntry>& table, TableCursor& cursor) const;
+    using HeadFn = std::function<int64_t(uint32_t)>;
+    /// SL on VL `vl` whose head (size from `head`, -1 = none ready) may go now, or -1.
+    int ReadySl(uint32_t vl, const HeadFn& head, int64_t& bytes) const;
+    /// Serve `table` from `cursor`: the SL to send from, or -1 when no entry is ready.
+    int Serve(const HeadFn& head, const std::vector<ArbitrationEntry>& table, TableCursor& cursor) const;
+    /// The high/low table walk shared by switch outputs and HCA ports.
+    int ArbitrateTables(PortState& st, const HeadFn& head);
 
     uint64_t m_switchBufferBytes;
     uint64_t m_hcaBufferBytes;

@@ -93,10 +93,34 @@ RdmaNic::NextData(uint32_t port)
     uint64_t window = m_net->WindowBytes();
     uint32_t n = list.size();
     uint32_t header = m_net->DataHeaderBytes();
+    // VL arbitration (IB with arbitration tables): pick the SL first, then round robin among
+    // its QPs. Without tables the policy answers kArbitrateDefault and nothing changes.
+    int onlySl = -1;
+    if (m_arbitrateSl)
+    {
+        uint32_t full = m_net->MtuBytes() + header;
+        auto head = [&](uint32_t sl) -> int64_t {
+            for (QueuePair* qp : list)
+            {
+                if (qp->priority == sl && !(window && qp->sndNxt - qp->sndUna >= window) &&
+                    qp->nextSend <= now && m_net->Fc().MayTransmit(p, sl, full))
+                {
+                    return full;
+                }
+            }
+            return -1;
+        };
+        onlySl = m_net->Fc().ArbitrateSl(p, head);
+        m_arbitrateSl = onlySl != FlowControl::kArbitrateDefault;
+    }
     for (uint32_t i = 0; i < n; ++i)
     {
         uint32_t idx = (m_rr[port] + i) % n;
         QueuePair* qp = list[idx];
+        if (onlySl >= 0 && qp->priority != onlySl)
+        {
+            continue;
+        }
         if (window && qp->sndNxt - qp->sndUna >= window)
         {
             continue;

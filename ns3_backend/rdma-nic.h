@@ -60,6 +60,7 @@ class RdmaNic : public FabricDevice
     std::vector<EventId> m_wake;
     Time m_processingDelay;
     bool m_outOfOrderReceive{false};
+    bool m_arbitrateSl{true};  // until the flow control says it has no SL arbitration
 };
 
 } // namespace fabric

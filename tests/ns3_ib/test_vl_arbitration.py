@@ -48,3 +48,14 @@ def test_high_priority_table_goes_first(make_backend):
     t1, t2 = two_service_levels(make_backend, VlArbitrationHigh="2:255", VlArbitrationLow="1:64",
                                 VlHighLimit=1)
     assert abs(t1 - t2) / t2 < 0.1
+
+
+def test_hca_arbitrates_between_its_own_service_levels(make_backend):
+    """One HCA sends on SL 1 and SL 2 to two receivers: its port applies the same tables."""
+    be = make_backend({"fabric": {"topology": star(3, 100, 300), "transport": "ib", "preset": "ib_credits",
+                                  "transport_params": {"SlByStream": "1,2"},
+                                  "flow_control_params": {"VlArbitrationLow": "1:192,2:64"}}}, 3)
+    sl1 = be.flow(0, 1, SIZE, stream=0)
+    sl2 = be.flow(0, 2, SIZE, stream=1)
+    be.run()
+    assert be.flow_done_ns[sl1] / be.flow_done_ns[sl2] == pytest.approx(2 / 3, abs=0.04)
