@@ -28,3 +28,12 @@ def chakra_fixtures(shared_dir: Path) -> Path:
 def astrasim_configs(shared_dir: Path) -> Path:
     """ASTRA-sim input files used by the reference runs."""
     return shared_dir / "specs" / "astrasim_configs"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip, with the reason, tests whose module reads ASTRA-sim inputs from a missing shared/."""
+    skip = pytest.mark.skip(reason=f"shared/ specs are not beside this checkout ({SHARED})")
+    for item in items:
+        configs = getattr(getattr(item, "module", None), "CONFIGS", None)
+        if isinstance(configs, Path) and not configs.is_dir():
+            item.add_marker(skip)
