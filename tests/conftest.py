@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from astrasim_py.errors import SimulationError
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = REPO_ROOT.parent / "shared"
 
@@ -28,6 +30,34 @@ def chakra_fixtures(shared_dir: Path) -> Path:
 def astrasim_configs(shared_dir: Path) -> Path:
     """ASTRA-sim input files used by the reference runs."""
     return shared_dir / "specs" / "astrasim_configs"
+
+
+@pytest.fixture(scope="session")
+def fabric_available() -> None:
+    """ns-3 fabric tests: skip when neither an installed nor a dev-built fabric library exists."""
+    from astrasim_py.network.ns3.loader import find_library
+
+    try:
+        find_library()
+    except SimulationError as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture
+def make_backend(fabric_available):
+    """Factory: create_backend(config, npus, seed) that closes every backend after the test."""
+    from astrasim_py.network.ns3 import create_backend
+
+    made = []
+
+    def factory(network_config: dict, num_npus: int = 2, seed: int = 1):
+        backend = create_backend(network_config, num_npus, seed)
+        made.append(backend)
+        return backend
+
+    yield factory
+    for backend in made:
+        backend.close()
 
 
 def pytest_collection_modifyitems(config, items):
