@@ -7,7 +7,7 @@ import json
 import pytest
 
 from astrasim_py.cli import main
-from .traces import AR, CONFIGS, MiB, coll_node, write_trace
+from trace_builders import AR, CONFIGS, MiB, coll_node, write_trace
 
 
 @pytest.fixture()
@@ -96,7 +96,7 @@ def test_fabric_section_is_ignored_by_analytical(tmp_path, ar8):
 
 def test_deadlock_is_a_simulation_error(tmp_path, capsys):
     # Ranks 0 and 1 each wait for the other's message before sending theirs: a deadlock.
-    from .traces import comp_node, p2p_node
+    from trace_builders import comp_node, p2p_node
 
     def nodes(rank):
         if rank > 1:

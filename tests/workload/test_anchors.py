@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from .traces import (AR, CONFIGS, MiB, Node, NodeType, coll_node, comp_node, make_attr,
+from trace_builders import (AR, CONFIGS, MiB, Node, NodeType, coll_node, comp_node, make_attr,
                                    p2p_node, run_trace)
 
 

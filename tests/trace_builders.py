@@ -1,4 +1,4 @@
-"""Small Chakra traces written into tmp dirs for end-to-end runs."""
+"""Small Chakra traces written into tmp dirs for end-to-end runs (shared by the test packages)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from astrasim_py.chakra.schema import Node, NodeType
 from astrasim_py.runner import RunRequest, run
 from astrasim_py.workload.synthetic import write_trace
 
-CONFIGS = Path(__file__).resolve().parents[3] / "shared" / "specs" / "astrasim_configs"
+CONFIGS = Path(__file__).resolve().parents[2] / "shared" / "specs" / "astrasim_configs"
 MiB = 1 << 20
 AR, AG, A2A, RS = 0, 2, 6, 7
 
