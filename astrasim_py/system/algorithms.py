@@ -74,11 +74,14 @@ class Algorithm:
         for _ in range(self.pr):
             self.insert_packet()
 
+    def _round_sizes(self) -> tuple[int, int]:
+        """(first-of-round packets, other packets) of a new round: one round per ring pass."""
+        return self.pr, (self.ring.n - 1) * self.pr
+
     def insert_packet(self) -> None:
         """Create a packet and hand it across the memory boundary."""
         if self.zero == 0 and self.nonzero == 0:
-            self.zero = self.pr
-            self.nonzero = (self.ring.n - 1) * self.pr
+            self.zero, self.nonzero = self._round_sizes()
             self.toggle = not self.toggle
         index = self._created
         self._created = index + 1
@@ -285,28 +288,9 @@ class HalvingDoubling(Algorithm):
         self.stream_count = len(steps)
         self.final_size = output_size(comm_type, data_size, n)
 
-    def insert_packet(self) -> None:
-        if self.zero == 0 and self.nonzero == 0:
-            # ASTRA-sim's rounds here hold log2(n) packets: one first-of-round plus log2(n)-1.
-            self.zero = 1
-            self.nonzero = max(len(self.steps) // (2 if self.comm_type == ALL_REDUCE else 1) - 1, 0)
-            self.toggle = not self.toggle
-        index = self._created
-        self._created = index + 1
-        packet = self._packet(index)
-        self.packets.append(packet)
-        if self.zero > 0:
-            self.zero -= 1
-            self.sys.register(self.E, self.on_general)
-        else:
-            self.nonzero -= 1
-            if self._processed(index):
-                red = self.sys.red(packet[2])
-                register = self.sys.register
-                on_general = self.on_general
-                register(self.E, lambda: register(red, on_general))
-            else:
-                self.sys.register(self.E, self.on_general)
+    def _round_sizes(self) -> tuple[int, int]:
+        # ASTRA-sim's rounds here hold log2(n) packets: one first-of-round plus log2(n)-1.
+        return 1, max(len(self.steps) // (2 if self.comm_type == ALL_REDUCE else 1) - 1, 0)
 
     def _packet(self, index: int) -> tuple[int, int, int]:
         if index >= len(self.steps):
