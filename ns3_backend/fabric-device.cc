@@ -42,8 +42,14 @@ void
 FabricDevice::TryTransmit(uint32_t port)
 {
     FabricPort& p = m_ports[port];
-    if (p.busy)
+    Time now = Simulator::Now();
+    if (p.busyUntil > now)
     {
+        if (!p.wakePending)
+        {
+            p.wakePending = true;
+            ScheduleMember(p.busyUntil - now, this, &FabricDevice::TransmitDone, port);
+        }
         return;
     }
     FabricPacket* pkt = Dequeue(port);
@@ -51,7 +57,6 @@ FabricDevice::TryTransmit(uint32_t port)
     {
         return;
     }
-    p.busy = true;
     m_net->Fc().OnTransmit(p, pkt->priority, pkt->wireBytes);
     Time tx = p.TxTime(pkt->wireBytes);
     p.txBytes += pkt->wireBytes;
@@ -69,7 +74,12 @@ FabricDevice::TryTransmit(uint32_t port)
         p.pcap->Write(Simulator::Now().GetTimeStep(), m_nodeId, p.peer->GetNodeId(), *pkt,
                       m_net->MtuBytes(), m_net->DataHeaderBytes() - m_net->RawDataHeaderBytes());
     }
-    Simulator::Schedule(tx, &FabricDevice::TransmitDone, this, port);
+    p.busyUntil = now + tx;
+    if (!p.wakePending && (p.TotalQueueBytes() > 0 || HasPendingData(port)))
+    {
+        p.wakePending = true;
+        ScheduleMember(tx, this, &FabricDevice::TransmitDone, port);
+    }
     // Cut-through peers act once the header is in; arrivals on a link stay in order because
     // every frame's header time is at most its serialization time.
     // A faster egress at the peer may start only so late that it ends with the tail's arrival.
@@ -84,10 +94,10 @@ FabricDevice::TryTransmit(uint32_t port)
         firstAct = std::max(p.TxTime(header), tailBound);
     }
     Time arrival = firstAct + p.latency + p.peer->IngressDelay();
-    p.inFlight.emplace_back(Simulator::Now() + arrival, pkt);
+    p.inFlight.emplace_back(now + arrival, pkt);
     if (p.inFlight.size() == 1)
     {
-        Simulator::Schedule(arrival, &FabricDevice::Deliver, this, port);
+        ScheduleMember(arrival, this, &FabricDevice::Deliver, port);
     }
 }
 
@@ -99,7 +109,7 @@ FabricDevice::Deliver(uint32_t port)
     p.inFlight.pop_front();
     if (!p.inFlight.empty())
     {
-        Simulator::Schedule(p.inFlight.front().first - Simulator::Now(), &FabricDevice::Deliver, this, port);
+        ScheduleMember(p.inFlight.front().first - Simulator::Now(), this, &FabricDevice::Deliver, port);
     }
     p.peer->Receive(p.peerPort, pkt);
 }
@@ -107,7 +117,7 @@ FabricDevice::Deliver(uint32_t port)
 void
 FabricDevice::TransmitDone(uint32_t port)
 {
-    m_ports[port].busy = false;
+    m_ports[port].wakePending = false;
     TryTransmit(port);
 }
 

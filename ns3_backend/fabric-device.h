@@ -4,6 +4,7 @@
 #ifndef ASTRASIM_FABRIC_DEVICE_H
 #define ASTRASIM_FABRIC_DEVICE_H
 
+#include "fabric-event.h"
 #include "fabric-packet.h"
 #include "pcap-writer.h"
 
@@ -38,7 +39,10 @@ struct FabricPort
     std::array<std::deque<FabricPacket*>, kNumPriorities> queues;
     std::array<uint64_t, kNumPriorities> queueBytes{};
     uint32_t rrNext{1};
-    bool busy{false};
+    // The transmitter is busy until this time. Its wake-up event exists only while frames may
+    // be waiting, so an idle port costs no event when its frame ends.
+    Time busyUntil;
+    bool wakePending{false};
     // Frames on the wire toward the peer, in arrival order (a link is FIFO with a fixed delay):
     // one scheduled event per port instead of one per frame keeps the event set small.
     std::deque<std::pair<Time, FabricPacket*>> inFlight;
@@ -73,6 +77,11 @@ struct FabricPort
     bool IsPaused(uint32_t prio) const
     {
         return pausedUntil[prio] > Simulator::Now();
+    }
+
+    bool IsBusy() const
+    {
+        return busyUntil > Simulator::Now();
     }
 
     uint64_t TotalQueueBytes() const
@@ -160,6 +169,11 @@ class FabricDevice : public Object
   protected:
     /// Pick the next packet to serialize on `port`, or nullptr (device-specific policy).
     virtual FabricPacket* Dequeue(uint32_t port) = 0;
+    /// True when something besides the port's queues may be waiting to go out (NIC data).
+    virtual bool HasPendingData(uint32_t port) const
+    {
+        return false;
+    }
     /// Called after a packet left `port` (MMU release, counters).
     virtual void OnTransmitted(uint32_t port, FabricPacket* pkt);
 

@@ -220,7 +220,7 @@ FabricSwitch::SelectEgress(const FabricPacket& pkt) const
     for (uint32_t i = 0; i < n; ++i)
     {
         const FabricPort& p = m_ports[ports[(first + i) % n]];
-        uint64_t load = 2 * p.TotalQueueBytes() + (p.busy ? 1 : 0);
+        uint64_t load = 2 * p.TotalQueueBytes() + (p.IsBusy() ? 1 : 0);
         if (load < bestLoad)
         {
             bestLoad = load;

@@ -58,7 +58,7 @@ class QueuePair
     double rateGbps{100.0};
     Time nextSend;
     EventId rto;
-    bool rtoProgress{false};  // an ACK advanced since the timer was armed
+    Time rtoStart;          // the timeout runs from here: arming, or the last ACK that advanced
     bool active{false};     // listed in the NIC's scheduler
     std::unique_ptr<CcState> cc;
 

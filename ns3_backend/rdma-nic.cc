@@ -186,7 +186,7 @@ RdmaNic::NextData(uint32_t port)
         if (!m_wake[port].IsPending() || m_wake[port].GetTs() > earliest.GetTimeStep())
         {
             m_wake[port].Cancel();
-            m_wake[port] = Simulator::Schedule(earliest - now, &RdmaNic::Wake, this, port);
+            m_wake[port] = ScheduleMember(earliest - now, this, &RdmaNic::Wake, port);
         }
     }
     return nullptr;
@@ -197,6 +197,7 @@ RdmaNic::ArmRto(QueuePair* qp)
 {
     if (!qp->rto.IsPending())
     {
+        qp->rtoStart = Simulator::Now();
         qp->rto = Simulator::Schedule(m_net->RetransmitTimeout(), &RdmaNic::RtoFired, this, qp);
     }
 }
@@ -212,16 +213,19 @@ RdmaNic::RtoFired(QueuePair* qp)
     {
         return;
     }
-    // Lazy timer: instead of re-arming on every ACK, an expiry after progress re-arms once.
-    if (qp->rtoProgress)
+    // Lazy restart: ACKs only move rtoStart; the one pending timer is pushed back to the
+    // deadline they imply, so the timeout fires exactly RTO after the last progress.
+    Time deadline = qp->rtoStart + m_net->RetransmitTimeout();
+    Time now = Simulator::Now();
+    if (deadline > now)
     {
-        qp->rtoProgress = false;
-        qp->rto = Simulator::Schedule(m_net->RetransmitTimeout(), &RdmaNic::RtoFired, this, qp);
+        qp->rto = Simulator::Schedule(deadline - now, &RdmaNic::RtoFired, this, qp);
         return;
     }
     m_net->timeouts++;
     qp->sndNxt = qp->sndUna;
     Activate(qp);
+    qp->rtoStart = now;
     qp->rto = Simulator::Schedule(m_net->RetransmitTimeout(), &RdmaNic::RtoFired, this, qp);
 }
 
@@ -362,7 +366,7 @@ RdmaNic::OnAck(FabricPacket* pkt)
     if (pkt->seq > qp->sndUna)
     {
         qp->sndUna = pkt->seq;
-        qp->rtoProgress = true;
+        qp->rtoStart = Simulator::Now();
         while (!qp->messages.empty() && qp->messages.front().end <= qp->sndUna)
         {
             qp->messages.pop_front();
@@ -379,7 +383,6 @@ RdmaNic::OnAck(FabricPacket* pkt)
     if (qp->sndUna >= qp->enqueued)
     {
         qp->rto.Cancel();
-        qp->rtoProgress = false;
         m_net->Cc().Stop(*qp);
         qp->cc.reset();
     }

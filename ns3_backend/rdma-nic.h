@@ -41,6 +41,10 @@ class RdmaNic : public FabricDevice
 
   protected:
     FabricPacket* Dequeue(uint32_t port) override;
+    bool HasPendingData(uint32_t port) const override
+    {
+        return !m_active[port].empty();
+    }
 
   private:
     FabricPacket* NextData(uint32_t port);
@@ -49,7 +53,6 @@ class RdmaNic : public FabricDevice
     /// Accept in-order bytes [seq, seq+payload) and everything buffered right behind them.
     void DeliverInOrder(QueuePair& qp, uint32_t payload, bool last, uint64_t messageId);
     void OnAck(FabricPacket* pkt);
-    void OnNack(FabricPacket* pkt);
     void SendControl(PacketKind kind, QueuePair& qp, uint64_t seq);
     void ArmRto(QueuePair* qp);
     void RtoFired(QueuePair* qp);
