@@ -1,7 +1,9 @@
 #include "pcap-writer.h"
 
+#include <algorithm>
+#include <array>
 #include <cstring>
-#include <vector>
+#include <iterator>
 
 namespace ns3
 {
@@ -10,6 +12,41 @@ namespace fabric
 
 namespace
 {
+
+constexpr std::array<uint32_t, 256>
+MakeCrcTable()
+{
+    std::array<uint32_t, 256> table{};
+    for (uint32_t i = 0; i < 256; ++i)
+    {
+        uint32_t c = i;
+        for (int k = 0; k < 8; ++k)
+        {
+            c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        }
+        table[i] = c;
+    }
+    return table;
+}
+
+constexpr std::array<uint32_t, 256> kCrcTable = MakeCrcTable();
+
+constexpr uint32_t kPsnMask = 0xFFFFFF;
+constexpr size_t kEthBytes = 14;
+constexpr size_t kIpv4Bytes = 20;
+constexpr size_t kUdpBytes = 8;
+constexpr size_t kBthBytes = 12;
+constexpr size_t kIcrcBytes = 4;
+constexpr size_t kFcsBytes = 4;
+constexpr size_t kMinFrameBytes = 60;  // 64-byte minimum Ethernet frame without its FCS
+
+// BTH opcodes (RC transport) and the RoCEv2 CNP.
+constexpr uint8_t kRcSendFirst = 0x00;
+constexpr uint8_t kRcSendMiddle = 0x01;
+constexpr uint8_t kRcSendLast = 0x02;
+constexpr uint8_t kRcSendOnly = 0x04;
+constexpr uint8_t kRcAcknowledge = 0x11;
+constexpr uint8_t kCnp = 0x81;
 
 void
 Put16(std::vector<uint8_t>& b, uint16_t v)
@@ -36,6 +73,7 @@ Put32(std::vector<uint8_t>& b, uint32_t v)
 void
 PutMac(std::vector<uint8_t>& b, uint32_t node)
 {
+    // Locally administered unicast MAC carrying the node id.
     const uint8_t mac[6] = {0x02, 0x00, uint8_t(node >> 24), uint8_t(node >> 16), uint8_t(node >> 8),
                             uint8_t(node)};
     b.insert(b.end(), mac, mac + 6);
@@ -48,7 +86,53 @@ HostIp(uint32_t host)
     return (11u << 24) | ((host / 256) << 16) | ((host % 256) << 8) | 1u;
 }
 
+uint16_t
+Ipv4Checksum(const uint8_t* h)
+{
+    uint32_t sum = 0;
+    for (size_t i = 0; i < kIpv4Bytes; i += 2)
+    {
+        sum += (uint32_t(h[i]) << 8) | h[i + 1];
+    }
+    while (sum >> 16)
+    {
+        sum = (sum & 0xFFFF) + (sum >> 16);
+    }
+    return uint16_t(~sum);
+}
+
+/// RoCEv2 invariant CRC over IP + UDP + BTH + the rest of the packet (everything after the
+/// Ethernet header, up to the ICRC). Variant fields are replaced by ones as the RoCEv2 annex
+/// defines: a masked 8-byte LRH stand-in, IP TOS, TTL and checksum, UDP checksum, and the BTH
+/// reserved byte in front of the destination QP (which carries FECN/BECN).
+uint32_t
+RoceIcrc(const uint8_t* ip, size_t len)
+{
+    const uint8_t lrh[8] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+    uint8_t head[kIpv4Bytes + kUdpBytes + kBthBytes];
+    std::memcpy(head, ip, sizeof head);
+    head[1] = 0xFF;                             // TOS (DSCP + ECN)
+    head[8] = 0xFF;                             // TTL
+    head[10] = head[11] = 0xFF;                 // header checksum
+    head[kIpv4Bytes + 6] = head[kIpv4Bytes + 7] = 0xFF;  // UDP checksum
+    head[kIpv4Bytes + kUdpBytes + 4] = 0xFF;    // BTH FECN/BECN/reserved
+    uint32_t crc = Crc32(0, lrh, sizeof lrh);
+    crc = Crc32(crc, head, sizeof head);
+    return Crc32(crc, ip + sizeof head, len - sizeof head);
+}
+
 } // namespace
+
+uint32_t
+Crc32(uint32_t crc, const uint8_t* data, size_t len)
+{
+    crc = ~crc;
+    for (size_t i = 0; i < len; ++i)
+    {
+        crc = kCrcTable[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
+    }
+    return ~crc;
+}
 
 bool
 PcapWriter::Open(const std::string& path)
@@ -58,11 +142,12 @@ PcapWriter::Open(const std::string& path)
     {
         return false;
     }
-    // Global header, nanosecond-resolution magic, Ethernet link type.
-    uint32_t magic = 0xa1b23c4d;
-    uint16_t major = 2, minor = 4;
-    int32_t zone = 0;
-    uint32_t sigfigs = 0, snaplen = 65535, linktype = 1;
+    // Global header in host byte order (readers detect it from the magic): nanosecond
+    // timestamps, Ethernet link type.
+    const uint32_t magic = 0xa1b23c4d;
+    const uint16_t major = 2, minor = 4;
+    const int32_t zone = 0;
+    const uint32_t sigfigs = 0, snaplen = 262144, linktype = 1;
     std::fwrite(&magic, 4, 1, m_file);
     std::fwrite(&major, 2, 1, m_file);
     std::fwrite(&minor, 2, 1, m_file);
@@ -81,6 +166,136 @@ PcapWriter::~PcapWriter()
     }
 }
 
+std::map<uint64_t, PcapWriter::MessageStart>::iterator
+PcapWriter::Locate(uint32_t qp, uint64_t seq, uint32_t mtu)
+{
+    auto& starts = m_messages[qp];
+    auto it = starts.upper_bound(seq);
+    if (it == starts.begin())
+    {
+        // The first packet of this QP on this port: from byte 0 the numbering is exact,
+        // elsewhere it assumes MTU-multiple messages before it.
+        return starts.emplace(seq, MessageStart{uint32_t((seq + mtu - 1) / mtu), 0}).first;
+    }
+    return std::prev(it);
+}
+
+void
+PcapWriter::WriteRoce(uint32_t self, uint32_t peer, const FabricPacket& pkt, uint32_t mtu)
+{
+    std::vector<uint8_t>& b = m_frame;
+    PutMac(b, peer);
+    PutMac(b, self);
+    Put16(b, 0x0800);
+
+    // BTH fields from the per-QP numbering.
+    uint8_t opcode = kRcAcknowledge;
+    uint32_t psn = 0;
+    uint32_t msn = 0;
+    uint32_t extra = 4;  // AETH
+    if (pkt.kind == PacketKind::Data)
+    {
+        auto it = Locate(pkt.qp, pkt.seq, mtu);
+        bool first = it->first == pkt.seq;
+        psn = it->second.psn + uint32_t((pkt.seq - it->first) / mtu);
+        opcode = first ? (pkt.lastOfMessage ? kRcSendOnly : kRcSendFirst)
+                       : (pkt.lastOfMessage ? kRcSendLast : kRcSendMiddle);
+        if (pkt.lastOfMessage)
+        {
+            m_messages[pkt.qp].emplace(pkt.seq + pkt.payloadBytes,
+                                       MessageStart{psn + 1, it->second.msn + 1});
+        }
+        extra = pkt.payloadBytes;
+    }
+    else if (pkt.kind == PacketKind::Cnp)
+    {
+        opcode = kCnp;
+        extra = 16;
+    }
+    else
+    {
+        // ACK/NAK: seq is the next expected byte. An ACK carries the PSN of the last packet it
+        // acknowledges, a NAK (PSN sequence error) the PSN it expects.
+        auto& starts = m_messages[pkt.qp];
+        auto it = starts.upper_bound(pkt.seq);
+        uint32_t expected = uint32_t((pkt.seq + mtu - 1) / mtu);
+        if (it != starts.begin())
+        {
+            --it;
+            expected = it->second.psn + uint32_t((pkt.seq - it->first + mtu - 1) / mtu);
+            msn = it->second.msn;
+        }
+        psn = pkt.kind == PacketKind::Nack ? expected : expected - 1;
+    }
+
+    // IPv4: DSCP = priority x 8, ECN = ECT(0) on data (CE once a switch marked it).
+    const size_t ip = b.size();
+    const uint16_t ipLen = uint16_t(kIpv4Bytes + kUdpBytes + kBthBytes + extra + kIcrcBytes);
+    const uint8_t ecn = pkt.kind == PacketKind::Data ? (pkt.ecnCe ? 0x3 : 0x2) : 0x0;
+    b.push_back(0x45);
+    b.push_back(uint8_t((pkt.priority << 5) | ecn));
+    Put16(b, ipLen);
+    Put16(b, uint16_t(pkt.uid));
+    Put16(b, 0x4000);  // don't fragment
+    b.push_back(64);   // TTL
+    b.push_back(17);   // UDP
+    Put16(b, 0);
+    Put32(b, HostIp(pkt.src));
+    Put32(b, HostIp(pkt.dst));
+    const uint16_t sum = Ipv4Checksum(&b[ip]);
+    b[ip + 10] = uint8_t(sum >> 8);
+    b[ip + 11] = uint8_t(sum & 0xFF);
+
+    // UDP: the source port is the QP's flow entropy; RoCEv2 sends checksum 0.
+    Put16(b, uint16_t(0xC000 | (pkt.flowHash & 0x3FFF)));
+    Put16(b, kRoceV2Port);
+    Put16(b, uint16_t(ipLen - kIpv4Bytes));
+    Put16(b, 0);
+
+    // BTH: opcode, SE/M/pad/TVer, P_Key, FECN/BECN, dest QP, AckReq, PSN.
+    b.push_back(opcode);
+    b.push_back(0x00);
+    Put16(b, 0xFFFF);
+    b.push_back(pkt.kind == PacketKind::Cnp ? 0x40 : 0x00);  // a CNP sets BECN
+    Put24(b, kQpnBase + pkt.qp);
+    b.push_back(pkt.kind == PacketKind::Data && pkt.lastOfMessage ? 0x80 : 0x00);
+    Put24(b, psn & kPsnMask);
+    if (pkt.kind == PacketKind::Ack || pkt.kind == PacketKind::Nack)
+    {
+        // AETH syndrome: ACK with unlimited credits, or NAK code 0 (PSN sequence error).
+        b.push_back(pkt.kind == PacketKind::Nack ? 0x60 : 0x1F);
+        Put24(b, msn & kPsnMask);
+    }
+    else
+    {
+        b.resize(b.size() + extra, 0);  // CNP reserved bytes or the (zero) payload
+    }
+    const uint32_t icrc = RoceIcrc(&b[ip], b.size() - ip);
+    // The ICRC goes on the wire least significant byte first, like the Ethernet FCS.
+    for (int i = 0; i < 4; ++i)
+    {
+        b.push_back(uint8_t(icrc >> (8 * i)));
+    }
+}
+
+void
+PcapWriter::WritePfc(uint32_t self, const FabricPacket& pkt)
+{
+    // IEEE 802.1Qbb: MAC control frame to the reserved multicast address, opcode 0x0101,
+    // class-enable vector, then eight per-priority pause times (quanta 0 = resume).
+    std::vector<uint8_t>& b = m_frame;
+    const uint8_t dst[6] = {0x01, 0x80, 0xC2, 0x00, 0x00, 0x01};
+    b.insert(b.end(), dst, dst + 6);
+    PutMac(b, self);
+    Put16(b, 0x8808);
+    Put16(b, 0x0101);
+    Put16(b, uint16_t(1u << (pkt.pausePriority & 7)));
+    for (uint32_t p = 0; p < kNumPriorities; ++p)
+    {
+        Put16(b, p == pkt.pausePriority ? pkt.pauseQuanta : 0);
+    }
+}
+
 void
 PcapWriter::Write(int64_t timePs, uint32_t self, uint32_t peer, const FabricPacket& pkt, uint32_t mtu,
                   uint32_t preambleIfgBytes)
@@ -89,86 +304,24 @@ PcapWriter::Write(int64_t timePs, uint32_t self, uint32_t peer, const FabricPack
     {
         return;
     }
-    std::vector<uint8_t> b;
-    b.reserve(96);
-    uint32_t frameLen = pkt.wireBytes - preambleIfgBytes - 4;  // pcap excludes preamble, IFG, FCS
+    m_frame.clear();
     if (pkt.kind == PacketKind::Pause)
     {
-        const uint8_t dst[6] = {0x01, 0x80, 0xC2, 0x00, 0x00, 0x01};
-        b.insert(b.end(), dst, dst + 6);
-        PutMac(b, self);
-        Put16(b, 0x8808);
-        Put16(b, 0x0101);  // PFC opcode
-        Put16(b, uint16_t(1u << pkt.pausePriority));
-        for (uint32_t p = 0; p < 8; ++p)
-        {
-            Put16(b, p == pkt.pausePriority ? pkt.pauseQuanta : 0);
-        }
-        b.resize(60, 0);
-        frameLen = 60;
+        WritePfc(self, pkt);
     }
     else
     {
-        PutMac(b, peer);
-        PutMac(b, self);
-        Put16(b, 0x0800);
-        uint32_t l4 = 8 + 12;  // UDP + BTH
-        uint32_t extra = pkt.kind == PacketKind::Data  ? pkt.payloadBytes
-                         : pkt.kind == PacketKind::Cnp ? 16
-                                                       : 4;  // AETH
-        uint16_t ipLen = uint16_t(20 + l4 + extra + 4);     // + ICRC
-        size_t ip = b.size();
-        b.push_back(0x45);
-        uint8_t ecn = pkt.kind == PacketKind::Data ? (pkt.ecnCe ? 0x3 : 0x2) : 0x0;
-        b.push_back(uint8_t((pkt.priority << 5) | ecn));  // DSCP = priority x 8
-        Put16(b, ipLen);
-        Put16(b, uint16_t(pkt.uid));
-        Put16(b, 0x4000);  // DF
-        b.push_back(64);
-        b.push_back(17);
-        Put16(b, 0);
-        Put32(b, HostIp(pkt.src));
-        Put32(b, HostIp(pkt.dst));
-        uint32_t sum = 0;
-        for (size_t i = ip; i < ip + 20; i += 2)
-        {
-            sum += (b[i] << 8) | b[i + 1];
-        }
-        while (sum >> 16)
-        {
-            sum = (sum & 0xFFFF) + (sum >> 16);
-        }
-        b[ip + 10] = uint8_t(~sum >> 8);
-        b[ip + 11] = uint8_t(~sum & 0xFF);
-        Put16(b, uint16_t(0xC000 | (pkt.flowHash & 0x3FFF)));  // UDP source port: flow entropy
-        Put16(b, 4791);
-        Put16(b, uint16_t(ipLen - 20));
-        Put16(b, 0);
-        uint8_t opcode = pkt.kind == PacketKind::Data ? (pkt.lastOfMessage ? 0x02 : 0x01)  // SEND last/middle
-                         : pkt.kind == PacketKind::Cnp ? 0x81
-                                                       : 0x11;  // RC ACKNOWLEDGE
-        b.push_back(opcode);
-        b.push_back(0x00);
-        Put16(b, 0xFFFF);  // P_Key
-        b.push_back(0);
-        Put24(b, pkt.qp + 1);  // destination QP
-        uint32_t psn = uint32_t((pkt.seq + mtu - 1) / mtu) & 0xFFFFFF;
-        b.push_back(pkt.kind == PacketKind::Data && pkt.lastOfMessage ? 0x80 : 0x00);  // AckReq
-        Put24(b, pkt.kind == PacketKind::Data ? uint32_t(pkt.seq / mtu) & 0xFFFFFF : psn);
-        if (pkt.kind == PacketKind::Ack || pkt.kind == PacketKind::Nack)
-        {
-            b.push_back(pkt.kind == PacketKind::Nack ? 0x60 : 0x1F);  // NAK: PSN seq error
-            Put24(b, 0);
-        }
-        else if (pkt.kind == PacketKind::Cnp)
-        {
-            b.resize(b.size() + 16, 0);
-        }
+        WriteRoce(self, peer, pkt, mtu);
     }
-    uint32_t rec[4] = {uint32_t(timePs / 1000000000000LL), uint32_t((timePs / 1000) % 1000000000LL),
-                       uint32_t(b.size()), std::max<uint32_t>(frameLen, uint32_t(b.size()))};
+    // The frame is as long as the model charges (without preamble/IFG and FCS): when header
+    // attributes make that longer than the real headers, the rest is an Ethernet trailer.
+    const int64_t charged = int64_t(pkt.wireBytes) - preambleIfgBytes - kFcsBytes;
+    const size_t len = std::max<size_t>({m_frame.size(), kMinFrameBytes, size_t(std::max<int64_t>(charged, 0))});
+    m_frame.resize(len, 0);
+    const uint32_t rec[4] = {uint32_t(timePs / 1000000000000LL), uint32_t((timePs / 1000) % 1000000000LL),
+                             uint32_t(len), uint32_t(len)};
     std::fwrite(rec, 4, 4, m_file);
-    std::fwrite(b.data(), 1, b.size(), m_file);
+    std::fwrite(m_frame.data(), 1, len, m_file);
 }
 
 } // namespace fabric

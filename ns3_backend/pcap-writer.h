@@ -1,13 +1,23 @@
 // Packet capture of chosen ports: synthesizes real Ethernet / IPv4 / UDP 4791 / BTH (+AETH,
-// CNP, 802.1Qbb PFC) headers for each frame a port transmits, in nanosecond pcap format.
-// Payload bytes are not stored (caplen < len), so captures stay small; Wireshark decodes them.
+// CNP, 802.1Qbb PFC) frames for each frame a port transmits, in nanosecond pcap format, so that
+// Wireshark/tshark decode them as RoCEv2 with a correct IPv4 checksum and ICRC.
+//
+// Frames are whole (payload bytes are zeros) and their length is what the model charges on the
+// wire minus preamble/SFD/IFG and the Ethernet FCS, which pcap never holds.
+// The fabric moves byte sequence numbers, not PSNs: the writer numbers packets per QP from the
+// message boundaries it sees (SEND first/middle/last/only), which is exact on a port that carries
+// every packet of the QP. ACK/NAK PSNs on a port that never carried the QP's data assume
+// MTU-multiple messages.
 #ifndef ASTRASIM_PCAP_WRITER_H
 #define ASTRASIM_PCAP_WRITER_H
 
 #include "fabric-packet.h"
 
 #include <cstdio>
+#include <map>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 namespace ns3
 {
@@ -17,11 +27,17 @@ namespace fabric
 class PcapWriter
 {
   public:
+    /// UDP destination port IANA assigned to RoCEv2.
+    static constexpr uint16_t kRoceV2Port = 4791;
+    /// Destination QP number in the BTH = this + the fabric's QP index (QP 0/1 are special in IB).
+    static constexpr uint32_t kQpnBase = 0x100;
+
     /// Open `path` for writing; false when it cannot be created.
     bool Open(const std::string& path);
     ~PcapWriter();
 
-    /// Append one frame sent by node `self` to node `peer` at `timePs`.
+    /// Append one frame sent by node `self` to node `peer` at `timePs`; `preambleIfgBytes` is the
+    /// per-frame overhead the model adds to wireBytes on top of the Ethernet frame.
     void Write(int64_t timePs, uint32_t self, uint32_t peer, const FabricPacket& pkt, uint32_t mtu,
                uint32_t preambleIfgBytes);
 
@@ -34,8 +50,26 @@ class PcapWriter
     }
 
   private:
+    /// Where a message starts in a QP's packet and message numbering.
+    struct MessageStart
+    {
+        uint32_t psn;
+        uint32_t msn;
+    };
+
+    /// The message (by first byte) holding byte `seq` of QP `qp`, creating a numbering from the
+    /// byte offset when this port never saw the QP.
+    std::map<uint64_t, MessageStart>::iterator Locate(uint32_t qp, uint64_t seq, uint32_t mtu);
+    void WriteRoce(uint32_t self, uint32_t peer, const FabricPacket& pkt, uint32_t mtu);
+    void WritePfc(uint32_t self, const FabricPacket& pkt);
+
     std::FILE* m_file{nullptr};
+    std::vector<uint8_t> m_frame;
+    std::unordered_map<uint32_t, std::map<uint64_t, MessageStart>> m_messages;  // per QP
 };
+
+/// CRC-32 (IEEE 802.3, reflected) continued from `crc` (pass 0 to start), as zlib computes it.
+uint32_t Crc32(uint32_t crc, const uint8_t* data, size_t len);
 
 } // namespace fabric
 } // namespace ns3
