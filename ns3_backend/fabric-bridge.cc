@@ -7,8 +7,24 @@
 #include "ns3/simulator.h"
 #include "ns3/string.h"
 
+#include <chrono>
+#include <cstddef>
 #include <cstdlib>
 #include <sstream>
+
+// The few stable CPython entry points the handler needs. The library only ever runs inside a
+// Python process (loaded by cppyy), which provides these symbols; cppyy keeps the GIL held
+// while C++ runs, so calling back into Python from the event loop is safe.
+extern "C"
+{
+    typedef struct _object PyObject;
+    PyObject* PyLong_FromUnsignedLongLong(unsigned long long value);
+    PyObject* PyObject_Vectorcall(PyObject* callable, PyObject* const* args, size_t nargsf,
+                                  PyObject* kwnames);
+    void Py_IncRef(PyObject* o);
+    void Py_DecRef(PyObject* o);
+    void PyErr_Print();
+}
 
 namespace astrasim
 {
@@ -25,7 +41,83 @@ class FabricBridgeImpl
     ObjectFactory fc{"ns3::fabric::NoFlowControl"};
     ObjectFactory cc{"ns3::fabric::NoCongestionControl"};
     Ptr<FabricNetwork> net;
-    std::function<void(int, uint64_t)> handler;
+    PyObject* handler{nullptr};
+    PyObject* kinds[2]{nullptr, nullptr};
+    double handlerSeconds{0};
+    uint64_t handlerCalls{0};
+    std::string handlerError;
+
+    /// handler(kind, ref, now_ns); ref is borrowed from the caller.
+    void Call(int kind, PyObject* ref)
+    {
+        auto start = std::chrono::steady_clock::now();
+        PyObject* now = PyLong_FromUnsignedLongLong(Simulator::Now().GetTimeStep() / 1000);
+        PyObject* args[3] = {kinds[kind], ref, now};
+        PyObject* result = PyObject_Vectorcall(handler, args, 3, nullptr);
+        Py_DecRef(now);
+        if (result)
+        {
+            Py_DecRef(result);
+        }
+        else
+        {
+            // The Python side catches its own errors; this is a last resort (e.g. out of memory).
+            PyErr_Print();
+            if (handlerError.empty())
+            {
+                handlerError = "the Python completion handler raised (traceback above)";
+            }
+            net->Abort();
+        }
+        ++handlerCalls;
+        handlerSeconds +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+
+    void OnCompletion(int kind, uint64_t id)
+    {
+        if (!handler)
+        {
+            if (kind == 0)
+            {
+                Py_DecRef(reinterpret_cast<PyObject*>(id));
+            }
+            return;
+        }
+        if (kind == 0)
+        {
+            // The event's id is the Python object Schedule was given, held since then.
+            PyObject* fn = reinterpret_cast<PyObject*>(id);
+            Call(0, fn);
+            Py_DecRef(fn);
+        }
+        else
+        {
+            PyObject* ident = PyLong_FromUnsignedLongLong(id);
+            Call(1, ident);
+            Py_DecRef(ident);
+        }
+    }
+
+    void SetHandler(PyObject* h)
+    {
+        if (h)
+        {
+            Py_IncRef(h);
+        }
+        if (handler)
+        {
+            Py_DecRef(handler);
+        }
+        handler = h;
+        for (int k = 0; k < 2; ++k)
+        {
+            if (!kinds[k])
+            {
+                kinds[k] = PyLong_FromUnsignedLongLong(k);  // small ints: kept for the process
+            }
+        }
+    }
 
     ObjectFactory* Target(const std::string& t)
     {
@@ -173,10 +265,8 @@ FabricBridge::Build(uint32_t numHosts, uint32_t numSwitches, bool hostsForward, 
                        m_impl->cc.Create<CongestionControl>(),
                        m_impl->sw,
                        m_impl->nic);
-    m_impl->net->SetHandler([this](int kind, uint64_t id) {
-        if (m_impl->handler)
-            m_impl->handler(kind, id);
-    });
+    FabricBridgeImpl* impl = m_impl.get();
+    m_impl->net->SetHandler([impl](int kind, uint64_t id) { impl->OnCompletion(kind, id); });
     m_seed = seed;
 }
 
@@ -205,15 +295,30 @@ FabricBridge::Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream)
 }
 
 void
-FabricBridge::Schedule(uint64_t delayNs, uint64_t id)
+FabricBridge::Schedule(uint64_t delayNs, PyObject* fn)
 {
-    m_impl->net->ScheduleUserEvent(delayNs, id);
+    // Held until the event fires (OnCompletion releases it); events dropped by Destroy or an
+    // aborted run keep their reference, a small leak only on those paths.
+    Py_IncRef(fn);
+    m_impl->net->ScheduleUserEvent(delayNs, reinterpret_cast<uint64_t>(fn));
 }
 
 void
-FabricBridge::SetHandler(std::function<void(int, uint64_t)> handler)
+FabricBridge::SetHandler(PyObject* handler)
 {
-    m_impl->handler = std::move(handler);
+    m_impl->SetHandler(handler);
+}
+
+double
+FabricBridge::HandlerSeconds() const
+{
+    return m_impl->handlerSeconds;
+}
+
+uint64_t
+FabricBridge::HandlerCalls() const
+{
+    return m_impl->handlerCalls;
 }
 
 static int64_t
@@ -243,7 +348,13 @@ FabricBridge::NowExactNs() const
 std::string
 FabricBridge::Run()
 {
-    return m_impl->net->Run();
+    std::string reason = m_impl->net->Run();
+    if (!m_impl->handlerError.empty())
+    {
+        reason = m_impl->handlerError;
+        m_impl->handlerError.clear();
+    }
+    return reason;
 }
 
 void
@@ -281,6 +392,9 @@ FabricBridge::Destroy()
 {
     if (m_impl && m_impl->net)
     {
+        // The handler is usually a bound method of the object holding this bridge: releasing
+        // it here breaks that reference cycle, which Python's collector cannot see.
+        m_impl->SetHandler(nullptr);
         Simulator::Destroy();
         m_impl->net->Dispose();
         m_impl->net = nullptr;

@@ -4,9 +4,12 @@
 #define ASTRASIM_FABRIC_BRIDGE_H
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
+
+// CPython's object type, declared the way Python.h declares it, so that cppyy hands Python
+// objects through unchanged (no Python headers needed here).
+struct _object;
 
 namespace astrasim
 {
@@ -35,11 +38,19 @@ class FabricBridge
     /// Capture frames sent on (node, port) into `path` (pcap, ns timestamps); "" or an error.
     std::string EnablePcap(uint32_t node, uint32_t port, const std::string& path);
 
-    /// Queue a message on QP (src, dst, stream); returns its id (delivery -> handler(1, id)).
+    /// Queue a message on QP (src, dst, stream); returns its id (delivery -> handler(1, id, now)).
     uint64_t Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream);
-    /// handler(0, id) fires at now + delayNs.
-    void Schedule(uint64_t delayNs, uint64_t id);
-    void SetHandler(std::function<void(int, uint64_t)> handler);
+    /// handler(0, fn, now) fires at now + delayNs with the Python object `fn` (held until then).
+    void Schedule(uint64_t delayNs, _object* fn);
+    /// The Python callable handler(kind, ref, now_ns) for every completion: kind 0 = scheduled
+    /// event (ref = the object given to Schedule), 1 = message delivered (ref = its id); now_ns
+    /// is the simulated time in integer ns. Called through the CPython API directly: a
+    /// std::function would make cppyy JIT-compile a wrapper at start-up (~0.25 s) and cost more
+    /// per call. The handler must not raise (a raised exception is printed and aborts the run).
+    void SetHandler(_object* handler);
+    /// Wall seconds spent inside the handler (Python) and how many times it was called.
+    double HandlerSeconds() const;
+    uint64_t HandlerCalls() const;
     uint64_t NowNs() const;
     double NowExactNs() const;
     /// Run until the event queue empties; "" or why progress stopped.

@@ -13,10 +13,6 @@ from astrasim_py.network.api import Callback, MessageKey, MessageMatcher, Networ
 from astrasim_py.network.ns3.config import FabricConfig, describe_topology
 from astrasim_py.network.ns3.loader import bridge_class
 
-_KIND_EVENT = 0
-_KIND_DELIVERED = 1
-
-
 _TIME_UNITS_PS = {"Us": 1e6, "Ns": 1e3}
 
 
@@ -46,17 +42,16 @@ class Ns3Backend(NetworkBackend):
         self._bridge = bridge_class()()
         self._configure(config, seed)
         self._matcher = MessageMatcher(self.schedule)
-        self._events: dict[int, Callback] = {}
+        self._delivered = self._matcher.delivered
         self._messages: dict[int, tuple[MessageKey | None, Callback | None]] = {}
-        self._next_event = 0
         self._error: BaseException | None = None
-        self.python_seconds = 0.0  # inside Python callbacks from the event loop
+        # Simulated ns of the completion being handled: the bridge passes it with every call,
+        # so the system layer's many now() calls inside callbacks never cross into C++.
+        self._now_ns = 0
+        self._in_loop = False
         self.run_seconds = 0.0  # inside the event loop (C++ and the callbacks)
-        self.loop_python_seconds = 0.0
         self.flow_done_ns: dict[int, float] = {}
-        # cppyy wraps this bound method in a std::function: keep it referenced for the run.
-        self._handler: Callable[[int, int], None] = self._on_event
-        self._bridge.SetHandler(self._handler)
+        self._bridge.SetHandler(self._on_event)
         self.startup_seconds = time.perf_counter() - started
 
     # ------------------------------------------------------------------ set-up
@@ -95,20 +90,22 @@ class Ns3Backend(NetworkBackend):
     # ------------------------------------------------------------------ NetworkBackend
     def now(self) -> int:
         """Current simulated time in integer ns (truncated from picoseconds)."""
+        if self._in_loop:
+            return self._now_ns
         return int(self._bridge.NowNs())
 
     def schedule(self, delay_ns: int, fn: Callback) -> None:
         """Run fn at now + delay_ns (FIFO among equal times)."""
         if delay_ns < 0:
             raise SimulationError(f"cannot schedule {delay_ns} ns in the past")
-        eid = self._next_event
-        self._next_event += 1
-        self._events[eid] = fn
-        self._bridge.Schedule(int(delay_ns), eid)
+        self._bridge.Schedule(delay_ns, fn)  # the bridge holds fn and hands it back when due
 
     def send(self, src: int, dst: int, size: int, tag: int, on_done: Callback) -> None:
         """Queue size bytes on QP (src, dst, tag); on_done fires when the last byte arrives."""
-        mid = self._send(src, dst, size, tag)
+        try:
+            mid = self._bridge.Send(src, dst, size, tag & 0xFFFFFFFF)
+        except Exception:  # not plain ints, or the fabric refused: the checked path says why
+            mid = self._send(src, dst, size, tag)
         self._messages[mid] = ((tag, src, dst, size), on_done)
 
     def recv(self, dst: int, src: int, size: int, tag: int, on_done: Callback) -> None:
@@ -118,10 +115,12 @@ class Ns3Backend(NetworkBackend):
     def run(self) -> None:
         """Run the fabric until no event is left; SimulationError if progress stops."""
         started = time.perf_counter()
-        callbacks_before = self.python_seconds
-        reason = str(self._bridge.Run())
+        self._in_loop = True
+        try:
+            reason = str(self._bridge.Run())
+        finally:
+            self._in_loop = False
         self.run_seconds += time.perf_counter() - started
-        self.loop_python_seconds += self.python_seconds - callbacks_before
         if self._error is not None:
             err, self._error = self._error, None
             raise err
@@ -133,7 +132,8 @@ class Ns3Backend(NetworkBackend):
         data = json.loads(str(self._bridge.Telemetry()))
         data["config"] = self.describe()
         data["wall"] = {"startup_s": round(self.startup_seconds, 6), "event_loop_s": round(self.run_seconds, 6),
-                        "python_callbacks_s": round(self.loop_python_seconds, 6)}
+                        "python_callbacks_s": round(self.python_seconds, 6),
+                        "python_callbacks": self.python_callbacks}
         if self.config.time_series_interval_ns:
             data["time_series"] = self.time_series()
             if self.config.plot_dir:
@@ -146,6 +146,16 @@ class Ns3Backend(NetworkBackend):
         """Destroy the ns-3 simulator so another fabric can run in this process."""
         if self._bridge is not None:
             self._bridge.Destroy()
+
+    @property
+    def python_seconds(self) -> float:
+        """Wall seconds spent in Python completion callbacks (measured by the bridge around each call)."""
+        return float(self._bridge.HandlerSeconds())
+
+    @property
+    def python_callbacks(self) -> int:
+        """How many completion callbacks the fabric made into Python."""
+        return int(self._bridge.HandlerCalls())
 
     @property
     def matcher(self) -> MessageMatcher:
@@ -195,20 +205,20 @@ class Ns3Backend(NetworkBackend):
         except Exception as exc:  # cppyy re-raises C++ exceptions as Python ones
             raise SimulationError(f"ns-3 fabric: {exc}") from None
 
-    def _on_event(self, kind: int, ident: int) -> None:
-        started = time.perf_counter()
+    def _on_event(self, kind: int, ref: Any, now_ns: int) -> None:
+        # The bridge calls this for every completion: kind 0 = ref is a callable given to
+        # schedule(), 1 = ref is the id of a delivered message. Hot path: keep it lean.
+        self._now_ns = now_ns
         try:
-            if kind == _KIND_EVENT:
-                self._events.pop(ident)()
+            if kind == 0:
+                ref()
             else:
-                key, on_sent = self._messages.pop(ident)
+                key, on_sent = self._messages.pop(ref)
                 if key is None:
-                    self.flow_done_ns[ident] = float(self._bridge.NowExactNs())
+                    self.flow_done_ns[ref] = float(self._bridge.NowExactNs())
                 else:
-                    self._matcher.delivered(key, on_sent)
+                    self._delivered(key, on_sent)
         except BaseException as exc:  # surface after Run() returns; never unwind through C++
             if self._error is None:
                 self._error = exc
             self._bridge.Abort()
-        finally:
-            self.python_seconds += time.perf_counter() - started
