@@ -9,6 +9,11 @@
 #include "ns3/simulator.h"
 #include "ns3/uinteger.h"
 
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+#include <sstream>
+
 namespace ns3
 {
 namespace fabric
@@ -16,6 +21,85 @@ namespace fabric
 
 NS_LOG_COMPONENT_DEFINE("DcqcnCongestionControl");
 NS_OBJECT_ENSURE_REGISTERED(DcqcnCongestionControl);
+ATTRIBUTE_HELPER_CPP(EcnRateMap);
+
+bool
+EcnRateMap::Parse(const std::string& text, std::string* error)
+{
+    std::vector<EcnThreshold> entries;
+    std::stringstream all(text);
+    std::string item;
+    while (std::getline(all, item, ','))
+    {
+        std::replace(item.begin(), item.end(), ':', ' ');
+        std::istringstream fields(item);
+        EcnThreshold e;
+        std::string rest;
+        if (!(fields >> e.gbps >> e.kminBytes >> e.kmaxBytes >> e.pmax) || (fields >> rest))
+        {
+            *error = "entry '" + item + "' is not <Gb/s>:<Kmin bytes>:<Kmax bytes>:<Pmax>";
+            return false;
+        }
+        if (!(e.gbps > 0) || e.kminBytes > e.kmaxBytes || !(e.pmax >= 0 && e.pmax <= 1))
+        {
+            *error = "entry '" + item + "' needs rate > 0, Kmin <= Kmax and 0 <= Pmax <= 1";
+            return false;
+        }
+        entries.push_back(e);
+    }
+    std::sort(entries.begin(), entries.end(),
+              [](const EcnThreshold& a, const EcnThreshold& b) { return a.gbps < b.gbps; });
+    for (size_t i = 1; i < entries.size(); ++i)
+    {
+        if (entries[i].gbps == entries[i - 1].gbps)
+        {
+            *error = "rate " + std::to_string(entries[i].gbps) + " Gb/s appears twice";
+            return false;
+        }
+    }
+    m_entries = std::move(entries);
+    return true;
+}
+
+const EcnThreshold*
+EcnRateMap::Lookup(double gbps) const
+{
+    if (m_entries.empty())
+    {
+        return nullptr;
+    }
+    // the highest rate not above the port's (a relative slack absorbs 99.99999 vs 100)
+    auto above = std::upper_bound(m_entries.begin(), m_entries.end(), gbps * (1 + 1e-9),
+                                  [](double g, const EcnThreshold& e) { return g < e.gbps; });
+    return above == m_entries.begin() ? &m_entries.front() : &*(above - 1);
+}
+
+std::ostream&
+operator<<(std::ostream& os, const EcnRateMap& map)
+{
+    const char* sep = "";
+    for (const auto& e : map.Entries())
+    {
+        os << sep << e.gbps << ':' << e.kminBytes << ':' << e.kmaxBytes << ':' << e.pmax;
+        sep = ",";
+    }
+    return os;
+}
+
+std::istream&
+operator>>(std::istream& is, EcnRateMap& map)
+{
+    // the attribute system wants the whole text consumed (eof) and failbit on a bad value
+    std::string text((std::istreambuf_iterator<char>(is)), std::istreambuf_iterator<char>());
+    is.setstate(std::ios::eofbit);
+    std::string error;
+    if (!map.Parse(text, &error))
+    {
+        NS_LOG_WARN("EcnThresholdsByGbps: " << error);
+        is.setstate(std::ios::failbit);
+    }
+    return is;
+}
 
 TypeId
 DcqcnCongestionControl::GetTypeId()
@@ -36,6 +120,14 @@ DcqcnCongestionControl::GetTypeId()
             .AddAttribute("Pmax", "CP: marking probability at Kmax [1]. Default 0.01 (paper).",
                           DoubleValue(0.01), MakeDoubleAccessor(&DcqcnCongestionControl::m_pmax),
                           MakeDoubleChecker<double>(0.0, 1.0))
+            .AddAttribute("EcnThresholdsByGbps",
+                          "CP: ECN curve per egress link rate, '<Gb/s>:<Kmin bytes>:<Kmax bytes>:<Pmax>' "
+                          "entries separated by commas (the reference's KMIN/KMAX/PMAX maps); a port "
+                          "uses the entry of the highest rate not above its own, the slowest entry if "
+                          "it is slower than all. Default '' = KminBytes/KmaxBytes/Pmax on every port.",
+                          EcnRateMapValue(EcnRateMap()),
+                          MakeEcnRateMapAccessor(&DcqcnCongestionControl::m_ecnByRate),
+                          MakeEcnRateMapChecker())
             .AddAttribute("CnpIntervalUs", "NP: at most one CNP per QP per interval; 0 = one per "
                           "marked packet [us]. Default 50 us (paper).",
                           TimeValue(MicroSeconds(50)), MakeTimeAccessor(&DcqcnCongestionControl::m_cnpInterval),
@@ -84,18 +176,35 @@ DcqcnCongestionControl::DcqcnCongestionControl()
     m_rng = CreateObject<UniformRandomVariable>();
 }
 
+const EcnThreshold&
+DcqcnCongestionControl::Curve(double gbps)
+{
+    if (m_ecnByRate.Empty())
+    {
+        m_single = {gbps, m_kminBytes, m_kmaxBytes, m_pmax};
+        return m_single;
+    }
+    if (gbps != m_cachedGbps)
+    {
+        m_cached = m_ecnByRate.Lookup(gbps);
+        m_cachedGbps = gbps;
+    }
+    return *m_cached;
+}
+
 bool
 DcqcnCongestionControl::MarkAtEgress(uint64_t q, double gbps)
 {
-    if (q <= m_kminBytes)
+    const EcnThreshold& c = Curve(gbps);
+    if (q <= c.kminBytes)
     {
         return false;
     }
-    if (q > m_kmaxBytes)
+    if (q > c.kmaxBytes)
     {
         return true;
     }
-    double p = m_pmax * double(q - m_kminBytes) / double(m_kmaxBytes - m_kminBytes);
+    double p = c.pmax * double(q - c.kminBytes) / double(c.kmaxBytes - c.kminBytes);
     return m_rng->GetValue() < p;
 }
 

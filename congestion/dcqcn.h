@@ -6,13 +6,55 @@
 
 #include "congestion-control.h"
 
+#include "ns3/attribute-helper.h"
 #include "ns3/event-id.h"
 #include "ns3/random-variable-stream.h"
+
+#include <iosfwd>
+#include <vector>
 
 namespace ns3
 {
 namespace fabric
 {
+
+/// RED/ECN marking curve of one egress link rate: no mark at or below kmin, probability
+/// rising linearly to pmax at kmax, always above kmax.
+struct EcnThreshold
+{
+    double gbps{0};
+    uint64_t kminBytes{0};
+    uint64_t kmaxBytes{0};
+    double pmax{0};
+};
+
+/// ECN thresholds per egress link rate, as the reference's KMIN_MAP/KMAX_MAP/PMAX_MAP. Text form
+/// (the attribute value): "<Gb/s>:<Kmin bytes>:<Kmax bytes>:<Pmax>" entries separated by commas,
+/// e.g. "25:100000:400000:0.2,100:400000:1600000:0.2"; "" = no map. A port uses the entry of the
+/// highest rate not above its own (a port slower than every entry uses the slowest entry).
+class EcnRateMap
+{
+  public:
+    /// Parse the text form; false (and `error` set) if it is malformed.
+    bool Parse(const std::string& text, std::string* error);
+    /// The curve for a port of `gbps`; nullptr if the map is empty.
+    const EcnThreshold* Lookup(double gbps) const;
+    bool Empty() const
+    {
+        return m_entries.empty();
+    }
+    const std::vector<EcnThreshold>& Entries() const
+    {
+        return m_entries;
+    }
+
+  private:
+    std::vector<EcnThreshold> m_entries;  // ascending gbps, distinct
+};
+
+std::ostream& operator<<(std::ostream& os, const EcnRateMap& map);
+std::istream& operator>>(std::istream& is, EcnRateMap& map);
+ATTRIBUTE_HELPER_HEADER(EcnRateMap);
 
 struct DcqcnState : public CcState
 {
@@ -52,7 +94,14 @@ class DcqcnCongestionControl : public CongestionControl
     void IncreaseTick(QueuePair* qp);
     void Increase(QueuePair& qp, DcqcnState& s);
 
+    /// The marking curve of a port at `gbps` (the per-rate map, else the single values).
+    const EcnThreshold& Curve(double gbps);
+
     Ptr<UniformRandomVariable> m_rng;
+    EcnRateMap m_ecnByRate;
+    EcnThreshold m_single;         // filled from KminBytes/KmaxBytes/Pmax
+    double m_cachedGbps{-1};       // ports of one rate dominate: skip the lookup
+    const EcnThreshold* m_cached{nullptr};
     uint64_t m_kminBytes;
     uint64_t m_kmaxBytes;
     double m_pmax;
