@@ -101,24 +101,56 @@ Ipv4Checksum(const uint8_t* h)
     return uint16_t(~sum);
 }
 
-/// RoCEv2 invariant CRC over IP + UDP + BTH + the rest of the packet (everything after the
-/// Ethernet header, up to the ICRC). Variant fields are replaced by ones as the RoCEv2 annex
-/// defines: a masked 8-byte LRH stand-in, IP TOS, TTL and checksum, UDP checksum, and the BTH
-/// reserved byte in front of the destination QP (which carries FECN/BECN).
+/// GF(2) 32x32 matrix acting on a CRC register: column i is the image of bit i.
+using Gf2Matrix = std::array<uint32_t, 32>;
+
 uint32_t
-RoceIcrc(const uint8_t* ip, size_t len)
+Apply(const Gf2Matrix& m, uint32_t v)
 {
-    const uint8_t lrh[8] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
-    uint8_t head[kIpv4Bytes + kUdpBytes + kBthBytes];
-    std::memcpy(head, ip, sizeof head);
-    head[1] = 0xFF;                             // TOS (DSCP + ECN)
-    head[8] = 0xFF;                             // TTL
-    head[10] = head[11] = 0xFF;                 // header checksum
-    head[kIpv4Bytes + 6] = head[kIpv4Bytes + 7] = 0xFF;  // UDP checksum
-    head[kIpv4Bytes + kUdpBytes + 4] = 0xFF;    // BTH FECN/BECN/reserved
-    uint32_t crc = Crc32(0, lrh, sizeof lrh);
-    crc = Crc32(crc, head, sizeof head);
-    return Crc32(crc, ip + sizeof head, len - sizeof head);
+    uint32_t r = 0;
+    for (int i = 0; v; ++i, v >>= 1)
+    {
+        if (v & 1)
+        {
+            r ^= m[i];
+        }
+    }
+    return r;
+}
+
+/// a after b.
+Gf2Matrix
+Compose(const Gf2Matrix& a, const Gf2Matrix& b)
+{
+    Gf2Matrix r{};
+    for (int i = 0; i < 32; ++i)
+    {
+        r[i] = Apply(a, b[i]);
+    }
+    return r;
+}
+
+/// What feeding `n` zero bytes does to the CRC register, in O(log n) matrix products.
+Gf2Matrix
+ZeroRunOperator(uint32_t n)
+{
+    Gf2Matrix step{};
+    Gf2Matrix result{};
+    for (int i = 0; i < 32; ++i)
+    {
+        const uint32_t bit = 1u << i;
+        step[i] = kCrcTable[bit & 0xFF] ^ (bit >> 8);
+        result[i] = bit;
+    }
+    for (; n; n >>= 1)
+    {
+        if (n & 1)
+        {
+            result = Compose(step, result);
+        }
+        step = Compose(step, step);
+    }
+    return result;
 }
 
 } // namespace
@@ -164,6 +196,37 @@ PcapWriter::~PcapWriter()
     {
         std::fclose(m_file);
     }
+}
+
+uint32_t
+PcapWriter::Icrc(const uint8_t* ip, size_t len, uint32_t zeroTail)
+{
+    const uint8_t lrh[8] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+    uint8_t head[kIpv4Bytes + kUdpBytes + kBthBytes];
+    std::memcpy(head, ip, sizeof head);
+    head[1] = 0xFF;                                      // TOS (DSCP + ECN)
+    head[8] = 0xFF;                                      // TTL
+    head[10] = head[11] = 0xFF;                          // header checksum
+    head[kIpv4Bytes + 6] = head[kIpv4Bytes + 7] = 0xFF;  // UDP checksum
+    head[kIpv4Bytes + kUdpBytes + 4] = 0xFF;             // BTH FECN/BECN/reserved
+    uint32_t crc = Crc32(0, lrh, sizeof lrh);
+    crc = Crc32(crc, head, sizeof head);
+    crc = Crc32(crc, ip + sizeof head, len - sizeof head);
+    if (zeroTail)
+    {
+        // Payload bytes are zeros: one cached operator per payload size instead of a byte loop.
+        auto it = m_zeroRuns.find(zeroTail);
+        if (it == m_zeroRuns.end())
+        {
+            if (m_zeroRuns.size() >= kMaxZeroRuns)
+            {
+                m_zeroRuns.clear();
+            }
+            it = m_zeroRuns.emplace(zeroTail, ZeroRunOperator(zeroTail)).first;
+        }
+        crc = ~Apply(it->second, ~crc);
+    }
+    return crc;
 }
 
 std::map<uint64_t, PcapWriter::MessageStart>::iterator
@@ -266,11 +329,13 @@ PcapWriter::WriteRoce(uint32_t self, uint32_t peer, const FabricPacket& pkt, uin
         b.push_back(pkt.kind == PacketKind::Nack ? 0x60 : 0x1F);
         Put24(b, msn & kPsnMask);
     }
-    else
+    else if (pkt.kind == PacketKind::Cnp)
     {
-        b.resize(b.size() + extra, 0);  // CNP reserved bytes or the (zero) payload
+        b.resize(b.size() + extra, 0);  // reserved
     }
-    const uint32_t icrc = RoceIcrc(&b[ip], b.size() - ip);
+    const uint32_t zeroPayload = pkt.kind == PacketKind::Data ? extra : 0;
+    const uint32_t icrc = Icrc(&b[ip], b.size() - ip, zeroPayload);
+    b.resize(b.size() + zeroPayload, 0);
     // The ICRC goes on the wire least significant byte first, like the Ethernet FCS.
     for (int i = 0; i < 4; ++i)
     {

@@ -13,6 +13,7 @@
 
 #include "fabric-packet.h"
 
+#include <array>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -60,12 +61,16 @@ class PcapWriter
     /// The message (by first byte) holding byte `seq` of QP `qp`, creating a numbering from the
     /// byte offset when this port never saw the QP.
     std::map<uint64_t, MessageStart>::iterator Locate(uint32_t qp, uint64_t seq, uint32_t mtu);
+    /// RoCEv2 ICRC of the IPv4 packet at `ip` (`len` bytes) followed by `zeroTail` zero bytes.
+    uint32_t Icrc(const uint8_t* ip, size_t len, uint32_t zeroTail);
     void WriteRoce(uint32_t self, uint32_t peer, const FabricPacket& pkt, uint32_t mtu);
     void WritePfc(uint32_t self, const FabricPacket& pkt);
 
     std::FILE* m_file{nullptr};
     std::vector<uint8_t> m_frame;
     std::unordered_map<uint32_t, std::map<uint64_t, MessageStart>> m_messages;  // per QP
+    static constexpr size_t kMaxZeroRuns = 64;
+    std::unordered_map<uint32_t, std::array<uint32_t, 32>> m_zeroRuns;  // CRC operator per size
 };
 
 /// CRC-32 (IEEE 802.3, reflected) continued from `crc` (pass 0 to start), as zlib computes it.
