@@ -114,6 +114,9 @@ def _param_strings(value: Any, where: str) -> dict[str, str]:
     for key, val in value.items():
         if isinstance(val, bool):
             val = "true" if val else "false"
+        elif isinstance(val, Mapping):  # a per-key table, e.g. EcnThresholdsByGbps {25: [Kmin, Kmax, Pmax]}
+            val = ",".join(":".join(str(x) for x in [k, *(v if isinstance(v, (list, tuple)) else [v])])
+                           for k, v in val.items())
         out[str(key)] = str(val)
     return out
 
