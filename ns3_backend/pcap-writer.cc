@@ -229,18 +229,37 @@ PcapWriter::Icrc(const uint8_t* ip, size_t len, uint32_t zeroTail)
     return crc;
 }
 
-std::map<uint64_t, PcapWriter::MessageStart>::iterator
-PcapWriter::Locate(uint32_t qp, uint64_t seq, uint32_t mtu)
+uint32_t
+PcapWriter::DataPsn(uint32_t qp, uint64_t seq, uint32_t mtu, bool& first)
 {
-    auto& starts = m_messages[qp];
+    auto& starts = m_messageStarts[qp];
     auto it = starts.upper_bound(seq);
     if (it == starts.begin())
     {
         // The first packet of this QP on this port: from byte 0 the numbering is exact,
         // elsewhere it assumes MTU-multiple messages before it.
-        return starts.emplace(seq, MessageStart{uint32_t((seq + mtu - 1) / mtu), 0}).first;
+        it = starts.emplace(seq, uint32_t((seq + mtu - 1) / mtu)).first;
     }
-    return std::prev(it);
+    else
+    {
+        --it;
+    }
+    first = it->first == seq;
+    return it->second + uint32_t((seq - it->first) / mtu);
+}
+
+uint32_t
+PcapWriter::ExpectedPsn(uint32_t qp, uint64_t seq, uint32_t mtu)
+{
+    auto [it, fresh] = m_acked.try_emplace(qp, AckedUpTo{0, 0});
+    AckedUpTo& acked = it->second;
+    if (seq < acked.seq)
+    {
+        return uint32_t((seq + mtu - 1) / mtu);  // the receiver never goes back; not expected
+    }
+    acked.psn += uint32_t((seq - acked.seq + mtu - 1) / mtu);
+    acked.seq = seq;
+    return acked.psn;
 }
 
 void
@@ -254,19 +273,16 @@ PcapWriter::WriteRoce(uint32_t self, uint32_t peer, const FabricPacket& pkt, uin
     // BTH fields from the per-QP numbering.
     uint8_t opcode = kRcAcknowledge;
     uint32_t psn = 0;
-    uint32_t msn = 0;
     uint32_t extra = 4;  // AETH
     if (pkt.kind == PacketKind::Data)
     {
-        auto it = Locate(pkt.qp, pkt.seq, mtu);
-        bool first = it->first == pkt.seq;
-        psn = it->second.psn + uint32_t((pkt.seq - it->first) / mtu);
+        bool first = false;
+        psn = DataPsn(pkt.qp, pkt.seq, mtu, first);
         opcode = first ? (pkt.lastOfMessage ? kRcSendOnly : kRcSendFirst)
                        : (pkt.lastOfMessage ? kRcSendLast : kRcSendMiddle);
         if (pkt.lastOfMessage)
         {
-            m_messages[pkt.qp].emplace(pkt.seq + pkt.payloadBytes,
-                                       MessageStart{psn + 1, it->second.msn + 1});
+            m_messageStarts[pkt.qp].emplace(pkt.seq + pkt.payloadBytes, psn + 1);
         }
         extra = pkt.payloadBytes;
     }
@@ -279,15 +295,7 @@ PcapWriter::WriteRoce(uint32_t self, uint32_t peer, const FabricPacket& pkt, uin
     {
         // ACK/NAK: seq is the next expected byte. An ACK carries the PSN of the last packet it
         // acknowledges, a NAK (PSN sequence error) the PSN it expects.
-        auto& starts = m_messages[pkt.qp];
-        auto it = starts.upper_bound(pkt.seq);
-        uint32_t expected = uint32_t((pkt.seq + mtu - 1) / mtu);
-        if (it != starts.begin())
-        {
-            --it;
-            expected = it->second.psn + uint32_t((pkt.seq - it->first + mtu - 1) / mtu);
-            msn = it->second.msn;
-        }
+        const uint32_t expected = ExpectedPsn(pkt.qp, pkt.seq, mtu);
         psn = pkt.kind == PacketKind::Nack ? expected : expected - 1;
     }
 
@@ -327,7 +335,7 @@ PcapWriter::WriteRoce(uint32_t self, uint32_t peer, const FabricPacket& pkt, uin
     {
         // AETH syndrome: ACK with unlimited credits, or NAK code 0 (PSN sequence error).
         b.push_back(pkt.kind == PacketKind::Nack ? 0x60 : 0x1F);
-        Put24(b, msn & kPsnMask);
+        Put24(b, 0);  // MSN: the fabric does not count messages at the responder
     }
     else if (pkt.kind == PacketKind::Cnp)
     {

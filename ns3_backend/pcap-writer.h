@@ -4,10 +4,13 @@
 //
 // Frames are whole (payload bytes are zeros) and their length is what the model charges on the
 // wire minus preamble/SFD/IFG and the Ethernet FCS, which pcap never holds.
-// The fabric moves byte sequence numbers, not PSNs: the writer numbers packets per QP from the
-// message boundaries it sees (SEND first/middle/last/only), which is exact on a port that carries
-// every packet of the QP. ACK/NAK PSNs on a port that never carried the QP's data assume
-// MTU-multiple messages.
+// The fabric moves byte sequence numbers, not PSNs, so the writer numbers packets per QP itself:
+// - data: from the message boundaries it sees (SEND first/middle/last/only; messages are cut at
+//   the MTU from their first byte), exact on a port that carries every packet of the QP;
+// - ACK/NAK (seq = next expected byte): the receiver ACKs every N packets and at each message's
+//   last packet, so the packets between two ACKs are full MTUs but the last, and the PSN
+//   advances by ceil(bytes / MTU); exact on a port that carries every ACK of the QP.
+// Elsewhere (a QP first seen mid-stream) numbering starts from byte / MTU. The AETH MSN is 0.
 #ifndef ASTRASIM_PCAP_WRITER_H
 #define ASTRASIM_PCAP_WRITER_H
 
@@ -51,16 +54,17 @@ class PcapWriter
     }
 
   private:
-    /// Where a message starts in a QP's packet and message numbering.
-    struct MessageStart
+    /// The receiver's next expected byte of a QP (as its last ACK/NAK said) and that byte's PSN.
+    struct AckedUpTo
     {
+        uint64_t seq;
         uint32_t psn;
-        uint32_t msn;
     };
 
-    /// The message (by first byte) holding byte `seq` of QP `qp`, creating a numbering from the
-    /// byte offset when this port never saw the QP.
-    std::map<uint64_t, MessageStart>::iterator Locate(uint32_t qp, uint64_t seq, uint32_t mtu);
+    /// PSN of data byte `seq` (a packet's first byte) of QP `qp`; whether it starts a message.
+    uint32_t DataPsn(uint32_t qp, uint64_t seq, uint32_t mtu, bool& first);
+    /// PSN of the packet holding byte `seq` from the ACK stream of QP `qp`.
+    uint32_t ExpectedPsn(uint32_t qp, uint64_t seq, uint32_t mtu);
     /// RoCEv2 ICRC of the IPv4 packet at `ip` (`len` bytes) followed by `zeroTail` zero bytes.
     uint32_t Icrc(const uint8_t* ip, size_t len, uint32_t zeroTail);
     void WriteRoce(uint32_t self, uint32_t peer, const FabricPacket& pkt, uint32_t mtu);
@@ -68,7 +72,8 @@ class PcapWriter
 
     std::FILE* m_file{nullptr};
     std::vector<uint8_t> m_frame;
-    std::unordered_map<uint32_t, std::map<uint64_t, MessageStart>> m_messages;  // per QP
+    std::unordered_map<uint32_t, std::map<uint64_t, uint32_t>> m_messageStarts;  // QP: byte -> PSN
+    std::unordered_map<uint32_t, AckedUpTo> m_acked;                             // per QP
     static constexpr size_t kMaxZeroRuns = 64;
     std::unordered_map<uint32_t, std::array<uint32_t, 32>> m_zeroRuns;  // CRC operator per size
 };

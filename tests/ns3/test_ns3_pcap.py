@@ -32,9 +32,9 @@ RECEIVER = 0
 MTU = 1000
 DATA_PRIORITY = 3
 PAUSE_QUANTA = 65535
-# Messages per sender, queued on one QP each, in order: multi-packet, a partial last packet, a
-# single-packet (SEND only) message.
-MESSAGES = {1: [200_000, 2_500, 700], 2: [300_000]}
+# Messages per sender, queued on one QP each, in order. Partial last packets and a single-packet
+# (SEND only) message make byte offsets and PSNs part ways.
+MESSAGES = {1: [2_500, 2_500, 700, 200_000], 2: [300_000]}
 PORTS = {"to_receiver": (SWITCH, RECEIVER), "to_sender": (SWITCH, 1), "receiver_nic": (RECEIVER, 0)}
 
 ROCEV2_PORT = 4791
@@ -168,12 +168,24 @@ def expected_sends(sizes: list[int]) -> list[tuple[int, int]]:
     return out
 
 
+def expected_ack_psns(sizes: list[int], interval: int) -> list[int]:
+    """PSNs the receiver acknowledges: every `interval` in-order packets and each message's last."""
+    out, unacked = [], 0
+    for psn, (op, _) in enumerate(expected_sends(sizes)):
+        unacked += 1
+        if unacked >= interval or op in (OP_SEND_LAST, OP_SEND_ONLY):
+            out.append(psn)
+            unacked = 0
+    return out
+
+
 # ---------------------------------------------------------------- the captured run
 
 
-@pytest.fixture(scope="module")
-def capture(fabric_available, tmp_path_factory):
+@pytest.fixture(scope="module", params=[1, 3], ids=lambda n: f"ack_every_{n}")
+def capture(request, fabric_available, tmp_path_factory):
     """Run the incast with the three ports captured; the telemetry and the pcap paths."""
+    ack_interval = request.param
     from astrasim_py.network.ns3 import create_backend
 
     out = tmp_path_factory.mktemp("pcap")
@@ -182,7 +194,7 @@ def capture(fabric_available, tmp_path_factory):
         # A steep ECN ramp so that a short run marks packets and sends CNPs.
         "congestion_control_params": {"KminBytes": 2000, "KmaxBytes": 20000, "Pmax": 0.2},
         "flow_control_params": {"PauseQuanta": PAUSE_QUANTA},
-        "transport_params": {"MtuBytes": MTU, "DataPriority": DATA_PRIORITY},
+        "transport_params": {"MtuBytes": MTU, "DataPriority": DATA_PRIORITY, "AckIntervalPackets": ack_interval},
         "telemetry": {"pcap_ports": [list(p) for p in PORTS.values()], "pcap_dir": str(out)}}}
     backend = create_backend(config, HOSTS, 1)
     try:
@@ -195,7 +207,8 @@ def capture(fabric_available, tmp_path_factory):
         backend.close()
     ports = {(p["node"], p["port"]): p for p in tel["ports"]}
     paths = {name: out / f"node{n}_port{p}.pcap" for name, (n, p) in PORTS.items()}
-    return {"tel": tel, "ports": {name: ports[key] for name, key in PORTS.items()}, "paths": paths}
+    return {"tel": tel, "ports": {name: ports[key] for name, key in PORTS.items()}, "paths": paths,
+            "ack_interval": ack_interval}
 
 
 @pytest.fixture(scope="module")
@@ -265,12 +278,11 @@ def test_acks_and_cnps_from_the_receiver(decoded, capture):
     assert len(acks) == tel["acks"] and len(cnps) == tel["cnps"]
     assert all(f.length == 62 and f.syndrome == 0x1F and f.ecn == 0 for f in acks)
     assert all(f.length == 74 and f.becn and f.psn == 0 and f.src_host == RECEIVER for f in cnps)
-    for sender in MESSAGES:
+    for sender, sizes in MESSAGES.items():
         qp = {f.dest_qp for f in data if f.src_host == sender}
-        # One ACK per data packet (AckIntervalPackets 1) carrying that packet's PSN. These message
-        # sizes keep the receiver side's byte-to-PSN numbering exact (see pcap-writer.h).
-        sent = [f.psn for f in data if f.src_host == sender]
-        assert [f.psn for f in acks if f.dst_host == sender] == sent
+        # Each ACK carries the PSN of the last packet it acknowledges.
+        expected = expected_ack_psns(sizes, capture["ack_interval"])
+        assert [f.psn for f in acks if f.dst_host == sender] == expected
         assert {f.dest_qp for f in acks if f.dst_host == sender} == qp
         assert {f.dest_qp for f in cnps if f.dst_host == sender} <= qp
 
@@ -357,8 +369,8 @@ def test_tshark_counts_match_the_fabric(tshark_decoded, capture):
     data = tshark_decoded["to_receiver"]
     assert len(data) == ports["to_receiver"]["tx_data_packets"]
     assert sum(r["ip.dsfield.ecn"] == str(ECN_CE) for r in data) == ports["to_receiver"]["ecn_marks"]
-    ops = [num(r["infiniband.bth.opcode"]) for r in data]
-    assert ops.count(OP_SEND_ONLY) == 1 and ops.count(OP_SEND_FIRST) == ops.count(OP_SEND_LAST) == 3
+    ops = sorted(num(r["infiniband.bth.opcode"]) for r in data)
+    assert ops == sorted(op for sizes in MESSAGES.values() for op, _ in expected_sends(sizes))
     nic = tshark_decoded["receiver_nic"]
     assert sum(num(r["infiniband.bth.opcode"] or "-1") == OP_ACK for r in nic) == tel["acks"]
     assert sum(num(r["infiniband.bth.opcode"] or "-1") == OP_CNP for r in nic) == tel["cnps"]
