@@ -167,6 +167,11 @@ DcqcnCongestionControl::GetTypeId()
             .AddAttribute("ClampTargetRate", "RP: every cut sets target := current rate (paper) "
                           "instead of only after an increase stage [bool]. Default true.",
                           BooleanValue(true), MakeBooleanAccessor(&DcqcnCongestionControl::m_clampTarget),
+                          MakeBooleanChecker())
+            .AddAttribute("HyperIncreaseGrows", "RP: the i-th hyper-increase event adds i * R_HAI to "
+                          "the target (paper, QCN) instead of a constant R_HAI (the reference's "
+                          "Mellanox variant) [bool]. Default true.",
+                          BooleanValue(true), MakeBooleanAccessor(&DcqcnCongestionControl::m_hyperGrows),
                           MakeBooleanChecker());
     return tid;
 }
@@ -313,7 +318,8 @@ DcqcnCongestionControl::Increase(QueuePair& qp, DcqcnState& s)
     }
     else if (lo > m_fastRecovery)
     {
-        s.targetGbps = std::min(line, s.targetGbps + (lo - m_fastRecovery) * m_haiMbps / 1000.0);
+        uint32_t i = m_hyperGrows ? lo - m_fastRecovery : 1;
+        s.targetGbps = std::min(line, s.targetGbps + i * m_haiMbps / 1000.0);
     }
     else
     {

@@ -117,6 +117,7 @@ class DcqcnCongestionControl : public CongestionControl
     double m_haiMbps;
     double m_minMbps;
     bool m_clampTarget;
+    bool m_hyperGrows;
 };
 
 } // namespace fabric

@@ -165,6 +165,17 @@ def test_hyper_increase_step_grows_with_the_stage_count(make_backend):
     assert all(abs(g - 55_000) <= 1_000 for g in gaps), gaps  # one RP timer (55 us) per event
 
 
+def test_hyper_increase_step_is_constant_in_the_reference_variant(make_backend):
+    """HyperIncreaseGrows false (dcqcn_astrasim_ref, dcqcn_mlnx): every hyper event adds R_HAI."""
+    steps = _rate_steps(make_backend, {"ByteCounterBytes": 0, "HyperIncreaseGrows": False})
+    target, rates = _after_last_cut(steps)
+    events = 12
+    constant = lambda i: PAPER_HAI if i > PAPER_F else _paper_stage_step(i, hyper=True)  # noqa: E731
+    assert rates[:events + 1] == pytest.approx(_replay(target, rates[0], events, constant), abs=1e-3)
+    grows = _replay(target, rates[0], events, lambda i: _paper_stage_step(i, hyper=True))
+    assert grows[events] - rates[events] > 1.0  # the paper's growing step would be well ahead
+
+
 def test_hyper_increase_needs_both_counters_past_f(make_backend):
     """Byte counter only (timer 1 s): the byte counter alone completes F stages and then only
     additive increase follows, however many byte-counter events come: hyper increase needs
