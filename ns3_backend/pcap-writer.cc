@@ -238,14 +238,29 @@ PcapWriter::DataPsn(uint32_t qp, uint64_t seq, uint32_t mtu, bool& first)
     {
         // The first packet of this QP on this port: from byte 0 the numbering is exact,
         // elsewhere it assumes MTU-multiple messages before it.
-        it = starts.emplace(seq, uint32_t((seq + mtu - 1) / mtu)).first;
+        it = starts.emplace(seq, MessageStart{uint32_t((seq + mtu - 1) / mtu), seq != 0}).first;
     }
     else
     {
         --it;
+        const uint64_t offset = seq - it->first;
+        if (offset % mtu)
+        {
+            // Off the MTU grid of the message before: that message ended in a short packet this
+            // port has not carried (dropped upstream) and a new message runs on seq's grid. The
+            // PSN follows either way; whether seq is that message's first packet is a guess.
+            const uint32_t psn = it->second.psn + uint32_t((offset + mtu - 1) / mtu);
+            it = starts.emplace_hint(std::next(it), seq, MessageStart{psn, true});
+        }
+    }
+    // Earlier guesses on this message's grid were packets in its middle.
+    for (auto next = std::next(it);
+         next != starts.end() && next->second.guessed && (next->first - it->first) % mtu == 0;)
+    {
+        next = starts.erase(next);
     }
     first = it->first == seq;
-    return it->second + uint32_t((seq - it->first) / mtu);
+    return it->second.psn + uint32_t((seq - it->first) / mtu);
 }
 
 uint32_t
@@ -282,7 +297,7 @@ PcapWriter::WriteRoce(uint32_t self, uint32_t peer, const FabricPacket& pkt, uin
                        : (pkt.lastOfMessage ? kRcSendLast : kRcSendMiddle);
         if (pkt.lastOfMessage)
         {
-            m_messageStarts[pkt.qp].emplace(pkt.seq + pkt.payloadBytes, psn + 1);
+            m_messageStarts[pkt.qp].insert_or_assign(pkt.seq + pkt.payloadBytes, MessageStart{psn + 1, false});
         }
         extra = pkt.payloadBytes;
     }

@@ -6,7 +6,10 @@
 // wire minus preamble/SFD/IFG and the Ethernet FCS, which pcap never holds.
 // The fabric moves byte sequence numbers, not PSNs, so the writer numbers packets per QP itself:
 // - data: from the message boundaries it sees (SEND first/middle/last/only; messages are cut at
-//   the MTU from their first byte), exact on a port that carries every packet of the QP;
+//   the MTU from their first byte). Exact on a port upstream of every drop (a NIC port, any port
+//   of a lossless fabric). Behind a queue that drops, a message whose first packet has not come
+//   by yet may be labelled FIRST for MIDDLE (or the reverse), and PSNs are off for a while if a
+//   drop burst swallowed a message's end and the whole next message;
 // - ACK/NAK (seq = next expected byte): the receiver ACKs every N packets and at each message's
 //   last packet, so the packets between two ACKs are full MTUs but the last, and the PSN
 //   advances by ceil(bytes / MTU); exact on a port that carries every ACK of the QP.
@@ -61,6 +64,13 @@ class PcapWriter
         uint32_t psn;
     };
 
+    /// Where a message starts in its QP's packet numbering; `guessed` when no packet said so.
+    struct MessageStart
+    {
+        uint32_t psn;
+        bool guessed;
+    };
+
     /// PSN of data byte `seq` (a packet's first byte) of QP `qp`; whether it starts a message.
     uint32_t DataPsn(uint32_t qp, uint64_t seq, uint32_t mtu, bool& first);
     /// PSN of the packet holding byte `seq` from the ACK stream of QP `qp`.
@@ -72,7 +82,7 @@ class PcapWriter
 
     std::FILE* m_file{nullptr};
     std::vector<uint8_t> m_frame;
-    std::unordered_map<uint32_t, std::map<uint64_t, uint32_t>> m_messageStarts;  // QP: byte -> PSN
+    std::unordered_map<uint32_t, std::map<uint64_t, MessageStart>> m_messageStarts;  // by QP, byte
     std::unordered_map<uint32_t, AckedUpTo> m_acked;                             // per QP
     static constexpr size_t kMaxZeroRuns = 64;
     std::unordered_map<uint32_t, std::array<uint32_t, 32>> m_zeroRuns;  // CRC operator per size
