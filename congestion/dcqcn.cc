@@ -233,6 +233,7 @@ DcqcnCongestionControl::OnNotification(QueuePair& qp)
 {
     auto& s = static_cast<DcqcnState&>(*qp.cc);
     Time now = Simulator::Now();
+    m_cnps++;
     s.cnpSeen = true;
     if (!s.alphaTimer.IsPending())
     {
@@ -246,7 +247,14 @@ DcqcnCongestionControl::OnNotification(QueuePair& qp)
     {
         s.targetGbps = qp.rateGbps;
     }
-    qp.rateGbps = std::max(m_minMbps / 1000.0, qp.rateGbps * (1.0 - s.alpha / 2.0));
+    double cut = qp.rateGbps * (1.0 - s.alpha / 2.0);
+    qp.rateGbps = std::max(m_minMbps / 1000.0, cut);
+    m_cuts++;
+    m_cutsToMinRate += cut <= m_minMbps / 1000.0;
+    if (m_minRateSeenGbps < 0 || qp.rateGbps < m_minRateSeenGbps)
+    {
+        m_minRateSeenGbps = qp.rateGbps;
+    }
     s.cutEver = true;
     s.lastCut = now;
     s.timerStage = 0;
@@ -314,16 +322,18 @@ DcqcnCongestionControl::Increase(QueuePair& qp, DcqcnState& s)
     double line = qp.lineGbps;
     if (hi < m_fastRecovery)
     {
-        // fast recovery: approach the target only
+        m_fastRecoverySteps++;  // approach the target only
     }
     else if (lo > m_fastRecovery)
     {
         uint32_t i = m_hyperGrows ? lo - m_fastRecovery : 1;
         s.targetGbps = std::min(line, s.targetGbps + i * m_haiMbps / 1000.0);
+        m_hyperSteps++;
     }
     else
     {
         s.targetGbps = std::min(line, s.targetGbps + m_aiMbps / 1000.0);
+        m_additiveSteps++;
     }
     qp.rateGbps = std::min(line, (qp.rateGbps + s.targetGbps) / 2.0);
     if (line - qp.rateGbps < 1e-6 * line)
@@ -331,6 +341,26 @@ DcqcnCongestionControl::Increase(QueuePair& qp, DcqcnState& s)
         qp.rateGbps = line;  // converged: stop the increase timer
     }
     qp.nic->RateChanged(&qp);
+}
+
+std::string
+DcqcnCongestionControl::StatsJson() const
+{
+    std::ostringstream os;
+    os << "{\"cnps_received\":" << m_cnps << ",\"rate_cuts\":" << m_cuts
+       << ",\"cuts_to_min_rate\":" << m_cutsToMinRate << ",\"fast_recovery_steps\":" << m_fastRecoverySteps
+       << ",\"additive_steps\":" << m_additiveSteps << ",\"hyper_steps\":" << m_hyperSteps
+       << ",\"min_rate_after_cut_gbps\":";
+    if (m_cuts)
+    {
+        os << m_minRateSeenGbps;
+    }
+    else
+    {
+        os << "null";  // no cut: no rate below the line rate was ever set
+    }
+    os << "}";
+    return os.str();
 }
 
 int64_t

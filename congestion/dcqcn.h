@@ -88,6 +88,7 @@ class DcqcnCongestionControl : public CongestionControl
     void OnSent(QueuePair& qp, uint32_t bytes) override;
     void Stop(QueuePair& qp) override;
     int64_t AssignStreams(int64_t stream) override;
+    std::string StatsJson() const override;
 
   private:
     void AlphaTick(QueuePair* qp);
@@ -118,6 +119,15 @@ class DcqcnCongestionControl : public CongestionControl
     double m_minMbps;
     bool m_clampTarget;
     bool m_hyperGrows;
+
+    // counters for the telemetry (congestion_control_stats)
+    uint64_t m_cnps{0};
+    uint64_t m_cuts{0};
+    uint64_t m_cutsToMinRate{0};
+    uint64_t m_fastRecoverySteps{0};
+    uint64_t m_additiveSteps{0};
+    uint64_t m_hyperSteps{0};
+    double m_minRateSeenGbps{-1};
 };
 
 } // namespace fabric

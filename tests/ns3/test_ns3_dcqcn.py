@@ -123,7 +123,7 @@ def _rate_steps(make_backend, params, size=12_000_000):
     for t, sample in zip(ts["time_ns"], ts["qp_rate_gbps"]):
         if not steps or abs(sample[0] - steps[-1][1]) > 1e-9:
             steps.append((t, sample[0]))
-    return steps
+    return steps, be.telemetry()["congestion_control_stats"]
 
 
 def _after_last_cut(steps):
@@ -154,7 +154,8 @@ def _paper_stage_step(i: int, hyper: bool) -> float:
 def test_hyper_increase_step_grows_with_the_stage_count(make_backend):
     """Timer only (B = 0, both counters are the timer): F fast-recovery events, one additive
     step, then hyper increase whose step is i * R_HAI at the i-th event after F."""
-    steps = _rate_steps(make_backend, {"ByteCounterBytes": 0})
+    steps, stats = _rate_steps(make_backend, {"ByteCounterBytes": 0})
+    assert stats["hyper_steps"] > 0 and stats["fast_recovery_steps"] >= PAPER_F
     target, rates = _after_last_cut(steps)
     events = 12
     want = _replay(target, rates[0], events, lambda i: _paper_stage_step(i, hyper=True))
@@ -167,7 +168,7 @@ def test_hyper_increase_step_grows_with_the_stage_count(make_backend):
 
 def test_hyper_increase_step_is_constant_in_the_reference_variant(make_backend):
     """HyperIncreaseGrows false (dcqcn_astrasim_ref, dcqcn_mlnx): every hyper event adds R_HAI."""
-    steps = _rate_steps(make_backend, {"ByteCounterBytes": 0, "HyperIncreaseGrows": False})
+    steps, _ = _rate_steps(make_backend, {"ByteCounterBytes": 0, "HyperIncreaseGrows": False})
     target, rates = _after_last_cut(steps)
     events = 12
     constant = lambda i: PAPER_HAI if i > PAPER_F else _paper_stage_step(i, hyper=True)  # noqa: E731
@@ -180,7 +181,8 @@ def test_hyper_increase_needs_both_counters_past_f(make_backend):
     """Byte counter only (timer 1 s): the byte counter alone completes F stages and then only
     additive increase follows, however many byte-counter events come: hyper increase needs
     the timer past F too."""
-    steps = _rate_steps(make_backend, {"ByteCounterBytes": 100_000, "RpTimerUs": 1_000_000})
+    steps, stats = _rate_steps(make_backend, {"ByteCounterBytes": 100_000, "RpTimerUs": 1_000_000})
+    assert stats["hyper_steps"] == 0 and stats["additive_steps"] > 20
     target, rates = _after_last_cut(steps)
     events = 20
     assert len(rates) > events
@@ -229,12 +231,15 @@ def _rates_under_cnps(make_backend, min_mbps, kmin, arrivals, seed=1):
     for start_us, size, sender in arrivals:
         be.schedule(start_us * 1000, lambda size=size, sender=sender: be.flow(sender, 0, size))
     be.run()
-    return [r for sample in be.time_series()["qp_rate_gbps"] for r in sample if r > 0]
+    stats = be.telemetry()["congestion_control_stats"]
+    return [r for sample in be.time_series()["qp_rate_gbps"] for r in sample if r > 0], stats
 
 
 def test_a_cut_qp_reaches_the_floor_and_never_goes_below_it(make_backend):
-    rates = _rates_under_cnps(make_backend, 2000, 2000, [(0, 1_000_000, s) for s in (2, 3, 4)])
+    rates, stats = _rates_under_cnps(make_backend, 2000, 2000, [(0, 1_000_000, s) for s in (2, 3, 4)])
     assert min(rates) == pytest.approx(2.0, abs=1e-4)  # 2000 Mb/s floor reached, not crossed
+    assert stats["cuts_to_min_rate"] > 0 and stats["min_rate_after_cut_gbps"] == pytest.approx(2.0)
+    assert stats["rate_cuts"] <= stats["cnps_received"]
     assert max(rates) <= 25 + 1e-9
 
 
@@ -246,6 +251,8 @@ def test_a_cut_qp_reaches_the_floor_and_never_goes_below_it(make_backend):
        seed=st.integers(1, 1000))
 def test_rate_stays_between_min_rate_and_line_rate_for_any_cnp_pattern(make_backend, min_mbps, kmin,
                                                                       arrivals, seed):
-    rates = _rates_under_cnps(make_backend, min_mbps, kmin, arrivals, seed)
+    rates, stats = _rates_under_cnps(make_backend, min_mbps, kmin, arrivals, seed)
     assert min(rates) >= min_mbps / 1000 - 1e-4
+    if stats["rate_cuts"]:  # every cut counts here, not only the sampled rates
+        assert stats["min_rate_after_cut_gbps"] >= min_mbps / 1000 - 1e-9
     assert max(rates) <= 25 + 1e-9
