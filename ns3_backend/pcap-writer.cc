@@ -297,7 +297,13 @@ PcapWriter::WriteRoce(uint32_t self, uint32_t peer, const FabricPacket& pkt, uin
                        : (pkt.lastOfMessage ? kRcSendLast : kRcSendMiddle);
         if (pkt.lastOfMessage)
         {
-            m_messageStarts[pkt.qp].insert_or_assign(pkt.seq + pkt.payloadBytes, MessageStart{psn + 1, false});
+            auto& starts = m_messageStarts[pkt.qp];
+            starts.insert_or_assign(pkt.seq + pkt.payloadBytes, MessageStart{psn + 1, false});
+            if (starts.size() > 2 * kKeptMessageStarts)
+            {
+                // Go-back-N never rewinds that far: keep memory bounded on long runs.
+                starts.erase(starts.begin(), std::next(starts.begin(), kKeptMessageStarts));
+            }
         }
         extra = pkt.payloadBytes;
     }

@@ -73,7 +73,7 @@ class PcapWriter
 
     /// PSN of data byte `seq` (a packet's first byte) of QP `qp`; whether it starts a message.
     uint32_t DataPsn(uint32_t qp, uint64_t seq, uint32_t mtu, bool& first);
-    /// PSN of the packet holding byte `seq` from the ACK stream of QP `qp`.
+    /// PSN of the packet starting at byte `seq`, the next one the receiver expects on QP `qp`.
     uint32_t ExpectedPsn(uint32_t qp, uint64_t seq, uint32_t mtu);
     /// RoCEv2 ICRC of the IPv4 packet at `ip` (`len` bytes) followed by `zeroTail` zero bytes.
     uint32_t Icrc(const uint8_t* ip, size_t len, uint32_t zeroTail);
@@ -83,8 +83,9 @@ class PcapWriter
     std::FILE* m_file{nullptr};
     std::vector<uint8_t> m_frame;
     std::unordered_map<uint32_t, std::map<uint64_t, MessageStart>> m_messageStarts;  // by QP, byte
-    std::unordered_map<uint32_t, AckedUpTo> m_acked;                             // per QP
+    std::unordered_map<uint32_t, AckedUpTo> m_acked;                                 // by QP
     static constexpr size_t kMaxZeroRuns = 64;
+    static constexpr size_t kKeptMessageStarts = 4096;  // per QP
     std::unordered_map<uint32_t, std::array<uint32_t, 32>> m_zeroRuns;  // CRC operator per size
 };
 
