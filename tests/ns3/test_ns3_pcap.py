@@ -249,6 +249,19 @@ def test_frame_bytes_are_the_wire_bytes_the_port_charged(capture):
         assert sum(f.orig_len + overhead for f in frames) == capture["ports"][name]["tx_bytes"], name
 
 
+def test_timestamps_are_transmission_starts(capture):
+    # A port sends one frame at a time: the next frame starts no earlier than this one's last bit
+    # (pcap keeps whole ns of the ps clock), and the busy bottleneck sends back to back.
+    overhead = capture["tel"]["config"]["transport_attributes"]["PreambleIfgBytes"] + FCS_BYTES
+    gbps = next(link["gbps"] for link in capture["tel"]["links"])
+    for name, path in capture["paths"].items():
+        frames = read_pcap(path)[1]
+        gaps = [(b.time_ns - a.time_ns) - (a.orig_len + overhead) * 8 / gbps for a, b in zip(frames, frames[1:])]
+        assert min(gaps) > -1, name
+        if name == "to_receiver":
+            assert min(gaps) < 1
+
+
 def test_data_frames_match_the_port_counters(decoded, capture):
     port = capture["ports"]["to_receiver"]
     frames = decoded["to_receiver"]
