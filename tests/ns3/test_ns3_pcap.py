@@ -3,9 +3,10 @@ as RoCEv2, and whose contents agree with the fabric's own counters.
 
 One small run (3-host star, 2 -> 1 incast under PFC + DCQCN with an aggressive ECN ramp) is
 captured on three ports: the switch port towards the receiver (data, some CE-marked), the switch
-port towards sender 1 (ACK, CNP, PFC) and the receiver's NIC port (ACK, CNP). The pure-Python
-checks parse the files with `struct`; the tshark checks run only where tshark is installed
-(scripts/setup_tshark.sh installs it).
+port towards sender 1 (ACK, CNP, PFC) and the receiver's NIC port (ACK, CNP); the run is repeated
+with an ACK every 3 packets. A lossy run adds drops, NAKs and go-back-N resends. The pure-Python
+checks parse the files with `struct` and check the ICRC with zlib; the tshark checks run only
+where tshark is installed (scripts/setup_tshark.sh installs it).
 """
 
 from __future__ import annotations
