@@ -10,7 +10,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdlib>
+#include <deque>
 #include <sstream>
+#include <unordered_map>
 
 // The few stable CPython entry points the handler needs. The library only ever runs inside a
 // Python process (loaded by cppyy), which provides these symbols; cppyy keeps the GIL held
@@ -24,6 +26,7 @@ extern "C"
     void Py_IncRef(PyObject* o);
     void Py_DecRef(PyObject* o);
     void PyErr_Print();
+    extern struct _object _Py_NoneStruct;  // None
 }
 
 namespace astrasim
@@ -31,6 +34,45 @@ namespace astrasim
 
 using namespace ns3;
 using namespace ns3::fabric;
+
+namespace
+{
+
+using Clock = std::chrono::steady_clock;
+
+/// ASTRA-sim's matching key of a message: (tag, src, dst, bytes).
+struct MessageKey
+{
+    int64_t tag;
+    uint32_t src;
+    uint32_t dst;
+    uint64_t bytes;
+
+    bool operator==(const MessageKey& o) const
+    {
+        return tag == o.tag && src == o.src && dst == o.dst && bytes == o.bytes;
+    }
+};
+
+struct MessageKeyHash
+{
+    size_t operator()(const MessageKey& k) const
+    {
+        uint64_t h = static_cast<uint64_t>(k.tag) * 0x9E3779B97F4A7C15ull;
+        h ^= (static_cast<uint64_t>(k.src) << 32 | k.dst) + 0x632BE59BD9B4E019ull + (h << 6) + (h >> 2);
+        h ^= k.bytes + 0x85EBCA77C2B2AE63ull + (h << 6) + (h >> 2);
+        return h;
+    }
+};
+
+/// A message in flight that the system layer matches with a receive.
+struct MatchedMessage
+{
+    MessageKey key;
+    PyObject* onSent;  // owned; nullptr when nothing is to run
+};
+
+} // namespace
 
 class FabricBridgeImpl
 {
@@ -44,13 +86,37 @@ class FabricBridgeImpl
     PyObject* handler{nullptr};
     PyObject* kinds[2]{nullptr, nullptr};
     double handlerSeconds{0};
+    double fabricInHandlerSeconds{0};
     uint64_t handlerCalls{0};
+    bool inHandler{false};
+    bool aborted{false};
     std::string handlerError;
+    // ASTRA-sim's send/recv matching (astrasim_py.network.api.MessageMatcher, same rules), kept
+    // here so that a delivery costs Python only the handlers it runs: no key tuples, no dicts.
+    std::unordered_map<uint64_t, MatchedMessage> inFlight;                    // by message id
+    std::unordered_map<MessageKey, std::deque<PyObject*>, MessageKeyHash> posted; // owned
+    std::unordered_map<MessageKey, uint64_t, MessageKeyHash> arrived;
+    uint64_t postedCount{0};
+    uint64_t arrivedCount{0};
+
+    /// Charge the wall time since `start` to fabric work done inside a Python handler.
+    void ChargeFabric(Clock::time_point start)
+    {
+        if (inHandler)
+        {
+            fabricInHandlerSeconds += std::chrono::duration<double>(Clock::now() - start).count();
+        }
+    }
 
     /// handler(kind, ref, now_ns); ref is borrowed from the caller.
     void Call(int kind, PyObject* ref)
     {
-        auto start = std::chrono::steady_clock::now();
+        if (aborted)
+        {
+            return;  // a handler failed: run nothing more, Run() is about to return
+        }
+        auto start = Clock::now();
+        inHandler = true;
         PyObject* now = PyLong_FromUnsignedLongLong(Simulator::Now().GetTimeStep() / 1000);
         PyObject* args[3] = {kinds[kind], ref, now};
         PyObject* result = PyObject_Vectorcall(handler, args, 3, nullptr);
@@ -68,10 +134,94 @@ class FabricBridgeImpl
                 handlerError = "the Python completion handler raised (traceback above)";
             }
             net->Abort();
+            aborted = true;
         }
+        inHandler = false;
         ++handlerCalls;
-        handlerSeconds +=
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        handlerSeconds += std::chrono::duration<double>(Clock::now() - start).count();
+    }
+
+    /// The last byte of message `id` arrived: its send handler, then a posted receive's.
+    void Delivered(uint64_t id)
+    {
+        auto it = inFlight.find(id);
+        if (it == inFlight.end())
+        {
+            PyObject* ident = PyLong_FromUnsignedLongLong(id);  // a plain flow: Python records it
+            Call(1, ident);
+            Py_DecRef(ident);
+            return;
+        }
+        MatchedMessage m = it->second;
+        inFlight.erase(it);
+        if (m.onSent)
+        {
+            Call(0, m.onSent);
+            Py_DecRef(m.onSent);
+        }
+        auto waiting = posted.find(m.key);
+        if (waiting != posted.end())
+        {
+            PyObject* onRecv = waiting->second.front();
+            waiting->second.pop_front();
+            if (waiting->second.empty())
+            {
+                posted.erase(waiting);
+            }
+            --postedCount;
+            Call(0, onRecv);
+            Py_DecRef(onRecv);
+        }
+        else
+        {
+            ++arrived[m.key];
+            ++arrivedCount;
+        }
+    }
+
+    /// A receive for `key` is posted: complete it now (zero-delay event) if its message is here.
+    void Post(const MessageKey& key, PyObject* onRecv)
+    {
+        auto here = arrived.find(key);
+        Py_IncRef(onRecv);
+        if (here != arrived.end())
+        {
+            if (--here->second == 0)
+            {
+                arrived.erase(here);
+            }
+            --arrivedCount;
+            net->ScheduleUserEvent(0, reinterpret_cast<uint64_t>(onRecv));
+        }
+        else
+        {
+            posted[key].push_back(onRecv);
+            ++postedCount;
+        }
+    }
+
+    /// Drop every Python reference held for messages, receives and the handler.
+    void ReleasePython()
+    {
+        for (auto& [id, m] : inFlight)
+        {
+            if (m.onSent)
+            {
+                Py_DecRef(m.onSent);
+            }
+        }
+        inFlight.clear();
+        for (auto& [key, queue] : posted)
+        {
+            for (PyObject* fn : queue)
+            {
+                Py_DecRef(fn);
+            }
+        }
+        posted.clear();
+        arrived.clear();
+        postedCount = arrivedCount = 0;
+        SetHandler(nullptr);
     }
 
     void OnCompletion(int kind, uint64_t id)
@@ -93,9 +243,7 @@ class FabricBridgeImpl
         }
         else
         {
-            PyObject* ident = PyLong_FromUnsignedLongLong(id);
-            Call(1, ident);
-            Py_DecRef(ident);
+            Delivered(id);
         }
     }
 
@@ -291,7 +439,46 @@ FabricBridge::EnablePcap(uint32_t node, uint32_t port, const std::string& path)
 uint64_t
 FabricBridge::Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream)
 {
-    return m_impl->net->Send(src, dst, bytes, stream);
+    auto start = Clock::now();
+    uint64_t id = m_impl->net->Send(src, dst, bytes, stream);
+    m_impl->ChargeFabric(start);
+    return id;
+}
+
+void
+FabricBridge::SendMatched(uint32_t src, uint32_t dst, uint64_t bytes, int64_t tag, PyObject* onSent)
+{
+    auto start = Clock::now();
+    // The QP stream is the tag's low 32 bits, as Python's `tag & 0xFFFFFFFF`.
+    uint64_t id = m_impl->net->Send(src, dst, bytes, static_cast<uint32_t>(tag));
+    PyObject* held = nullptr;
+    if (onSent && onSent != &_Py_NoneStruct)
+    {
+        Py_IncRef(onSent);
+        held = onSent;
+    }
+    m_impl->inFlight.emplace(id, MatchedMessage{MessageKey{tag, src, dst, bytes}, held});
+    m_impl->ChargeFabric(start);
+}
+
+void
+FabricBridge::PostRecv(uint32_t dst, uint32_t src, uint64_t bytes, int64_t tag, PyObject* onRecv)
+{
+    auto start = Clock::now();
+    m_impl->Post(MessageKey{tag, src, dst, bytes}, onRecv);
+    m_impl->ChargeFabric(start);
+}
+
+uint64_t
+FabricBridge::PendingReceives() const
+{
+    return m_impl->postedCount;
+}
+
+uint64_t
+FabricBridge::PendingArrivals() const
+{
+    return m_impl->arrivedCount;
 }
 
 void
@@ -299,8 +486,10 @@ FabricBridge::Schedule(uint64_t delayNs, PyObject* fn)
 {
     // Held until the event fires (OnCompletion releases it); events dropped by Destroy or an
     // aborted run keep their reference, a small leak only on those paths.
+    auto start = Clock::now();
     Py_IncRef(fn);
     m_impl->net->ScheduleUserEvent(delayNs, reinterpret_cast<uint64_t>(fn));
+    m_impl->ChargeFabric(start);
 }
 
 void
@@ -313,6 +502,12 @@ double
 FabricBridge::HandlerSeconds() const
 {
     return m_impl->handlerSeconds;
+}
+
+double
+FabricBridge::FabricSecondsInHandler() const
+{
+    return m_impl->fabricInHandlerSeconds;
 }
 
 uint64_t
@@ -348,6 +543,7 @@ FabricBridge::NowExactNs() const
 std::string
 FabricBridge::Run()
 {
+    m_impl->aborted = false;
     std::string reason = m_impl->net->Run();
     if (!m_impl->handlerError.empty())
     {
@@ -360,6 +556,7 @@ FabricBridge::Run()
 void
 FabricBridge::Abort()
 {
+    m_impl->aborted = true;
     m_impl->net->Abort();
 }
 
@@ -394,7 +591,7 @@ FabricBridge::Destroy()
     {
         // The handler is usually a bound method of the object holding this bridge: releasing
         // it here breaks that reference cycle, which Python's collector cannot see.
-        m_impl->SetHandler(nullptr);
+        m_impl->ReleasePython();
         Simulator::Destroy();
         m_impl->net->Dispose();
         m_impl->net = nullptr;

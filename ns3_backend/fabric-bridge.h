@@ -40,6 +40,17 @@ class FabricBridge
 
     /// Queue a message on QP (src, dst, stream); returns its id (delivery -> handler(1, id, now)).
     uint64_t Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream);
+    /// A message the system layer matches with a receive (ASTRA-sim's rules, as
+    /// astrasim_py.network.api.MessageMatcher; key (tag, src, dst, bytes), n-th send matches
+    /// n-th receive; QP stream = the tag's low 32 bits). When its last byte arrives: onSent runs
+    /// (unless None), then the oldest posted matching receive's handler, or the arrival waits.
+    void SendMatched(uint32_t src, uint32_t dst, uint64_t bytes, int64_t tag, _object* onSent);
+    /// Post a receive at dst for (tag, src, dst, bytes): onRecv runs when its message has
+    /// arrived (through a zero-delay event if it already has).
+    void PostRecv(uint32_t dst, uint32_t src, uint64_t bytes, int64_t tag, _object* onRecv);
+    /// Receives still waiting and arrivals never received (both 0 after a clean run).
+    uint64_t PendingReceives() const;
+    uint64_t PendingArrivals() const;
     /// handler(0, fn, now) fires at now + delayNs with the Python object `fn` (held until then).
     void Schedule(uint64_t delayNs, _object* fn);
     /// The Python callable handler(kind, ref, now_ns) for every completion: kind 0 = scheduled
@@ -50,6 +61,9 @@ class FabricBridge
     void SetHandler(_object* handler);
     /// Wall seconds spent inside the handler (Python) and how many times it was called.
     double HandlerSeconds() const;
+    /// Wall seconds of fabric work (Send, Schedule, matching; e.g. a NIC starting to transmit)
+    /// done inside the handler: part of HandlerSeconds that is not Python.
+    double FabricSecondsInHandler() const;
     uint64_t HandlerCalls() const;
     uint64_t NowNs() const;
     double NowExactNs() const;

@@ -10,6 +10,11 @@ Callback = Callable[[], None]
 MessageKey = tuple[int, int, int, int]  # (tag, src, dst, size_bytes)
 
 
+def noop() -> None:
+    """A completion handler with nothing to do; backends may skip calling it."""
+    return None
+
+
 class NetworkBackend(ABC):
     """What the system layer may call. The backend owns the clock; times are integer ns."""
 

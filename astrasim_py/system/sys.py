@@ -14,7 +14,8 @@ from typing import Callable
 
 from astrasim_py.config.network import NetworkConfig
 from astrasim_py.config.system import Implementation, SystemConfig
-from astrasim_py.errors import InputError
+from astrasim_py.errors import InputError, SimulationError
+from astrasim_py.network.api import noop
 from astrasim_py.network.api import NetworkBackend
 from astrasim_py.network.event_queue import EventQueue
 from astrasim_py.system.algorithms import (ALL_GATHER, ALL_REDUCE, ALL_TO_ALL, REDUCE_SCATTER,
@@ -31,8 +32,7 @@ IMPL_KEY = {ALL_REDUCE: "all-reduce", ALL_GATHER: "all-gather", REDUCE_SCATTER: 
             ALL_TO_ALL: "all-to-all"}
 
 
-def _noop() -> None:
-    return None
+_noop = noop  # collective sends: the collective advances on receives only
 
 
 @dataclass
@@ -142,11 +142,18 @@ class Sys:
         self._rings: dict[tuple, RingView] = {}
         self._now = ctx.backend.now
         self._schedule = ctx.backend.schedule
-        self.register = self._register  # bound once: hot path
+        # Bound once (hot path): register, and the one callable every tick's backend event runs.
+        self.register = self._register
+        self._run_tick = self._call_events
         self._evq = getattr(ctx.backend, "queue", None)
         if isinstance(self._evq, EventQueue):
             self.register = self._register_on_queue
             self._schedule = self._evq.push
+        elif hasattr(ctx.backend, "now_ns") and hasattr(ctx.backend, "post_event"):
+            # The ns-3 backend keeps its clock in a plain attribute and posts events unchecked.
+            self.register = self._register_clocked
+            self._run_tick = self._call_events_clocked
+            self._schedule = ctx.backend.post_event
         self.red = ctx.red
         # Without rendezvous, algorithms may call the backend's send/recv themselves (hot path).
         self.direct_backend = None if ctx.rendezvous else ctx.backend
@@ -173,13 +180,32 @@ class Sys:
         else:
             bucket.append(fn)
 
+    def _register_clocked(self, delay: int, fn: Callable[[], None]) -> None:
+        # Same as _register, reading the ns-3 backend's clock attribute (hot path).
+        t = self.backend.now_ns + delay
+        bucket = self._events.get(t)
+        if bucket is None:
+            if delay < 0:
+                raise SimulationError(f"cannot schedule {delay} ns in the past")
+            self._events[t] = [fn]
+            self._schedule(delay, self._run_tick)
+        else:
+            bucket.append(fn)
+
+    def _call_events_clocked(self) -> None:
+        # Same as _call_events, reading the ns-3 backend's clock attribute (hot path).
+        t = self.backend.now_ns
+        for fn in self._events[t]:
+            fn()
+        del self._events[t]
+
     def _register_on_queue(self, delay: int, fn: Callable[[], None]) -> None:
         # Same as _register, reading the analytical event queue's clock directly (hot path).
         t = self._evq.now + delay
         bucket = self._events.get(t)
         if bucket is None:
             self._events[t] = [fn]
-            self._schedule(delay, self._call_events)
+            self._schedule(delay, self._run_tick)
         else:
             bucket.append(fn)
 

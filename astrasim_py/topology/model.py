@@ -6,15 +6,15 @@ num_hosts .. num_hosts+num_switches-1. Links are full duplex.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from astrasim_py.errors import InputError
 
-if TYPE_CHECKING:  # networkx is imported lazily: most runs never need the graph object
+if TYPE_CHECKING:  # numpy and networkx are imported where used: a run's start-up needs neither
     import networkx as nx
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,8 @@ class Topology:
 
     def forwarding_mask(self) -> np.ndarray:
         """Boolean array over node ids: True for nodes that relay transit traffic."""
+        import numpy as np
+
         mask = np.zeros(self.num_nodes, dtype=bool)
         mask[self.num_hosts:] = True
         if self.hosts_forward:
@@ -85,6 +87,8 @@ class Topology:
 
     def adjacency(self) -> tuple[np.ndarray, np.ndarray]:
         """Undirected adjacency in CSR form (indptr int64, indices int32); neighbours sorted."""
+        import numpy as np
+
         n = self.num_nodes
         if not self.links:
             return np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int32)
@@ -131,7 +135,7 @@ class Topology:
         for i, link in enumerate(self.links):
             fld = f"links[{i}]"
             for end in (link.a, link.b):
-                if not isinstance(end, (int, np.integer)) or not 0 <= end < n:
+                if not isinstance(end, numbers.Integral) or not 0 <= end < n:
                     raise InputError(f"node id {end} out of range 0..{n - 1}", file=where, field=fld,
                                      fix=f"hosts are 0..{self.num_hosts - 1}, switches "
                                          f"{self.num_hosts}..{n - 1}")
@@ -158,10 +162,13 @@ class Topology:
 
     def _check_connected(self, where: str | None) -> None:
         """Every node linked into one piece, and every host pair reachable under the forwarding rule."""
-        import networkx as nx
-
-        g = self.graph()
-        parts = list(nx.connected_components(g))
+        # Plain breadth-first search, not networkx: importing networkx costs ~0.1 s of every
+        # run's start-up, and this check is all a run needs from a graph library.
+        adjacent: list[list[int]] = [[] for _ in range(self.num_nodes)]
+        for link in self.links:
+            adjacent[link.a].append(link.b)
+            adjacent[link.b].append(link.a)
+        parts = _components(range(self.num_nodes), adjacent)
         if len(parts) > 1:
             parts.sort(key=lambda p: min(p))
             stray = sorted(parts[1])
@@ -172,19 +179,18 @@ class Topology:
         if self.hosts_forward or self.num_hosts == 1:
             return
         # Hosts do not relay: a host pair talks over a direct link or through one switch component.
-        switch_graph = g.subgraph(range(self.num_hosts, self.num_nodes))
         comp_of = {}
-        for idx, comp in enumerate(nx.connected_components(switch_graph)):
+        for idx, comp in enumerate(_components(range(self.num_hosts, self.num_nodes), adjacent)):
             for s in comp:
                 comp_of[s] = idx
-        attach = [frozenset(comp_of[s] for s in g[h] if s >= self.num_hosts)
+        attach = [frozenset(comp_of[s] for s in adjacent[h] if s >= self.num_hosts)
                   for h in range(self.num_hosts)]
         common = frozenset.intersection(*attach)
         if common:
             return
         for h1 in range(self.num_hosts):
             for h2 in range(h1 + 1, self.num_hosts):
-                if not (attach[h1] & attach[h2]) and not g.has_edge(h1, h2):
+                if not (attach[h1] & attach[h2]) and h2 not in adjacent[h1]:
                     raise InputError(f"host {h1} cannot reach host {h2}: hosts do not forward "
                                      f"and no switch path joins them", file=where, field="links",
                                      fix="link both hosts to connected switches or set "
@@ -202,6 +208,8 @@ class Topology:
     # ------------------------------------------------------------------ logical mapping
     def logical_mapping(self, logical_dims: list[int]) -> list[dict[str, object]]:
         """Per rank: its logical coordinates (dim 0 fastest) and the host it runs on (rank r = host r)."""
+        import numpy as np
+
         total = int(np.prod(logical_dims)) if logical_dims else 0
         if not logical_dims or any(int(d) < 1 for d in logical_dims):
             raise InputError(f"logical dims {logical_dims} are invalid", field="logical_dims",
@@ -222,6 +230,8 @@ class Topology:
     def describe_mapping(self, logical_dims: list[int]) -> str:
         """Text table: rank -> logical coordinates -> host, and per logical dim the rank groups with
         their physical hop distances."""
+        import numpy as np
+
         from astrasim_py.topology.routing import compute_routes
 
         rows = self.logical_mapping(logical_dims)
@@ -245,3 +255,23 @@ class Topology:
                        f"physical hops between group members: {int(off.min())}..{int(off.max())}")
             stride *= size
         return "\n".join(out)
+
+
+def _components(nodes: range, adjacent: list[list[int]]) -> list[set[int]]:
+    """Connected components of the subgraph induced by `nodes` (a contiguous id range)."""
+    seen: set[int] = set()
+    parts: list[set[int]] = []
+    for start in nodes:
+        if start in seen:
+            continue
+        part = {start}
+        frontier = [start]
+        while frontier:
+            node = frontier.pop()
+            for peer in adjacent[node]:
+                if peer in nodes and peer not in part:
+                    part.add(peer)
+                    frontier.append(peer)
+        seen |= part
+        parts.append(part)
+    return parts

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from astrasim_py.errors import InputError, SimulationError
-from astrasim_py.network.api import Callback, MessageKey, MessageMatcher, NetworkBackend
+from astrasim_py.network.api import Callback, NetworkBackend, noop
 from astrasim_py.network.ns3.config import FabricConfig, describe_topology
 from astrasim_py.network.ns3.loader import bridge_class
 
@@ -41,14 +41,14 @@ class Ns3Backend(NetworkBackend):
         self._source = source
         self._bridge = bridge_class()()
         self._configure(config, seed)
-        self._matcher = MessageMatcher(self.schedule)
-        self._delivered = self._matcher.delivered
-        self._messages: dict[int, tuple[MessageKey | None, Callback | None]] = {}
         self._error: BaseException | None = None
-        # Simulated ns of the completion being handled: the bridge passes it with every call,
-        # so the system layer's many now() calls inside callbacks never cross into C++.
-        self._now_ns = 0
+        # Simulated ns, equal to now() whenever Python runs: the bridge passes it with every
+        # callback and run() refreshes it, so the system layer reads the clock as a plain
+        # attribute instead of crossing into C++ (see Sys).
+        self.now_ns = 0
         self._in_loop = False
+        # schedule() without its negative-delay check, for callers that check (the system layer).
+        self.post_event: Callable[[int, Callback], None] = self._bridge.Schedule
         self.run_seconds = 0.0  # inside the event loop (C++ and the callbacks)
         self.flow_done_ns: dict[int, float] = {}
         self._bridge.SetHandler(self._on_event)
@@ -91,7 +91,7 @@ class Ns3Backend(NetworkBackend):
     def now(self) -> int:
         """Current simulated time in integer ns (truncated from picoseconds)."""
         if self._in_loop:
-            return self._now_ns
+            return self.now_ns
         return int(self._bridge.NowNs())
 
     def schedule(self, delay_ns: int, fn: Callback) -> None:
@@ -101,16 +101,22 @@ class Ns3Backend(NetworkBackend):
         self._bridge.Schedule(delay_ns, fn)  # the bridge holds fn and hands it back when due
 
     def send(self, src: int, dst: int, size: int, tag: int, on_done: Callback) -> None:
-        """Queue size bytes on QP (src, dst, tag); on_done fires when the last byte arrives."""
+        """Queue size bytes on QP (src, dst, tag); on_done fires when the last byte arrives.
+
+        The bridge matches messages with receives by ASTRA-sim's rules (MessageMatcher's), in C++:
+        a delivery then costs Python only the handlers it runs."""
         try:
-            mid = self._bridge.Send(src, dst, size, tag & 0xFFFFFFFF)
-        except Exception:  # not plain ints, or the fabric refused: the checked path says why
-            mid = self._send(src, dst, size, tag)
-        self._messages[mid] = ((tag, src, dst, size), on_done)
+            self._bridge.SendMatched(src, dst, size, tag, None if on_done is noop else on_done)
+        except Exception as exc:  # not plain ints, or the fabric refused (no route): say why
+            self._check_endpoints(src, dst)
+            raise SimulationError(f"ns-3 fabric: send {src}->{dst} of {size!r} B, tag {tag!r}: {exc}") from None
 
     def recv(self, dst: int, src: int, size: int, tag: int, on_done: Callback) -> None:
         """Post a receive (ASTRA-sim matching on (tag, src, dst, size))."""
-        self._matcher.posted((tag, src, dst, size), on_done)
+        try:
+            self._bridge.PostRecv(dst, src, size, tag, on_done)
+        except Exception as exc:
+            raise SimulationError(f"ns-3 fabric: recv {src}->{dst} of {size!r} B, tag {tag!r}: {exc}") from None
 
     def run(self) -> None:
         """Run the fabric until no event is left; SimulationError if progress stops."""
@@ -120,6 +126,7 @@ class Ns3Backend(NetworkBackend):
             reason = str(self._bridge.Run())
         finally:
             self._in_loop = False
+            self.now_ns = int(self._bridge.NowNs())
         self.run_seconds += time.perf_counter() - started
         if self._error is not None:
             err, self._error = self._error, None
@@ -133,7 +140,8 @@ class Ns3Backend(NetworkBackend):
         data["config"] = self.describe()
         data["wall"] = {"startup_s": round(self.startup_seconds, 6), "event_loop_s": round(self.run_seconds, 6),
                         "python_callbacks_s": round(self.python_seconds, 6),
-                        "python_callbacks": self.python_callbacks}
+                        "python_callbacks": self.python_callbacks,
+                        "fabric_in_callbacks_s": round(self.fabric_seconds_in_callbacks, 6)}
         if self.config.time_series_interval_ns:
             data["time_series"] = self.time_series()
             if self.config.plot_dir:
@@ -149,8 +157,13 @@ class Ns3Backend(NetworkBackend):
 
     @property
     def python_seconds(self) -> float:
-        """Wall seconds spent in Python completion callbacks (measured by the bridge around each call)."""
-        return float(self._bridge.HandlerSeconds())
+        """Wall seconds in Python completion callbacks, less the fabric work they started (the bridge times both)."""
+        return float(self._bridge.HandlerSeconds()) - self.fabric_seconds_in_callbacks
+
+    @property
+    def fabric_seconds_in_callbacks(self) -> float:
+        """Wall seconds of C++ fabric work (send, schedule, matching) done inside Python callbacks."""
+        return float(self._bridge.FabricSecondsInHandler())
 
     @property
     def python_callbacks(self) -> int:
@@ -158,16 +171,14 @@ class Ns3Backend(NetworkBackend):
         return int(self._bridge.HandlerCalls())
 
     @property
-    def matcher(self) -> MessageMatcher:
+    def matcher(self) -> "_BridgeMatching":
         """ASTRA-sim send/recv matching state (the runner reports its pending counts)."""
-        return self._matcher
+        return _BridgeMatching(self._bridge)
 
     # ------------------------------------------------------------------ direct traffic (tests, studies)
     def flow(self, src: int, dst: int, size: int, stream: int = 0) -> int:
         """Start a message now without system-layer matching; completion time lands in flow_done_ns."""
-        mid = self._send(src, dst, size, stream)
-        self._messages[mid] = (None, None)
-        return mid
+        return self._send(src, dst, size, stream)
 
     def describe(self) -> dict[str, Any]:
         """Transport, preset, effective policy attributes and the physical topology."""
@@ -196,29 +207,40 @@ class Ns3Backend(NetworkBackend):
         return int(self._bridge.EventCount())
 
     # ------------------------------------------------------------------ internals
-    def _send(self, src: int, dst: int, size: int, stream: int) -> int:
+    def _check_endpoints(self, src: int, dst: int) -> None:
         n = self.config.topology.num_hosts
         if not (0 <= src < n and 0 <= dst < n) or src == dst:
             raise SimulationError(f"send {src}->{dst}: endpoints must be two different hosts in 0..{n - 1}")
+
+    def _send(self, src: int, dst: int, size: int, stream: int) -> int:
+        self._check_endpoints(src, dst)
         try:
             return int(self._bridge.Send(src, dst, int(size), int(stream) & 0xFFFFFFFF))
         except Exception as exc:  # cppyy re-raises C++ exceptions as Python ones
             raise SimulationError(f"ns-3 fabric: {exc}") from None
 
     def _on_event(self, kind: int, ref: Any, now_ns: int) -> None:
-        # The bridge calls this for every completion: kind 0 = ref is a callable given to
-        # schedule(), 1 = ref is the id of a delivered message. Hot path: keep it lean.
-        self._now_ns = now_ns
+        # The bridge calls this for every completion: kind 0 = ref is a callable to run (a
+        # scheduled event, or a matched message's send/receive handler), 1 = ref is the id of a
+        # delivered flow(). Hot path: keep it lean.
+        self.now_ns = now_ns
         try:
             if kind == 0:
                 ref()
             else:
-                key, on_sent = self._messages.pop(ref)
-                if key is None:
-                    self.flow_done_ns[ref] = float(self._bridge.NowExactNs())
-                else:
-                    self._delivered(key, on_sent)
+                self.flow_done_ns[ref] = float(self._bridge.NowExactNs())
         except BaseException as exc:  # surface after Run() returns; never unwind through C++
             if self._error is None:
                 self._error = exc
             self._bridge.Abort()
+
+
+class _BridgeMatching:
+    """The pending counts of the matching the bridge does (MessageMatcher.pending's shape)."""
+
+    def __init__(self, bridge: Any) -> None:
+        self._bridge = bridge
+
+    def pending(self) -> tuple[int, int]:
+        """(receives still waiting, arrivals never received): both 0 after a clean run."""
+        return (int(self._bridge.PendingReceives()), int(self._bridge.PendingArrivals()))
