@@ -26,6 +26,11 @@ extern "C"
     void Py_IncRef(PyObject* o);
     void Py_DecRef(PyObject* o);
     void PyErr_Print();
+    void PyErr_Fetch(PyObject** type, PyObject** value, PyObject** traceback);
+    void PyErr_NormalizeException(PyObject** type, PyObject** value, PyObject** traceback);
+    int PyException_SetTraceback(PyObject* exception, PyObject* traceback);
+    PyObject* PyUnicode_InternFromString(const char* text);
+    int PyObject_SetAttr(PyObject* object, PyObject* name, PyObject* value);
     extern struct _object _Py_NoneStruct;  // None
 }
 
@@ -84,7 +89,12 @@ class FabricBridgeImpl
     ObjectFactory cc{"ns3::fabric::NoCongestionControl"};
     Ptr<FabricNetwork> net;
     PyObject* handler{nullptr};
-    PyObject* kinds[2]{nullptr, nullptr};
+    PyObject* kinds[3]{nullptr, nullptr, nullptr};
+    // Scheduled callables and receive handlers are called directly (no handler frame): the
+    // simulated ns is first stored in clockOwner.now_ns, only when it changed.
+    PyObject* clockOwner{nullptr};
+    PyObject* clockName{nullptr};
+    int64_t clockNs{-1};
     double handlerSeconds{0};
     double fabricInHandlerSeconds{0};
     uint64_t handlerCalls{0};
@@ -127,18 +137,90 @@ class FabricBridgeImpl
         }
         else
         {
-            // The Python side catches its own errors; this is a last resort (e.g. out of memory).
-            PyErr_Print();
-            if (handlerError.empty())
-            {
-                handlerError = "the Python completion handler raised (traceback above)";
-            }
-            net->Abort();
-            aborted = true;
+            LastResort();
         }
+        Done(start);
+    }
+
+    /// fn() for a scheduled callable or a receive handler (borrowed), with the clock updated.
+    void CallDirect(PyObject* fn)
+    {
+        if (aborted)
+        {
+            return;
+        }
+        auto start = Clock::now();
+        inHandler = true;
+        int64_t ns = Simulator::Now().GetTimeStep() / 1000;
+        bool ok = true;
+        if (ns != clockNs)
+        {
+            PyObject* now = PyLong_FromUnsignedLongLong(ns);
+            ok = PyObject_SetAttr(clockOwner, clockName, now) == 0;
+            Py_DecRef(now);
+            clockNs = ns;
+        }
+        PyObject* result = ok ? PyObject_Vectorcall(fn, nullptr, 0, nullptr) : nullptr;
+        if (result)
+        {
+            Py_DecRef(result);
+        }
+        else
+        {
+            HandOverError();
+        }
+        Done(start);
+    }
+
+    void Done(Clock::time_point start)
+    {
         inHandler = false;
         ++handlerCalls;
         handlerSeconds += std::chrono::duration<double>(Clock::now() - start).count();
+    }
+
+    /// A callable raised: give the exception to handler(2, exc, now), which keeps it for
+    /// Run()'s caller, and stop the run.
+    void HandOverError()
+    {
+        PyObject* type = nullptr;
+        PyObject* value = nullptr;
+        PyObject* traceback = nullptr;
+        PyErr_Fetch(&type, &value, &traceback);
+        PyErr_NormalizeException(&type, &value, &traceback);
+        if (value && traceback)
+        {
+            PyException_SetTraceback(value, traceback);
+        }
+        PyObject* now = PyLong_FromUnsignedLongLong(Simulator::Now().GetTimeStep() / 1000);
+        PyObject* args[3] = {kinds[2], value ? value : &_Py_NoneStruct, now};
+        PyObject* result = PyObject_Vectorcall(handler, args, 3, nullptr);
+        Py_DecRef(now);
+        for (PyObject* o : {type, value, traceback, result})
+        {
+            if (o)
+            {
+                Py_DecRef(o);
+            }
+        }
+        if (!result)
+        {
+            LastResort();
+        }
+        net->Abort();
+        aborted = true;
+    }
+
+    /// The Python handler itself failed (it catches its own errors: e.g. out of memory).
+    void LastResort()
+    {
+        PyErr_Print();
+        if (handlerError.empty())
+        {
+            handlerError = "the Python completion handler raised (traceback above)";
+        }
+        net->Abort();
+        aborted = true;
     }
 
     /// The last byte of message `id` arrived: its send handler, then a posted receive's.
@@ -156,7 +238,7 @@ class FabricBridgeImpl
         inFlight.erase(it);
         if (m.onSent)
         {
-            Call(0, m.onSent);
+            CallDirect(m.onSent);
             Py_DecRef(m.onSent);
         }
         auto waiting = posted.find(m.key);
@@ -169,7 +251,7 @@ class FabricBridgeImpl
                 posted.erase(waiting);
             }
             --postedCount;
-            Call(0, onRecv);
+            CallDirect(onRecv);
             Py_DecRef(onRecv);
         }
         else
@@ -221,7 +303,7 @@ class FabricBridgeImpl
         posted.clear();
         arrived.clear();
         postedCount = arrivedCount = 0;
-        SetHandler(nullptr);
+        SetHandler(nullptr, nullptr);
     }
 
     void OnCompletion(int kind, uint64_t id)
@@ -238,7 +320,7 @@ class FabricBridgeImpl
         {
             // The event's id is the Python object Schedule was given, held since then.
             PyObject* fn = reinterpret_cast<PyObject*>(id);
-            Call(0, fn);
+            CallDirect(fn);
             Py_DecRef(fn);
         }
         else
@@ -247,18 +329,30 @@ class FabricBridgeImpl
         }
     }
 
-    void SetHandler(PyObject* h)
+    void SetHandler(PyObject* h, PyObject* owner)
     {
-        if (h)
+        for (PyObject* o : {h, owner})
         {
-            Py_IncRef(h);
+            if (o)
+            {
+                Py_IncRef(o);
+            }
         }
-        if (handler)
+        for (PyObject* o : {handler, clockOwner})
         {
-            Py_DecRef(handler);
+            if (o)
+            {
+                Py_DecRef(o);
+            }
         }
         handler = h;
-        for (int k = 0; k < 2; ++k)
+        clockOwner = owner;
+        clockNs = -1;
+        if (!clockName)
+        {
+            clockName = PyUnicode_InternFromString("now_ns");  // kept for the process
+        }
+        for (int k = 0; k < 3; ++k)
         {
             if (!kinds[k])
             {
@@ -493,9 +587,9 @@ FabricBridge::Schedule(uint64_t delayNs, PyObject* fn)
 }
 
 void
-FabricBridge::SetHandler(PyObject* handler)
+FabricBridge::SetHandler(PyObject* handler, PyObject* clockOwner)
 {
-    m_impl->SetHandler(handler);
+    m_impl->SetHandler(handler, clockOwner);
 }
 
 double
@@ -544,6 +638,7 @@ std::string
 FabricBridge::Run()
 {
     m_impl->aborted = false;
+    m_impl->clockNs = -1;  // Python may have moved now_ns between runs
     std::string reason = m_impl->net->Run();
     if (!m_impl->handlerError.empty())
     {

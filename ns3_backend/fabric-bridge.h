@@ -51,14 +51,15 @@ class FabricBridge
     /// Receives still waiting and arrivals never received (both 0 after a clean run).
     uint64_t PendingReceives() const;
     uint64_t PendingArrivals() const;
-    /// handler(0, fn, now) fires at now + delayNs with the Python object `fn` (held until then).
+    /// fn() runs at now + delayNs (the bridge holds the Python object `fn` until then).
     void Schedule(uint64_t delayNs, _object* fn);
-    /// The Python callable handler(kind, ref, now_ns) for every completion: kind 0 = scheduled
-    /// event (ref = the object given to Schedule), 1 = message delivered (ref = its id); now_ns
-    /// is the simulated time in integer ns. Called through the CPython API directly: a
-    /// std::function would make cppyy JIT-compile a wrapper at start-up (~0.25 s) and cost more
-    /// per call. The handler must not raise (a raised exception is printed and aborts the run).
-    void SetHandler(_object* handler);
+    /// Python callbacks, made through the CPython API directly: a std::function would make
+    /// cppyy JIT-compile a wrapper at start-up (~0.25 s) and cost more per call.
+    /// Scheduled callables and receive/send handlers are called as fn() after the simulated
+    /// time in integer ns is stored in clockOwner.now_ns (only when it changed). The handler
+    /// gets the rest: handler(1, id, now_ns) when a Send() message (a plain flow) is delivered,
+    /// handler(2, exception, now_ns) when a callable raised (the run then stops).
+    void SetHandler(_object* handler, _object* clockOwner);
     /// Wall seconds spent inside the handler (Python) and how many times it was called.
     double HandlerSeconds() const;
     /// Wall seconds of fabric work (Send, Schedule, matching; e.g. a NIC starting to transmit)

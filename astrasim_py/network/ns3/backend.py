@@ -51,7 +51,7 @@ class Ns3Backend(NetworkBackend):
         self.post_event: Callable[[int, Callback], None] = self._bridge.Schedule
         self.run_seconds = 0.0  # inside the event loop (C++ and the callbacks)
         self.flow_done_ns: dict[int, float] = {}
-        self._bridge.SetHandler(self._on_event)
+        self._bridge.SetHandler(self._on_event, self)
         self.startup_seconds = time.perf_counter() - started
 
     # ------------------------------------------------------------------ set-up
@@ -220,18 +220,20 @@ class Ns3Backend(NetworkBackend):
             raise SimulationError(f"ns-3 fabric: {exc}") from None
 
     def _on_event(self, kind: int, ref: Any, now_ns: int) -> None:
-        # The bridge calls this for every completion: kind 0 = ref is a callable to run (a
-        # scheduled event, or a matched message's send/receive handler), 1 = ref is the id of a
-        # delivered flow(). Hot path: keep it lean.
+        # The bridge calls scheduled callables and message handlers itself (after storing the
+        # time in now_ns); this handler gets the rest: kind 1 = the flow() with id `ref` was
+        # delivered, kind 2 = a callable raised `ref`.
         self.now_ns = now_ns
         try:
-            if kind == 0:
-                ref()
-            else:
+            if kind == 1:
                 self.flow_done_ns[ref] = float(self._bridge.NowExactNs())
+            elif self._error is None:
+                self._error = ref if isinstance(ref, BaseException) else SimulationError(f"callback failed: {ref!r}")
         except BaseException as exc:  # surface after Run() returns; never unwind through C++
             if self._error is None:
                 self._error = exc
+            self._bridge.Abort()
+        if self._error is not None:
             self._bridge.Abort()
 
 
