@@ -13,6 +13,7 @@
 #include <deque>
 #include <sstream>
 #include <unordered_map>
+#include <vector>
 
 // The few stable CPython entry points the handler needs. The library only ever runs inside a
 // Python process (loaded by cppyy), which provides these symbols; cppyy keeps the GIL held
@@ -70,6 +71,28 @@ struct MessageKeyHash
     }
 };
 
+/// One NPU's tick in ASTRA-sim's per-NPU event map: (owner, integer ns).
+struct TickKey
+{
+    uint32_t owner;
+    int64_t ns;
+
+    bool operator==(const TickKey& o) const
+    {
+        return owner == o.owner && ns == o.ns;
+    }
+};
+
+struct TickKeyHash
+{
+    size_t operator()(const TickKey& k) const
+    {
+        return static_cast<uint64_t>(k.ns) * 0x9E3779B97F4A7C15ull ^ k.owner;
+    }
+};
+
+using TickMap = std::unordered_map<TickKey, std::vector<PyObject*>, TickKeyHash>;
+
 /// A message in flight that the system layer matches with a receive.
 struct MatchedMessage
 {
@@ -108,6 +131,11 @@ class FabricBridgeImpl
     std::unordered_map<MessageKey, uint64_t, MessageKeyHash> arrived;
     uint64_t postedCount{0};
     uint64_t arrivedCount{0};
+    // ASTRA-sim's per-NPU event map (the system layer's Sys::register): callables by (NPU,
+    // tick), one fabric event per tick. A tick event's id is its map entry's address with the
+    // low bit set (Python objects, the other user events, are aligned: low bit clear).
+    TickMap ticks;
+    std::string pendingError;  // from outside the event loop; Run() reports it
 
     /// Charge the wall time since `start` to fabric work done inside a Python handler.
     void ChargeFabric(Clock::time_point start)
@@ -223,6 +251,58 @@ class FabricBridgeImpl
         aborted = true;
     }
 
+    /// fn runs at now + delay after the callables registered before it for the same (owner, tick).
+    void Register(uint32_t owner, int64_t delay, PyObject* fn)
+    {
+        TickKey key{owner, Simulator::Now().GetTimeStep() / 1000 + delay};
+        auto it = ticks.find(key);
+        if (it != ticks.end())
+        {
+            Py_IncRef(fn);
+            it->second.push_back(fn);
+            return;
+        }
+        if (delay < 0)
+        {
+            std::string e = "cannot schedule " + std::to_string(delay) + " ns in the past";
+            if (net->Running())
+            {
+                if (handlerError.empty())
+                {
+                    handlerError = e;
+                }
+                net->Abort();
+                aborted = true;
+            }
+            else if (pendingError.empty())
+            {
+                pendingError = e;
+            }
+            return;
+        }
+        Py_IncRef(fn);
+        auto entry = ticks.emplace(key, std::vector<PyObject*>{fn}).first;
+        net->ScheduleUserEvent(delay, reinterpret_cast<uint64_t>(&*entry) | 1);
+    }
+
+    /// A tick is due: its callables in registration order, including those registered for this
+    /// same tick while it runs.
+    void RunTick(uint64_t id)
+    {
+        auto* entry = reinterpret_cast<TickMap::value_type*>(id & ~uint64_t{1});
+        TickKey key = entry->first;
+        std::vector<PyObject*>& bucket = entry->second;  // element references survive rehashing
+        for (size_t i = 0; i < bucket.size(); ++i)
+        {
+            CallDirect(bucket[i]);
+        }
+        for (PyObject* fn : bucket)
+        {
+            Py_DecRef(fn);
+        }
+        ticks.erase(key);
+    }
+
     /// The last byte of message `id` arrived: its send handler, then a posted receive's.
     void Delivered(uint64_t id)
     {
@@ -302,6 +382,14 @@ class FabricBridgeImpl
         }
         posted.clear();
         arrived.clear();
+        for (auto& [key, bucket] : ticks)
+        {
+            for (PyObject* fn : bucket)
+            {
+                Py_DecRef(fn);
+            }
+        }
+        ticks.clear();
         postedCount = arrivedCount = 0;
         SetHandler(nullptr, nullptr);
     }
@@ -310,13 +398,13 @@ class FabricBridgeImpl
     {
         if (!handler)
         {
-            if (kind == 0)
-            {
-                Py_DecRef(reinterpret_cast<PyObject*>(id));
-            }
-            return;
+            return;  // released (Destroy): the references went with ReleasePython
         }
-        if (kind == 0)
+        if (kind == 0 && (id & 1))
+        {
+            RunTick(id);
+        }
+        else if (kind == 0)
         {
             // The event's id is the Python object Schedule was given, held since then.
             PyObject* fn = reinterpret_cast<PyObject*>(id);
@@ -556,6 +644,14 @@ FabricBridge::SendMatched(uint32_t src, uint32_t dst, uint64_t bytes, int64_t ta
 }
 
 void
+FabricBridge::Register(uint32_t owner, int64_t delayNs, PyObject* fn)
+{
+    auto start = Clock::now();
+    m_impl->Register(owner, delayNs, fn);
+    m_impl->ChargeFabric(start);
+}
+
+void
 FabricBridge::PostRecv(uint32_t dst, uint32_t src, uint64_t bytes, int64_t tag, PyObject* onRecv)
 {
     auto start = Clock::now();
@@ -637,6 +733,12 @@ FabricBridge::NowExactNs() const
 std::string
 FabricBridge::Run()
 {
+    if (!m_impl->pendingError.empty())
+    {
+        std::string e = m_impl->pendingError;
+        m_impl->pendingError.clear();
+        return e;
+    }
     m_impl->aborted = false;
     m_impl->clockNs = -1;  // Python may have moved now_ns between runs
     std::string reason = m_impl->net->Run();

@@ -51,6 +51,11 @@ class FabricBridge
     /// Receives still waiting and arrivals never received (both 0 after a clean run).
     uint64_t PendingReceives() const;
     uint64_t PendingArrivals() const;
+    /// ASTRA-sim's per-NPU event map (Sys::register): fn() runs at tick now + delayNs (integer
+    /// ns) after every callable registered earlier for the same (owner, tick), including those
+    /// registered while that tick runs; one fabric event per (owner, tick). A negative delay
+    /// stops the run (Run() returns why).
+    void Register(uint32_t owner, int64_t delayNs, _object* fn);
     /// fn() runs at now + delayNs (the bridge holds the Python object `fn` until then).
     void Schedule(uint64_t delayNs, _object* fn);
     /// Python callbacks, made through the CPython API directly: a std::function would make

@@ -8,13 +8,14 @@ owns the clock.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Callable
 
 from astrasim_py.config.network import NetworkConfig
 from astrasim_py.config.system import Implementation, SystemConfig
-from astrasim_py.errors import InputError, SimulationError
+from astrasim_py.errors import InputError
 from astrasim_py.network.api import noop
 from astrasim_py.network.api import NetworkBackend
 from astrasim_py.network.event_queue import EventQueue
@@ -149,11 +150,9 @@ class Sys:
         if isinstance(self._evq, EventQueue):
             self.register = self._register_on_queue
             self._schedule = self._evq.push
-        elif hasattr(ctx.backend, "now_ns") and hasattr(ctx.backend, "post_event"):
-            # The ns-3 backend keeps its clock in a plain attribute and posts events unchecked.
-            self.register = self._register_clocked
-            self._run_tick = self._call_events_clocked
-            self._schedule = ctx.backend.post_event
+        elif hasattr(ctx.backend, "register_tick"):
+            # The ns-3 backend keeps this event map in C++: same rules, no Python per tick.
+            self.register = functools.partial(ctx.backend.register_tick, rank)
         self.red = ctx.red
         # Without rendezvous, algorithms may call the backend's send/recv themselves (hot path).
         self.direct_backend = None if ctx.rendezvous else ctx.backend
@@ -179,25 +178,6 @@ class Sys:
             self._schedule(delay, self._call_events)
         else:
             bucket.append(fn)
-
-    def _register_clocked(self, delay: int, fn: Callable[[], None]) -> None:
-        # Same as _register, reading the ns-3 backend's clock attribute (hot path).
-        t = self.backend.now_ns + delay
-        bucket = self._events.get(t)
-        if bucket is None:
-            if delay < 0:
-                raise SimulationError(f"cannot schedule {delay} ns in the past")
-            self._events[t] = [fn]
-            self._schedule(delay, self._run_tick)
-        else:
-            bucket.append(fn)
-
-    def _call_events_clocked(self) -> None:
-        # Same as _call_events, reading the ns-3 backend's clock attribute (hot path).
-        t = self.backend.now_ns
-        for fn in self._events[t]:
-            fn()
-        del self._events[t]
 
     def _register_on_queue(self, delay: int, fn: Callable[[], None]) -> None:
         # Same as _register, reading the analytical event queue's clock directly (hot path).

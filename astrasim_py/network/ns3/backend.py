@@ -47,8 +47,10 @@ class Ns3Backend(NetworkBackend):
         # attribute instead of crossing into C++ (see Sys).
         self.now_ns = 0
         self._in_loop = False
-        # schedule() without its negative-delay check, for callers that check (the system layer).
-        self.post_event: Callable[[int, Callback], None] = self._bridge.Schedule
+        # ASTRA-sim's per-NPU event map, kept by the bridge: register_tick(npu, delay_ns, fn) runs
+        # fn at tick now + delay_ns after what that NPU registered earlier for the same tick (the
+        # system layer's Sys.register; one fabric event per NPU and tick, no Python in between).
+        self.register_tick: Callable[[int, int, Callback], None] = self._bridge.Register
         self.run_seconds = 0.0  # inside the event loop (C++ and the callbacks)
         self.flow_done_ns: dict[int, float] = {}
         self._bridge.SetHandler(self._on_event, self)
