@@ -30,8 +30,6 @@ extern "C"
     void PyErr_Fetch(PyObject** type, PyObject** value, PyObject** traceback);
     void PyErr_NormalizeException(PyObject** type, PyObject** value, PyObject** traceback);
     int PyException_SetTraceback(PyObject* exception, PyObject* traceback);
-    PyObject* PyUnicode_InternFromString(const char* text);
-    int PyObject_SetAttr(PyObject* object, PyObject* name, PyObject* value);
     extern struct _object _Py_NoneStruct;  // None
 }
 
@@ -113,11 +111,6 @@ class FabricBridgeImpl
     Ptr<FabricNetwork> net;
     PyObject* handler{nullptr};
     PyObject* kinds[3]{nullptr, nullptr, nullptr};
-    // Scheduled callables and receive handlers are called directly (no handler frame): the
-    // simulated ns is first stored in clockOwner.now_ns, only when it changed.
-    PyObject* clockOwner{nullptr};
-    PyObject* clockName{nullptr};
-    int64_t clockNs{-1};
     double handlerSeconds{0};
     double fabricInHandlerSeconds{0};
     uint64_t handlerCalls{0};
@@ -146,7 +139,7 @@ class FabricBridgeImpl
         }
     }
 
-    /// handler(kind, ref, now_ns); ref is borrowed from the caller.
+    /// handler(kind, ref); ref is borrowed from the caller.
     void Call(int kind, PyObject* ref)
     {
         if (aborted)
@@ -155,10 +148,8 @@ class FabricBridgeImpl
         }
         auto start = Clock::now();
         inHandler = true;
-        PyObject* now = PyLong_FromUnsignedLongLong(Simulator::Now().GetTimeStep() / 1000);
-        PyObject* args[3] = {kinds[kind], ref, now};
-        PyObject* result = PyObject_Vectorcall(handler, args, 3, nullptr);
-        Py_DecRef(now);
+        PyObject* args[2] = {kinds[kind], ref};
+        PyObject* result = PyObject_Vectorcall(handler, args, 2, nullptr);
         if (result)
         {
             Py_DecRef(result);
@@ -170,7 +161,7 @@ class FabricBridgeImpl
         Done(start);
     }
 
-    /// fn() for a scheduled callable or a receive handler (borrowed), with the clock updated.
+    /// fn() for a scheduled callable, a tick's callable or a message handler (borrowed).
     void CallDirect(PyObject* fn)
     {
         if (aborted)
@@ -179,16 +170,7 @@ class FabricBridgeImpl
         }
         auto start = Clock::now();
         inHandler = true;
-        int64_t ns = Simulator::Now().GetTimeStep() / 1000;
-        bool ok = true;
-        if (ns != clockNs)
-        {
-            PyObject* now = PyLong_FromUnsignedLongLong(ns);
-            ok = PyObject_SetAttr(clockOwner, clockName, now) == 0;
-            Py_DecRef(now);
-            clockNs = ns;
-        }
-        PyObject* result = ok ? PyObject_Vectorcall(fn, nullptr, 0, nullptr) : nullptr;
+        PyObject* result = PyObject_Vectorcall(fn, nullptr, 0, nullptr);
         if (result)
         {
             Py_DecRef(result);
@@ -207,7 +189,7 @@ class FabricBridgeImpl
         handlerSeconds += std::chrono::duration<double>(Clock::now() - start).count();
     }
 
-    /// A callable raised: give the exception to handler(2, exc, now), which keeps it for
+    /// A callable raised: give the exception to handler(2, exc), which keeps it for
     /// Run()'s caller, and stop the run.
     void HandOverError()
     {
@@ -220,10 +202,8 @@ class FabricBridgeImpl
         {
             PyException_SetTraceback(value, traceback);
         }
-        PyObject* now = PyLong_FromUnsignedLongLong(Simulator::Now().GetTimeStep() / 1000);
-        PyObject* args[3] = {kinds[2], value ? value : &_Py_NoneStruct, now};
-        PyObject* result = PyObject_Vectorcall(handler, args, 3, nullptr);
-        Py_DecRef(now);
+        PyObject* args[2] = {kinds[2], value ? value : &_Py_NoneStruct};
+        PyObject* result = PyObject_Vectorcall(handler, args, 2, nullptr);
         for (PyObject* o : {type, value, traceback, result})
         {
             if (o)
@@ -391,7 +371,7 @@ class FabricBridgeImpl
         }
         ticks.clear();
         postedCount = arrivedCount = 0;
-        SetHandler(nullptr, nullptr);
+        SetHandler(nullptr);
     }
 
     void OnCompletion(int kind, uint64_t id)
@@ -417,29 +397,17 @@ class FabricBridgeImpl
         }
     }
 
-    void SetHandler(PyObject* h, PyObject* owner)
+    void SetHandler(PyObject* h)
     {
-        for (PyObject* o : {h, owner})
+        if (h)
         {
-            if (o)
-            {
-                Py_IncRef(o);
-            }
+            Py_IncRef(h);
         }
-        for (PyObject* o : {handler, clockOwner})
+        if (handler)
         {
-            if (o)
-            {
-                Py_DecRef(o);
-            }
+            Py_DecRef(handler);
         }
         handler = h;
-        clockOwner = owner;
-        clockNs = -1;
-        if (!clockName)
-        {
-            clockName = PyUnicode_InternFromString("now_ns");  // kept for the process
-        }
         for (int k = 0; k < 3; ++k)
         {
             if (!kinds[k])
@@ -683,9 +651,9 @@ FabricBridge::Schedule(uint64_t delayNs, PyObject* fn)
 }
 
 void
-FabricBridge::SetHandler(PyObject* handler, PyObject* clockOwner)
+FabricBridge::SetHandler(PyObject* handler)
 {
-    m_impl->SetHandler(handler, clockOwner);
+    m_impl->SetHandler(handler);
 }
 
 double
@@ -740,7 +708,6 @@ FabricBridge::Run()
         return e;
     }
     m_impl->aborted = false;
-    m_impl->clockNs = -1;  // Python may have moved now_ns between runs
     std::string reason = m_impl->net->Run();
     if (!m_impl->handlerError.empty())
     {

@@ -38,7 +38,7 @@ class FabricBridge
     /// Capture frames sent on (node, port) into `path` (pcap, ns timestamps); "" or an error.
     std::string EnablePcap(uint32_t node, uint32_t port, const std::string& path);
 
-    /// Queue a message on QP (src, dst, stream); returns its id (delivery -> handler(1, id, now)).
+    /// Queue a message on QP (src, dst, stream); returns its id (delivery -> handler(1, id)).
     uint64_t Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream);
     /// A message the system layer matches with a receive (ASTRA-sim's rules, as
     /// astrasim_py.network.api.MessageMatcher; key (tag, src, dst, bytes), n-th send matches
@@ -59,12 +59,11 @@ class FabricBridge
     /// fn() runs at now + delayNs (the bridge holds the Python object `fn` until then).
     void Schedule(uint64_t delayNs, _object* fn);
     /// Python callbacks, made through the CPython API directly: a std::function would make
-    /// cppyy JIT-compile a wrapper at start-up (~0.25 s) and cost more per call.
-    /// Scheduled callables and receive/send handlers are called as fn() after the simulated
-    /// time in integer ns is stored in clockOwner.now_ns (only when it changed). The handler
-    /// gets the rest: handler(1, id, now_ns) when a Send() message (a plain flow) is delivered,
-    /// handler(2, exception, now_ns) when a callable raised (the run then stops).
-    void SetHandler(_object* handler, _object* clockOwner);
+    /// cppyy JIT-compile a wrapper at start-up (~0.25 s) and cost more per call. Scheduled
+    /// callables, tick callables and message handlers are called as fn(); the handler gets the
+    /// rest: handler(1, id) when a Send() message (a plain flow) is delivered, handler(2,
+    /// exception) when a callable raised (the run then stops).
+    void SetHandler(_object* handler);
     /// Wall seconds spent inside the handler (Python) and how many times it was called.
     double HandlerSeconds() const;
     /// Wall seconds of fabric work (Send, Schedule, matching; e.g. a NIC starting to transmit)

@@ -154,8 +154,11 @@ class Sys:
             # The ns-3 backend keeps this event map in C++: same rules, no Python per tick.
             self.register = functools.partial(ctx.backend.register_tick, rank)
         self.red = ctx.red
-        # Without rendezvous, algorithms may call the backend's send/recv themselves (hot path).
+        # Without rendezvous, algorithms may call the backend's send/recv themselves (hot path),
+        # unchecked where the backend offers it (the ns-3 bridge's entry points).
         self.direct_backend = None if ctx.rendezvous else ctx.backend
+        self.send_unchecked = getattr(self.direct_backend, "send_unchecked", None)
+        self.recv_unchecked = getattr(self.direct_backend, "recv_unchecked", None)
         if not ctx.rendezvous:
             # Hot path: collective messages go straight to the backend.
             rank, bsend, brecv = rank, ctx.backend.send, ctx.backend.recv
