@@ -97,7 +97,7 @@ class Ns3Backend(NetworkBackend):
         """Run fn at now + delay_ns (FIFO among equal times)."""
         if delay_ns < 0:
             raise SimulationError(f"cannot schedule {delay_ns} ns in the past")
-        self._bridge.Schedule(delay_ns, fn)  # the bridge holds fn and hands it back when due
+        self._bridge.Schedule(int(delay_ns), fn)  # the bridge holds fn and hands it back when due
 
     def send(self, src: int, dst: int, size: int, tag: int, on_done: Callback) -> None:
         """Queue size bytes on QP (src, dst, tag); on_done fires when the last byte arrives.
