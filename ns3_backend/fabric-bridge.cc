@@ -10,7 +10,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdlib>
-#include <deque>
 #include <sstream>
 #include <unordered_map>
 #include <vector>
@@ -120,7 +119,9 @@ class FabricBridgeImpl
     // ASTRA-sim's send/recv matching (astrasim_py.network.api.MessageMatcher, same rules), kept
     // here so that a delivery costs Python only the handlers it runs: no key tuples, no dicts.
     std::unordered_map<uint64_t, MatchedMessage> inFlight;                    // by message id
-    std::unordered_map<MessageKey, std::deque<PyObject*>, MessageKeyHash> posted; // owned
+    // Receives waiting per key, oldest first (owned). A plain vector: almost always one entry,
+    // and a std::deque would allocate ~600 bytes per key and message.
+    std::unordered_map<MessageKey, std::vector<PyObject*>, MessageKeyHash> posted;
     std::unordered_map<MessageKey, uint64_t, MessageKeyHash> arrived;
     uint64_t postedCount{0};
     uint64_t arrivedCount{0};
@@ -305,7 +306,7 @@ class FabricBridgeImpl
         if (waiting != posted.end())
         {
             PyObject* onRecv = waiting->second.front();
-            waiting->second.pop_front();
+            waiting->second.erase(waiting->second.begin());
             if (waiting->second.empty())
             {
                 posted.erase(waiting);
