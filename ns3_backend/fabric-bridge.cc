@@ -621,6 +621,17 @@ FabricBridge::Register(uint32_t owner, int64_t delayNs, PyObject* fn)
 }
 
 void
+FabricBridge::SendAndPostRecv(uint32_t npu, uint32_t dst, uint32_t src, uint64_t bytes, int64_t tag,
+                              PyObject* onRecv)
+{
+    auto start = Clock::now();
+    uint64_t id = m_impl->net->Send(npu, dst, bytes, static_cast<uint32_t>(tag));
+    m_impl->inFlight.emplace(id, MatchedMessage{MessageKey{tag, npu, dst, bytes}, nullptr});
+    m_impl->Post(MessageKey{tag, src, npu, bytes}, onRecv);
+    m_impl->ChargeFabric(start);
+}
+
+void
 FabricBridge::PostRecv(uint32_t dst, uint32_t src, uint64_t bytes, int64_t tag, PyObject* onRecv)
 {
     auto start = Clock::now();

@@ -48,6 +48,10 @@ class FabricBridge
     /// Post a receive at dst for (tag, src, dst, bytes): onRecv runs when its message has
     /// arrived (through a zero-delay event if it already has).
     void PostRecv(uint32_t dst, uint32_t src, uint64_t bytes, int64_t tag, _object* onRecv);
+    /// A collective step in one call: SendMatched(npu, dst, bytes, tag, None) then
+    /// PostRecv(npu, src, bytes, tag, onRecv).
+    void SendAndPostRecv(uint32_t npu, uint32_t dst, uint32_t src, uint64_t bytes, int64_t tag,
+                         _object* onRecv);
     /// Receives still waiting and arrivals never received (both 0 after a clean run).
     uint64_t PendingReceives() const;
     uint64_t PendingArrivals() const;

@@ -138,7 +138,7 @@ class Ring(Algorithm):
     """Ring inside one dimension: always send to the successor, receive from the predecessor."""
 
     __slots__ = ("_created", "msg", "dst", "src", "_red", "_reduce_cb", "_general_cb", "_recv_cb", "_register",
-                 "_tag", "_rank", "_send", "_recv")
+                 "_tag", "_rank", "_step")
 
     def __init__(self, sysobj, ring: RingView, comm_type: int, data_size: int, direction: int,
                  endpoint_delay: int) -> None:
@@ -177,8 +177,7 @@ class Ring(Algorithm):
         self._register = sysobj.register
         self._tag = self.stream.tag
         self._rank = sysobj.rank
-        self._send = sysobj.send_unchecked
-        self._recv = sysobj.recv_unchecked
+        self._step = sysobj.step_unchecked
         for _ in range(self.pr):
             self.insert_packet()
 
@@ -226,10 +225,9 @@ class Ring(Algorithm):
         # ready, inlined
         if self.packets and self.stream_count and self.free:
             self.packets -= 1
-            send = self._send
-            if send is not None:  # ns-3 without rendezvous: straight to the bridge
-                send(self._rank, self.dst, self.msg, self._tag, None)
-                self._recv(self._rank, self.src, self.msg, self._tag, self._recv_cb)
+            step = self._step
+            if step is not None:  # ns-3 without rendezvous: send and post the receive in one call
+                step(self._rank, self.dst, self.src, self.msg, self._tag, self._recv_cb)
             else:
                 self._send_via_sys()
             self.stream_count -= 1
@@ -252,9 +250,8 @@ class Ring(Algorithm):
         if not self.packets or self.stream_count == 0 or self.free == 0:
             return False
         self.packets -= 1
-        if self._send is not None:
-            self._send(self._rank, self.dst, self.msg, self._tag, None)
-            self._recv(self._rank, self.src, self.msg, self._tag, self._recv_cb)
+        if self._step is not None:
+            self._step(self._rank, self.dst, self.src, self.msg, self._tag, self._recv_cb)
         else:
             self._send_via_sys()
         self.stream_count -= 1

@@ -155,10 +155,9 @@ class Sys:
             self.register = functools.partial(ctx.backend.register_tick, rank)
         self.red = ctx.red
         # Without rendezvous, algorithms may call the backend's send/recv themselves (hot path),
-        # unchecked where the backend offers it (the ns-3 bridge's entry points).
+        # or its unchecked send-and-receive step where it offers one (the ns-3 bridge).
         self.direct_backend = None if ctx.rendezvous else ctx.backend
-        self.send_unchecked = getattr(self.direct_backend, "send_unchecked", None)
-        self.recv_unchecked = getattr(self.direct_backend, "recv_unchecked", None)
+        self.step_unchecked = getattr(self.direct_backend, "step_unchecked", None)
         if not ctx.rendezvous:
             # Hot path: collective messages go straight to the backend.
             rank, bsend, brecv = rank, ctx.backend.send, ctx.backend.recv

@@ -105,3 +105,23 @@ def test_callback_accounting_counts_every_python_call(star, make_backend):
     wall = be.telemetry()["wall"]
     assert wall["python_callbacks"] == 5 + 2  # five events, the send and the receive handler
     assert 0 <= wall["fabric_in_callbacks_s"] and 0 <= wall["python_callbacks_s"] <= wall["event_loop_s"]
+
+
+def test_collective_step_equals_a_send_then_a_posted_receive(star, make_backend):
+    def run(use_step: bool) -> list:
+        be = make_backend(star(4))
+        seen = []
+        for npu in range(4):
+            dst, src = (npu + 1) % 4, (npu - 1) % 4
+            done = (lambda npu=npu: seen.append((npu, be.now())))
+            if use_step:
+                be.step_unchecked(npu, dst, src, 6000, 5, done)
+            else:
+                be.send(npu, dst, 6000, 5, lambda: None)
+                be.recv(npu, src, 6000, 5, done)
+        be.run()
+        assert be.matcher.pending() == (0, 0)
+        return seen
+
+    stepped = run(True)
+    assert stepped == run(False) and len(stepped) == 4

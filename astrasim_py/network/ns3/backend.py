@@ -46,10 +46,10 @@ class Ns3Backend(NetworkBackend):
         # fn at tick now + delay_ns after what that NPU registered earlier for the same tick (the
         # system layer's Sys.register; one fabric event per NPU and tick, no Python in between).
         self.register_tick: Callable[[int, int, Callback], None] = self._bridge.Register
-        # send() and recv() without their argument checks, for callers whose messages are valid
-        # by construction (collective algorithms): on_done None = nothing to run on send.
-        self.send_unchecked: Callable[[int, int, int, int, Callback | None], None] = self._bridge.SendMatched
-        self.recv_unchecked: Callable[[int, int, int, int, Callback], None] = self._bridge.PostRecv
+        # A collective step without argument checks, for callers whose messages are valid by
+        # construction (collective algorithms): step_unchecked(npu, dst, src, size, tag, on_recv)
+        # = send(npu, dst, size, tag, noop) then recv(npu, src, size, tag, on_recv), one crossing.
+        self.step_unchecked: Callable[[int, int, int, int, int, Callback], None] = self._bridge.SendAndPostRecv
         self.run_seconds = 0.0  # inside the event loop (C++ and the callbacks)
         self.flow_done_ns: dict[int, float] = {}
         self._bridge.SetHandler(self._on_event)
