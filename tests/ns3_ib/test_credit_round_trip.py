@@ -53,3 +53,9 @@ def test_warning_names_the_limit_and_the_fix():
     assert "HcaBufferBytesPerVl" in line and "of 200 Gb/s" in line
     (line,) = fabric_warnings(parse_fabric_config(_network(20000, 131072), 2))
     assert "shorten the links" in line
+
+
+def test_the_run_prints_the_warning_and_keeps_it_in_the_results(make_backend, capsys):
+    be = make_backend(_network(5000, 65536), 2)
+    assert "credit-limited" in capsys.readouterr().err
+    assert be.describe()["warnings"] == fabric_warnings(parse_fabric_config(_network(5000, 65536), 2))

@@ -11,6 +11,7 @@ from typing import Any, Callable
 from astrasim_py.errors import InputError, SimulationError
 from astrasim_py.network.api import Callback, NetworkBackend, noop
 from astrasim_py.network.ns3.config import FabricConfig, describe_topology
+from astrasim_py.network.ns3.fabric_checks import fabric_warnings
 from astrasim_py.network.ns3.loader import bridge_class
 
 _TIME_UNITS_PS = {"Us": 1e6, "Ns": 1e3}
@@ -87,6 +88,9 @@ class Ns3Backend(NetworkBackend):
                                  fix="name an existing (node, port); ports are numbered per node in link order")
         if cfg.mapped_from_analytical:
             print(f"[ns3] ASTRA-sim dimensions mapped to {describe_topology(topo)}", file=sys.stderr)
+        self.warnings = fabric_warnings(cfg)
+        for line in self.warnings:
+            print(f"[ns3] warning: {line}", file=sys.stderr)
 
     # ------------------------------------------------------------------ NetworkBackend
     def now(self) -> int:
@@ -190,7 +194,8 @@ class Ns3Backend(NetworkBackend):
                 "transport_attributes": attrs("network")["attributes"],
                 "switch_attributes": attrs("switch")["attributes"],
                 "topology": {"name": topo.name, "summary": describe_topology(topo),
-                             "mapped_from_astrasim_dims": self.config.mapped_from_analytical}}
+                             "mapped_from_astrasim_dims": self.config.mapped_from_analytical},
+                "warnings": self.warnings}
 
     def time_series(self) -> dict[str, Any]:
         """Sampled queue depth per port, pause state per port and QP rates."""
