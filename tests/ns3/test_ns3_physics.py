@@ -55,6 +55,28 @@ def test_incast_without_pfc_drops_retransmits_and_completes(make_backend):
     assert tel["max_switch_buffer_bytes"] <= 200_000
 
 
+@pytest.mark.parametrize("rto_us", [200, 1000])
+def test_tail_loss_is_resent_exactly_one_timeout_after_the_last_ack(make_backend, rto_us):
+    """3 packets into a 100->10 Gb/s switch holding one queued packet: the third is dropped and,
+    with no later packet to reveal the gap, only the timeout resends it, RTO after the last ACK."""
+    from astrasim_py.topology.model import Link, Topology
+
+    topo = Topology("tail_loss", 2, 1, [Link(0, 2, 100, 1000), Link(1, 2, 10, 1000)])
+    be = make_backend(fabric(topo, preset="lossy", switch_buffer_bytes=100_000,
+                             switch_params={"ReservedBytesPerQueue": 0},
+                             flow_control_params={"DynamicThreshold": False, "StaticThresholdBytes": 1082},
+                             transport_params={"RetransmitTimeoutUs": rto_us}), 2)
+    be.flow(0, 1, 3000)
+    be.run()
+    tel = be.telemetry()
+    assert (tel["drops"], tel["timeouts"], tel["retransmitted_packets"]) == (1, 1, 1)
+    fast, slow, ack = 1082 * 8 / 100, 1082 * 8 / 10, 86 * 8
+    one_way = fast + 1000 + slow + 1000                  # a data frame, host 0 -> host 1
+    second_arrives = one_way + slow                      # right behind the first at the 10 G egress
+    last_ack = second_arrives + ack / 10 + 1000 + ack / 100 + 1000
+    assert be.flow_done_ns[0] == pytest.approx(last_ack + rto_us * 1000 + one_way, abs=0.01)
+
+
 def _goodput_late(be, qps, size):
     """Per-QP goodput (Gb/s) from the second quarter of the run until the first flow ends."""
     ts = be.time_series()
