@@ -203,22 +203,7 @@ class Ring(Algorithm):
 
     def on_recv(self) -> None:
         self.received += 1
-        # insert_packet, inlined
-        if self.zero == 0 and self.nonzero == 0:
-            self.zero = self.pr
-            self.nonzero = (self.ring.n - 1) * self.pr
-            self.toggle = not self.toggle
-        self.packets += 1
-        if self.zero > 0:
-            self.zero -= 1
-            self._register(self.E, self._general_cb)
-        else:
-            self.nonzero -= 1
-            comm = self.comm_type
-            if comm == REDUCE_SCATTER or (comm == ALL_REDUCE and self.toggle):
-                self._register(self.E, self._reduce_cb)
-            else:
-                self._register(self.E, self._general_cb)
+        self.insert_packet()
 
     def on_general(self) -> None:
         self.free += 1

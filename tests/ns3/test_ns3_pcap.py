@@ -185,11 +185,25 @@ def expected_ack_psns(sizes: list[int], interval: int) -> list[int]:
 # ---------------------------------------------------------------- the captured run
 
 
+def _run_flows(config: dict, messages: dict) -> dict:
+    """Send every sender's messages to the receiver, run, return the telemetry."""
+    from astrasim_py.network.ns3 import create_backend
+
+    backend = create_backend(config, HOSTS, 1)
+    try:
+        for sender, sizes in messages.items():
+            for size in sizes:
+                backend.flow(sender, RECEIVER, size)
+        backend.run()
+        return backend.telemetry()
+    finally:
+        backend.close()
+
+
 @pytest.fixture(scope="module", params=[1, 3], ids=lambda n: f"ack_every_{n}")
 def capture(request, fabric_available, tmp_path_factory):
     """Run the incast with the three ports captured; the telemetry and the pcap paths."""
     ack_interval = request.param
-    from astrasim_py.network.ns3 import create_backend
 
     out = tmp_path_factory.mktemp("pcap")
     config = {"fabric": {
@@ -199,15 +213,7 @@ def capture(request, fabric_available, tmp_path_factory):
         "flow_control_params": {"PauseQuanta": PAUSE_QUANTA},
         "transport_params": {"MtuBytes": MTU, "DataPriority": DATA_PRIORITY, "AckIntervalPackets": ack_interval},
         "telemetry": {"pcap_ports": [list(p) for p in PORTS.values()], "pcap_dir": str(out)}}}
-    backend = create_backend(config, HOSTS, 1)
-    try:
-        for sender, sizes in MESSAGES.items():
-            for size in sizes:
-                backend.flow(sender, RECEIVER, size)
-        backend.run()
-        tel = backend.telemetry()
-    finally:
-        backend.close()
+    tel = _run_flows(config, MESSAGES)
     ports = {(p["node"], p["port"]): p for p in tel["ports"]}
     paths = {name: out / f"node{n}_port{p}.pcap" for name, (n, p) in PORTS.items()}
     return {"tel": tel, "ports": {name: ports[key] for name, key in PORTS.items()}, "paths": paths,
@@ -335,7 +341,6 @@ def test_icrc_matches_a_connectx4_capture():
 def lossy(fabric_available, tmp_path_factory):
     """The same senders on a lossy fabric with a tiny buffer: drops, NAKs and resends, captured
     behind the dropping queue (switch -> receiver) and at the receiver's NIC."""
-    from astrasim_py.network.ns3 import create_backend
 
     out = tmp_path_factory.mktemp("pcap_lossy")
     ports = {"sender_nic": (1, 0), "to_receiver": (SWITCH, RECEIVER), "receiver_nic": (RECEIVER, 0)}
@@ -343,15 +348,7 @@ def lossy(fabric_available, tmp_path_factory):
         "topology": star(HOSTS, 100, 1000), "preset": "lossy", "switch_buffer_bytes": 10_000,
         "transport_params": {"MtuBytes": MTU, "RetransmitTimeoutUs": 100},
         "telemetry": {"pcap_ports": [list(p) for p in ports.values()], "pcap_dir": str(out)}}}
-    backend = create_backend(config, HOSTS, 1)
-    try:
-        for sender, sizes in LOSSY_MESSAGES.items():
-            for size in sizes:
-                backend.flow(sender, RECEIVER, size)
-        backend.run()
-        tel = backend.telemetry()
-    finally:
-        backend.close()
+    tel = _run_flows(config, LOSSY_MESSAGES)
     frames = {name: read_pcap(out / f"node{n}_port{p}.pcap")[1] for name, (n, p) in ports.items()}
     by_port = {(p["node"], p["port"]): p for p in tel["ports"]}
     return {"tel": tel, "ports": {name: by_port[key] for name, key in ports.items()},
