@@ -71,7 +71,7 @@ FabricDevice::TryTransmit(uint32_t port)
     OnTransmitted(port, pkt);
     if (p.pcap)
     {
-        p.pcap->Write(Simulator::Now().GetTimeStep(), m_nodeId, p.peer->GetNodeId(), *pkt,
+        p.pcap->Write(now.GetTimeStep(), m_nodeId, p.peer->GetNodeId(), *pkt,
                       m_net->MtuBytes(), m_net->DataHeaderBytes() - m_net->RawDataHeaderBytes());
     }
     p.busyUntil = now + tx;

@@ -1,6 +1,6 @@
 // Lightweight packet record moved between fabric devices. The fabric does not use
 // ns3::Packet: headers are never serialized on the hot path (pcap synthesizes them), which
-// keeps a packet hop at two scheduler events and no allocation.
+// keeps a packet hop at one scheduler event and no allocation.
 #ifndef ASTRASIM_FABRIC_PACKET_H
 #define ASTRASIM_FABRIC_PACKET_H
 
