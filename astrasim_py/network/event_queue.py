@@ -24,15 +24,10 @@ class EventQueue:
 
     def schedule(self, delay: int, fn: Callable[[], None]) -> None:
         """Run fn at now + delay (delay truncated to an integer ns, never negative)."""
-        t = self.now + int(delay)
-        if t < self.now:
+        delay = int(delay)
+        if delay < 0:
             raise ValueError(f"negative delay {delay}")
-        bucket = self._buckets.get(t)
-        if bucket is None:
-            self._buckets[t] = [fn]
-            heappush(self._times, t)
-        else:
-            bucket.append(fn)
+        self.push(delay, fn)
 
     def push(self, delay: int, fn: Callable[[], None]) -> None:
         """schedule() for callers that guarantee an integer delay >= 0 (hot path)."""

@@ -33,9 +33,6 @@ def output_size(comm_type: int, size: int, n: int) -> int:
     return size
 
 
-_noop = noop  # collective sends: the collective advances on receives only
-
-
 class Algorithm:
     """Common packet machinery (ASTRA-sim's Ring-family state machine)."""
 
@@ -164,9 +161,8 @@ class Ring(Algorithm):
     def _packet(self, index: int) -> tuple[int, int, int]:
         return (self.src, self.dst, self.msg)
 
-    # Ring packets are all alike: the queue of unsent packets is a counter (hot path). The
-    # handlers below inline insert_packet/ready (one Python call less per message each) and
-    # read what they need from this object's slots (fewer objects touched per message).
+    # Ring packets are all alike: the queue of unsent packets is a counter (hot path), and the
+    # handlers read what they need from this object's slots (fewer objects touched per message).
     def start(self) -> None:
         self.packets = 0  # type: ignore[assignment]
         sysobj = self.sys
@@ -201,31 +197,12 @@ class Ring(Algorithm):
             else:
                 self._register(self.E, self._general_cb)
 
-    def on_recv(self) -> None:
-        self.received += 1
-        self.insert_packet()
-
-    def on_general(self) -> None:
-        self.free += 1
-        # ready, inlined
-        if self.packets and self.stream_count and self.free:
-            self.packets -= 1
-            step = self._step
-            if step is not None:  # ns-3 without rendezvous: send and post the receive in one call
-                step(self._rank, self.dst, self.src, self.msg, self._tag, self._recv_cb)
-            else:
-                self._send_via_sys()
-            self.stream_count -= 1
-            self.free -= 1
-        if self.stream_count == 0 and self.free == self.pr:
-            self.exit()
-
     def _send_via_sys(self) -> None:
         sysobj = self.sys
         tag = self._tag
         if sysobj.direct_backend is not None:  # no rendezvous: straight to the NetworkBackend API
             backend = sysobj.direct_backend
-            backend.send(sysobj.rank, self.dst, self.msg, tag, _noop)
+            backend.send(sysobj.rank, self.dst, self.msg, tag, noop)
             backend.recv(sysobj.rank, self.src, self.msg, tag, self._recv_cb)
         else:
             sysobj.coll_send(self.dst, self.msg, tag)

@@ -16,8 +16,7 @@ from typing import Callable
 from astrasim_py.config.network import NetworkConfig
 from astrasim_py.config.system import Implementation, SystemConfig
 from astrasim_py.errors import InputError
-from astrasim_py.network.api import noop
-from astrasim_py.network.api import NetworkBackend
+from astrasim_py.network.api import NetworkBackend, noop
 from astrasim_py.network.event_queue import EventQueue
 from astrasim_py.system.algorithms import (ALL_GATHER, ALL_REDUCE, ALL_TO_ALL, REDUCE_SCATTER,
                                            DoubleBinaryTree, Direct, HalvingDoubling, Ring)
@@ -31,9 +30,6 @@ LOCAL_RING_DELAY_NS = 10  # hand-off on communicator-group rings, hard-coded ups
 GROUP_STREAM_OFFSET = 1_000_000
 IMPL_KEY = {ALL_REDUCE: "all-reduce", ALL_GATHER: "all-gather", REDUCE_SCATTER: "reduce-scatter",
             ALL_TO_ALL: "all-to-all"}
-
-
-_noop = noop  # collective sends: the collective advances on receives only
 
 
 @dataclass
@@ -163,7 +159,7 @@ class Sys:
             rank, bsend, brecv = rank, ctx.backend.send, ctx.backend.recv
 
             def coll_send(dst: int, size: int, tag: int) -> None:
-                bsend(rank, dst, size, tag, _noop)
+                bsend(rank, dst, size, tag, noop)
 
             def coll_recv(src: int, size: int, tag: int, on_done: Callable[[], None]) -> None:
                 brecv(rank, src, size, tag, on_done)
@@ -221,7 +217,7 @@ class Sys:
 
     def coll_send(self, dst: int, size: int, tag: int) -> None:
         """A collective send: its completion does nothing (collectives advance on receives)."""
-        self.send(dst, size, tag, _noop)
+        self.send(dst, size, tag, noop)
 
     def coll_recv(self, src: int, size: int, tag: int, on_done: Callable[[], None]) -> None:
         """A collective receive."""
