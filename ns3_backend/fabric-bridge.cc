@@ -224,9 +224,15 @@ class FabricBridgeImpl
     void LastResort()
     {
         PyErr_Print();
+        Stop("the Python completion handler raised (traceback above)");
+    }
+
+    /// End the run from inside the event loop; Run() returns the first reason given.
+    void Stop(const std::string& reason)
+    {
         if (handlerError.empty())
         {
-            handlerError = "the Python completion handler raised (traceback above)";
+            handlerError = reason;
         }
         net->Abort();
         aborted = true;
@@ -248,12 +254,7 @@ class FabricBridgeImpl
             std::string e = "cannot schedule " + std::to_string(delay) + " ns in the past";
             if (net->Running())
             {
-                if (handlerError.empty())
-                {
-                    handlerError = e;
-                }
-                net->Abort();
-                aborted = true;
+                Stop(e);
             }
             else if (pendingError.empty())
             {
