@@ -306,6 +306,23 @@ FabricNetwork::ControlBytes(PacketKind k) const
     }
 }
 
+Time
+FabricNetwork::BaseRtt(uint32_t src, uint32_t dst, uint32_t flowHash) const
+{
+    // A full data frame out and an ACK back, store and forward at every hop, no queueing.
+    uint32_t extra = m_cc->ExtraHeaderBytes();
+    uint32_t data = m_mtu + DataHeaderBytes() + extra;
+    uint32_t ack = ControlBytes(PacketKind::Ack) + extra;
+    Time rtt;
+    for (uint32_t node = src; node != dst;)
+    {
+        const FabricPort& p = m_devices[node]->Ports()[Route(node, dst, flowHash)];
+        rtt += 2 * p.latency + p.TxTime(data) + p.TxTime(ack);
+        node = p.peer->GetNodeId();
+    }
+    return rtt;
+}
+
 uint64_t
 FabricNetwork::Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream)
 {
@@ -334,8 +351,10 @@ FabricNetwork::Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream)
         q->priority = m_slByStream.empty() ? m_dataPriority
                                             : m_slByStream[stream % m_slByStream.size()];
         q->nic = PeekPointer(DynamicCast<RdmaNic>(m_devices[src]));
+        q->sender = q->nic;
         q->port = Route(src, dst, q->flowHash);
         q->lineGbps = m_devices[src]->Ports()[q->port].gbps;
+        q->baseRtt = BaseRtt(src, dst, q->flowHash);
         q->rateGbps = q->lineGbps;
         m_qpIndex[key] = q->index;
         qp = q.get();
@@ -352,6 +371,7 @@ FabricNetwork::Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream)
     if (qp->sndUna >= qp->enqueued)
     {
         qp->rateGbps = qp->lineGbps;
+        qp->windowBytes = m_windowBytes;
         qp->cc = m_cc->Start(*qp);
     }
     uint64_t id = m_nextMessage++;

@@ -188,6 +188,8 @@ class FabricNetwork : public Object
     }
 
   private:
+    /// Unloaded round trip of a full data frame from `src` to `dst` and its ACK back.
+    Time BaseRtt(uint32_t src, uint32_t dst, uint32_t flowHash) const;
     void FireUser(uint64_t id);
     void Watchdog();
     void ArmWatchdog();
