@@ -130,6 +130,8 @@ FabricNetwork::Build(uint32_t numHosts,
     m_hostsForward = hostsForward;
     m_fc = fc;
     m_cc = cc;
+    m_ccHeaderBytes = cc->ExtraHeaderBytes();
+    m_ccStampsInt = cc->StampsInt();
     m_rng = CreateObject<UniformRandomVariable>();
     m_rng->SetStream(0);
     m_cc->AssignStreams(1);
@@ -310,7 +312,7 @@ Time
 FabricNetwork::BaseRtt(uint32_t src, uint32_t dst, uint32_t flowHash) const
 {
     // A full data frame out and an ACK back, store and forward at every hop, no queueing.
-    uint32_t extra = m_cc->ExtraHeaderBytes();
+    uint32_t extra = m_ccHeaderBytes;
     uint32_t data = m_mtu + DataHeaderBytes() + extra;
     uint32_t ack = ControlBytes(PacketKind::Ack) + extra;
     Time rtt;

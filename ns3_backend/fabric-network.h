@@ -82,6 +82,15 @@ class FabricNetwork : public Object
     {
         return *m_cc;
     }
+    /// The CC's per-packet header bytes and INT request, read once at Build (hot path).
+    uint32_t CcHeaderBytes() const
+    {
+        return m_ccHeaderBytes;
+    }
+    bool CcStampsInt() const
+    {
+        return m_ccStampsInt;
+    }
     double Uniform()
     {
         return m_rng->GetValue();
@@ -207,6 +216,8 @@ class FabricNetwork : public Object
     uint32_t m_hashSeed{0};
     Ptr<FlowControl> m_fc;
     Ptr<CongestionControl> m_cc;
+    uint32_t m_ccHeaderBytes{0};
+    bool m_ccStampsInt{false};
     Ptr<UniformRandomVariable> m_rng;
     PacketPool m_pool;
     uint64_t m_uid{0};

@@ -254,7 +254,7 @@ FabricSwitch::OnTransmitted(uint32_t port, FabricPacket* pkt)
             p.ecnMarks++;
         }
     }
-    if (pkt->kind == PacketKind::Data && cc.StampsInt())
+    if (pkt->kind == PacketKind::Data && m_net->CcStampsInt())
     {
         cc.StampAtEgress(p, pkt->intRecords);
     }

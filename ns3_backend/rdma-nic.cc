@@ -105,7 +105,7 @@ RdmaNic::NextData(uint32_t port)
     Time now = Simulator::Now();
     Time earliest = Time::Max();
     uint32_t n = list.size();
-    uint32_t header = m_net->DataHeaderBytes() + m_net->Cc().ExtraHeaderBytes();
+    uint32_t header = m_net->DataHeaderBytes() + m_net->CcHeaderBytes();
     // VL arbitration (IB with arbitration tables): pick the SL first, then round robin among
     // its QPs. Without tables the policy answers kArbitrateDefault and nothing changes.
     int onlySl = -1;
@@ -257,13 +257,16 @@ RdmaNic::SendControl(PacketKind kind, QueuePair& qp, uint64_t seq, const FabricP
     pkt->wireBytes = m_net->ControlBytes(kind);
     if (kind != PacketKind::Cnp)
     {
-        pkt->wireBytes += m_net->Cc().ExtraHeaderBytes();  // the echoed INT header
+        pkt->wireBytes += m_net->CcHeaderBytes();  // the echoed INT / timestamp header
     }
     if (echo)
     {
         pkt->sendTsPs = echo->sendTsPs;
         pkt->ecnEcho = echo->ecnCe;
-        pkt->intRecords = echo->intRecords;
+        if (m_net->CcStampsInt())
+        {
+            pkt->intRecords = echo->intRecords;
+        }
     }
     EnqueueControl(m_net->Route(m_nodeId, qp.src, qp.flowHash), pkt);
 }
@@ -414,7 +417,7 @@ RdmaNic::OnAck(FabricPacket* pkt)
         {
             ack.rtt = Simulator::Now() - TimeStep(pkt->sendTsPs);
         }
-        ack.intRecords = &pkt->intRecords;
+        ack.intRecords = m_net->CcStampsInt() ? &pkt->intRecords : nullptr;
         CongestionControl::Apply(*qp, m_net->Cc().OnAck(*qp, ack));
     }
     if (qp->sndUna >= qp->enqueued)
