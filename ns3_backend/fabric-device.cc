@@ -147,6 +147,27 @@ FabricDevice::EnqueueControl(uint32_t port, FabricPacket* pkt)
     TryTransmit(port);
 }
 
+void
+FabricDevice::SendFlowControlFrame(uint32_t port, uint8_t prio, uint16_t quanta, uint64_t seq)
+{
+    FabricPacket* pkt = m_net->NewPacket();
+    pkt->kind = PacketKind::Pause;
+    pkt->priority = kControlPriority;
+    pkt->src = m_nodeId;
+    pkt->dst = m_ports[port].peer->GetNodeId();
+    pkt->pausePriority = prio;
+    pkt->pauseQuanta = quanta;
+    pkt->seq = seq;
+    pkt->wireBytes = m_net->ControlBytes(PacketKind::Pause);
+    EnqueueControl(port, pkt);
+}
+
+void
+FabricDevice::Fail(const std::string& reason)
+{
+    m_net->Fail(reason);
+}
+
 FabricPacket*
 FabricDevice::DequeueFromQueues(uint32_t port)
 {

@@ -168,6 +168,14 @@ class FabricDevice : public Object
     /// Queue a packet on a port's priority queue (no MMU) and kick the transmitter.
     void EnqueueControl(uint32_t port, FabricPacket* pkt);
 
+    /// Send a link-level flow-control frame (PacketKind::Pause) to the peer on `port`:
+    /// PFC pause of `prio` for `quanta` (0 = resume), or an IB credit update of VL `prio`
+    /// carrying `seq` (FCCL).
+    void SendFlowControlFrame(uint32_t port, uint8_t prio, uint16_t quanta, uint64_t seq = 0);
+
+    /// A model invariant broke: stop the run with `reason`.
+    void Fail(const std::string& reason);
+
     /// Pause priority `prio` of `port` for `duration` (0 = resume now).
     void SetPause(uint32_t port, uint32_t prio, Time duration);
 

@@ -69,6 +69,16 @@ SharedBufferMmu::Admit(uint32_t port, uint32_t prio, uint32_t bytes, bool useHea
 }
 
 void
+SharedBufferMmu::Account(uint32_t port, uint32_t prio, uint32_t bytes)
+{
+    uint64_t before = SharedOf(port, prio);
+    ingress[port][prio] += bytes;
+    sharedUsed += SharedOf(port, prio) - before;
+    totalUsed += bytes;
+    maxTotalUsed = std::max(maxTotalUsed, totalUsed);
+}
+
+void
 SharedBufferMmu::Release(uint32_t port, uint32_t prio, uint32_t bytes)
 {
     uint64_t before = SharedOf(port, prio);
@@ -153,9 +163,11 @@ FabricSwitch::InitBuffers()
         }
     }
     m_mmu.headroomPerPort = headroom;
+    const FlowControl& fc = m_net->Fc();
+    m_mmu.dynamic = fc.DynamicThreshold();
+    m_mmu.alpha = fc.ThresholdAlpha();
+    m_mmu.staticThresholdBytes = fc.StaticThresholdBytes();
     m_mmu.Init(n);
-    m_xoff.assign(n, {});
-    m_refresh.assign(n, {});
 }
 
 void
@@ -258,7 +270,7 @@ FabricSwitch::OnTransmitted(uint32_t port, FabricPacket* pkt)
     {
         cc.StampAtEgress(p, pkt->intRecords);
     }
-    m_net->Fc().AfterDequeue(*this, pkt->ingressPort, pkt->priority);
+    m_net->Fc().AfterDequeue(*this, pkt->ingressPort, pkt->priority, pkt->wireBytes);
 }
 
 } // namespace fabric
