@@ -3,6 +3,7 @@
 #include "fabric-network.h"
 
 #include "ns3/log.h"
+#include "ns3/trace-source-accessor.h"
 
 namespace ns3
 {
@@ -27,7 +28,17 @@ FabricPort::WaitedForPeer(uint32_t prio) const
 TypeId
 FabricDevice::GetTypeId()
 {
-    static TypeId tid = TypeId("ns3::fabric::FabricDevice").SetParent<Object>().SetGroupName("Fabric");
+    static TypeId tid =
+        TypeId("ns3::fabric::FabricDevice")
+            .SetParent<Object>()
+            .SetGroupName("Fabric")
+            .AddTraceSource("Tx", "A frame (any kind) starts serializing on a port.",
+                            MakeTraceSourceAccessor(&FabricDevice::m_txTrace),
+                            "ns3::fabric::FabricDevice::PacketTracedCallback")
+            .AddTraceSource("FlowControlRx", "A flow-control frame (PFC pause / IB credit update) "
+                            "arrived on a port.",
+                            MakeTraceSourceAccessor(&FabricDevice::m_fcRxTrace),
+                            "ns3::fabric::FabricDevice::PacketTracedCallback");
     return tid;
 }
 
@@ -72,14 +83,7 @@ FabricDevice::TryTransmit(uint32_t port)
     m_net->Fc().OnTransmit(p, pkt->priority, pkt->wireBytes);
     Time tx = p.TxTime(pkt->wireBytes);
     p.txBytes += pkt->wireBytes;
-    if (pkt->kind == PacketKind::Data)
-    {
-        p.txDataPackets++;
-    }
-    else if (pkt->kind == PacketKind::Pause)
-    {
-        p.pauseFramesSent++;
-    }
+    m_txTrace(port, *pkt);
     OnTransmitted(port, pkt);
     if (p.pcap)
     {

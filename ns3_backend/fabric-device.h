@@ -13,6 +13,7 @@
 #include "ns3/nstime.h"
 #include "ns3/object.h"
 #include "ns3/simulator.h"
+#include "ns3/traced-callback.h"
 
 #include <array>
 #include <deque>
@@ -58,15 +59,11 @@ struct FabricPort : public PortView
     // Optional capture of frames sent on this port.
     std::shared_ptr<PcapWriter> pcap;
 
-    // Telemetry.
+    // Port state the policies read (PortView) and the telemetry reports; event counts (frames,
+    // marks, drops) are trace sources of the device, counted by FabricCounters.
     uint64_t txBytes{0};
-    uint64_t txDataPackets{0};
-    uint64_t pauseFramesSent{0};
-    uint64_t pauseFramesReceived{0};
     int64_t pausedPs{0};
     uint64_t maxQueueBytes{0};
-    uint64_t ecnMarks{0};
-    uint64_t drops{0};
 
     /// Serialization time of `bytes` on this link.
     Time TxTime(uint32_t bytes) const
@@ -123,6 +120,9 @@ class FabricDevice : public Object
 {
   public:
     static TypeId GetTypeId();
+
+    /// Signature of the per-packet trace sources: (port index, packet).
+    typedef void (*PacketTracedCallback)(uint32_t port, const FabricPacket& pkt);
     ~FabricDevice() override;
 
     uint32_t GetNodeId() const
@@ -216,6 +216,9 @@ class FabricDevice : public Object
     uint32_t m_nodeId{0};
     std::vector<FabricPort> m_ports;
     double m_fastestGbps{0};
+
+    TracedCallback<uint32_t, const FabricPacket&> m_txTrace;     // "Tx": a frame starts on a port
+    TracedCallback<uint32_t, const FabricPacket&> m_fcRxTrace;   // "FlowControlRx"
 
   private:
     void TransmitDone(uint32_t port);

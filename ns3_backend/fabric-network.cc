@@ -198,6 +198,7 @@ FabricNetwork::Finalize(uint32_t seed)
             DynamicCast<RdmaNic>(d)->InitPorts();
         }
     }
+    m_counters.Attach(m_devices);
     m_next.assign(n, std::vector<std::vector<uint32_t>>(m_numHosts));
     std::vector<int> dist(n);
     for (uint32_t dst = 0; dst < m_numHosts; ++dst)
@@ -587,18 +588,19 @@ FabricNetwork::TelemetryJson()
     {
         for (auto& p : d->Ports())
         {
-            drops += p.drops;
-            pauseFrames += p.pauseFramesSent;
-            ecn += p.ecnMarks;
+            const PortCounters& c = m_counters.Port(d->GetNodeId(), p.index);
+            drops += c.drops;
+            pauseFrames += c.pauseFramesSent;
+            ecn += c.ecnMarks;
             maxQ = std::max(maxQ, p.maxQueueBytes);
             pausedPs += p.pausedPs;
             ports << (first ? "" : ",") << "{\"node\":" << d->GetNodeId() << ",\"port\":" << p.index
                   << ",\"peer\":" << p.peer->GetNodeId() << ",\"tx_bytes\":" << p.txBytes
-                  << ",\"tx_data_packets\":" << p.txDataPackets
-                  << ",\"pause_frames_sent\":" << p.pauseFramesSent
-                  << ",\"pause_frames_received\":" << p.pauseFramesReceived
+                  << ",\"tx_data_packets\":" << c.txDataPackets
+                  << ",\"pause_frames_sent\":" << c.pauseFramesSent
+                  << ",\"pause_frames_received\":" << c.pauseFramesReceived
                   << ",\"paused_ns\":" << p.pausedPs / 1000 << ",\"max_queue_bytes\":"
-                  << p.maxQueueBytes << ",\"ecn_marks\":" << p.ecnMarks << ",\"drops\":" << p.drops
+                  << p.maxQueueBytes << ",\"ecn_marks\":" << c.ecnMarks << ",\"drops\":" << c.drops
                   << "}";
             first = false;
         }
@@ -619,12 +621,13 @@ FabricNetwork::TelemetryJson()
     // PAUSE-kind frames are IB credit updates under credit flow control, not PFC.
     bool pfc = m_fc->Name() == "pfc";
     std::ostringstream os;
-    os << "{\"data_packets\":" << dataPackets << ",\"retransmitted_packets\":"
-       << retransmittedPackets << ",\"drops\":" << drops << ",\"pfc_pause_frames\":" << (pfc ? pauseFrames : 0)
+    const FabricCounters& k = m_counters;
+    os << "{\"data_packets\":" << k.dataPackets << ",\"retransmitted_packets\":"
+       << k.retransmittedPackets << ",\"drops\":" << drops << ",\"pfc_pause_frames\":" << (pfc ? pauseFrames : 0)
        << ",\"flow_control_frames\":" << pauseFrames
        << ",\"pfc_paused_ns\":" << pausedPs / 1000 << ",\"ecn_marks\":" << ecn
-       << ",\"cnps\":" << cnps << ",\"acks\":" << acks << ",\"nacks\":" << nacks
-       << ",\"timeouts\":" << timeouts << ",\"max_queue_bytes\":" << maxQ
+       << ",\"cnps\":" << k.cnps << ",\"acks\":" << k.acks << ",\"nacks\":" << k.nacks
+       << ",\"timeouts\":" << k.timeouts << ",\"max_queue_bytes\":" << maxQ
        << ",\"max_switch_buffer_bytes\":" << maxBuf << ",\"delivered_bytes\":" << m_deliveredBytes
        << ",\"delivered_messages\":" << m_deliveredMessages << ",\"queue_pairs\":" << m_qps.size()
        << ",\"events\":" << Simulator::GetEventCount() << ",\"ports\":[" << ports.str()

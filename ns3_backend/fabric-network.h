@@ -5,6 +5,7 @@
 
 #include "../congestion/congestion-control.h"
 #include "../congestion/flow-control.h"
+#include "fabric-counters.h"
 #include "fabric-device.h"
 #include "fabric-switch.h"
 #include "queue-pair.h"
@@ -138,13 +139,11 @@ class FabricNetwork : public Object
         return m_dataPriority;
     }
 
-    // Counters bumped by devices.
-    uint64_t dataPackets{0};
-    uint64_t retransmittedPackets{0};
-    uint64_t cnps{0};
-    uint64_t acks{0};
-    uint64_t nacks{0};
-    uint64_t timeouts{0};
+    /// The telemetry's counters, fed by the devices' trace sources.
+    const FabricCounters& Counters() const
+    {
+        return m_counters;
+    }
 
     // ---- run control ----
     /// Handler for completions: (kind 0 = scheduled event, 1 = message delivered, id).
@@ -219,6 +218,7 @@ class FabricNetwork : public Object
     uint32_t m_ccHeaderBytes{0};
     bool m_ccStampsInt{false};
     Ptr<UniformRandomVariable> m_rng;
+    FabricCounters m_counters;
     PacketPool m_pool;
     uint64_t m_uid{0};
     uint64_t m_nextMessage{0};

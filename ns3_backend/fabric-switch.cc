@@ -6,6 +6,7 @@
 #include "ns3/double.h"
 #include "ns3/enum.h"
 #include "ns3/log.h"
+#include "ns3/trace-source-accessor.h"
 #include "ns3/uinteger.h"
 
 namespace ns3
@@ -141,7 +142,14 @@ FabricSwitch::GetTypeId()
                           EnumValue<RoutingMode>(RoutingMode::Ecmp),
                           MakeEnumAccessor<RoutingMode>(&FabricSwitch::m_routing),
                           MakeEnumChecker(RoutingMode::Ecmp, "ecmp", RoutingMode::DestModK, "dmodk",
-                                          RoutingMode::Adaptive, "adaptive"));
+                                          RoutingMode::Adaptive, "adaptive"))
+            .AddTraceSource("Drop", "A data packet found no room in the buffer (egress port it "
+                            "was routed to).",
+                            MakeTraceSourceAccessor(&FabricSwitch::m_dropTrace),
+                            "ns3::fabric::FabricDevice::PacketTracedCallback")
+            .AddTraceSource("EcnMark", "A data packet leaving a port was CE/FECN-marked.",
+                            MakeTraceSourceAccessor(&FabricSwitch::m_ecnTrace),
+                            "ns3::fabric::FabricDevice::PacketTracedCallback");
     return tid;
 }
 
@@ -175,7 +183,7 @@ FabricSwitch::Receive(uint32_t port, FabricPacket* pkt)
 {
     if (pkt->kind == PacketKind::Pause)
     {
-        m_ports[port].pauseFramesReceived++;
+        m_fcRxTrace(port, *pkt);
         m_net->Fc().OnControlFrame(*this, port, *pkt);
         m_net->FreePacket(pkt);
         return;
@@ -186,8 +194,7 @@ FabricSwitch::Receive(uint32_t port, FabricPacket* pkt)
     {
         if (!m_net->Fc().Admit(*this, port, pkt->priority, pkt->wireBytes))
         {
-            m_drops++;
-            egress.drops++;
+            m_dropTrace(out, *pkt);
             m_net->FreePacket(pkt);
             return;
         }
@@ -263,7 +270,7 @@ FabricSwitch::OnTransmitted(uint32_t port, FabricPacket* pkt)
         if (!pkt->ecnCe)
         {
             pkt->ecnCe = true;
-            p.ecnMarks++;
+            m_ecnTrace(port, *pkt);
         }
     }
     if (pkt->kind == PacketKind::Data && m_net->CcStampsInt())

@@ -88,11 +88,6 @@ class FabricSwitch : public FabricDevice
         return m_mmu;
     }
 
-    uint64_t Drops() const
-    {
-        return m_drops;
-    }
-
   protected:
     FabricPacket* Dequeue(uint32_t port) override;
     void OnTransmitted(uint32_t port, FabricPacket* pkt) override;
@@ -109,7 +104,8 @@ class FabricSwitch : public FabricDevice
     uint64_t m_reservedBytes;
     uint64_t m_headroomBytes;
     double m_headroomFactor;
-    uint64_t m_drops{0};
+    TracedCallback<uint32_t, const FabricPacket&> m_dropTrace;  // "Drop" (egress port)
+    TracedCallback<uint32_t, const FabricPacket&> m_ecnTrace;   // "EcnMark"
 };
 
 } // namespace fabric

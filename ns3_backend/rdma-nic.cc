@@ -4,6 +4,7 @@
 
 #include "ns3/boolean.h"
 #include "ns3/log.h"
+#include "ns3/trace-source-accessor.h"
 
 namespace ns3
 {
@@ -33,7 +34,16 @@ RdmaNic::GetTypeId()
                           "and ACKs stay in order [bool]. Default false (RoCE go-back-N).",
                           BooleanValue(false),
                           MakeBooleanAccessor(&RdmaNic::m_outOfOrderReceive),
-                          MakeBooleanChecker());
+                          MakeBooleanChecker())
+            .AddTraceSource("DataTx", "A QP hands a data packet (new or resent) to a port.",
+                            MakeTraceSourceAccessor(&RdmaNic::m_dataTxTrace),
+                            "ns3::fabric::FabricDevice::PacketTracedCallback")
+            .AddTraceSource("ControlTx", "The receiver sends an ACK, NACK or CNP.",
+                            MakeTraceSourceAccessor(&RdmaNic::m_controlTxTrace),
+                            "ns3::fabric::FabricDevice::PacketTracedCallback")
+            .AddTraceSource("Timeout", "A QP's retransmission timeout fired (go-back-N).",
+                            MakeTraceSourceAccessor(&RdmaNic::m_timeoutTrace),
+                            "ns3::fabric::RdmaNic::QpTracedCallback");
     return tid;
 }
 
@@ -173,11 +183,7 @@ RdmaNic::NextData(uint32_t port)
         pkt->lastOfMessage = (qp->sndNxt + payload == msg->end);
         pkt->retransmission = qp->sndNxt < qp->maxSent;
         pkt->sendTsPs = now.GetTimeStep();
-        m_net->dataPackets++;
-        if (pkt->retransmission)
-        {
-            m_net->retransmittedPackets++;
-        }
+        m_dataTxTrace(port, *pkt);
         qp->sndNxt += payload;
         qp->maxSent = std::max(qp->maxSent, qp->sndNxt);
         qp->nextSend = now + PicoSeconds(static_cast<int64_t>(pkt->wireBytes * 8000.0 / qp->rateGbps + 0.5));
@@ -236,7 +242,7 @@ RdmaNic::RtoFired(QueuePair* qp)
         qp->rto = Simulator::Schedule(deadline - now, &RdmaNic::RtoFired, this, qp);
         return;
     }
-    m_net->timeouts++;
+    m_timeoutTrace(qp->index);
     qp->sndNxt = qp->sndUna;
     Activate(qp);
     qp->rtoStart = now;
@@ -268,7 +274,9 @@ RdmaNic::SendControl(PacketKind kind, QueuePair& qp, uint64_t seq, const FabricP
             pkt->intRecords = echo->intRecords;
         }
     }
-    EnqueueControl(m_net->Route(m_nodeId, qp.src, qp.flowHash), pkt);
+    uint32_t port = m_net->Route(m_nodeId, qp.src, qp.flowHash);
+    m_controlTxTrace(port, *pkt);
+    EnqueueControl(port, pkt);
 }
 
 void
@@ -281,7 +289,6 @@ RdmaNic::OnData(uint32_t port, FabricPacket* pkt)
     {
         qp.notified = true;
         qp.lastNotify = now;
-        m_net->cnps++;
         SendControl(PacketKind::Cnp, qp, 0);
     }
     if (pkt->seq == qp.rcvNxt && !m_outOfOrderReceive)
@@ -294,7 +301,6 @@ RdmaNic::OnData(uint32_t port, FabricPacket* pkt)
         if (qp.unackedPackets >= m_net->AckIntervalPackets() || last)
         {
             qp.unackedPackets = 0;
-            m_net->acks++;
             SendControl(PacketKind::Ack, qp, qp.rcvNxt, pkt);
         }
         m_net->FreePacket(pkt);
@@ -322,14 +328,12 @@ RdmaNic::OnData(uint32_t port, FabricPacket* pkt)
         {
             qp.lastNackSeq = qp.rcvNxt;
             qp.lastNack = now;
-            m_net->nacks++;
             SendControl(PacketKind::Nack, qp, qp.rcvNxt, pkt);
         }
     }
     else
     {
         // Duplicate (an ACK was lost or a go-back-N resend): re-acknowledge.
-        m_net->acks++;
         SendControl(PacketKind::Ack, qp, qp.rcvNxt, pkt);
     }
     m_net->FreePacket(pkt);
@@ -373,7 +377,6 @@ RdmaNic::DeliverInOrder(QueuePair& qp, uint32_t payload, bool last, uint64_t mes
     }
     if (ack)
     {
-        m_net->acks++;
         SendControl(PacketKind::Ack, qp, qp.rcvNxt, echo);
     }
     m_net->FreePacket(echo);
@@ -451,7 +454,7 @@ RdmaNic::Receive(uint32_t port, FabricPacket* pkt)
     switch (pkt->kind)
     {
     case PacketKind::Pause:
-        m_ports[port].pauseFramesReceived++;
+        m_fcRxTrace(port, *pkt);
         m_net->Fc().OnControlFrame(*this, port, *pkt);
         m_net->FreePacket(pkt);
         return;

@@ -19,6 +19,9 @@ class RdmaNic : public FabricDevice, public CcSender
   public:
     static TypeId GetTypeId();
 
+    /// Signature of the "Timeout" trace source: the QP's index.
+    typedef void (*QpTracedCallback)(uint32_t qp);
+
     bool IsSwitch() const override
     {
         return false;
@@ -62,6 +65,10 @@ class RdmaNic : public FabricDevice, public CcSender
     void ArmRto(QueuePair* qp);
     void RtoFired(QueuePair* qp);
     void Forward(uint32_t inPort, FabricPacket* pkt);
+
+    TracedCallback<uint32_t, const FabricPacket&> m_dataTxTrace;     // "DataTx"
+    TracedCallback<uint32_t, const FabricPacket&> m_controlTxTrace;  // "ControlTx"
+    TracedCallback<uint32_t> m_timeoutTrace;                         // "Timeout" (QP index)
 
     std::vector<std::vector<QueuePair*>> m_active;  // per port, round robin
     std::vector<uint32_t> m_rr;
