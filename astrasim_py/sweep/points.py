@@ -24,21 +24,25 @@ POINT_ID_HEX = 20
 
 @dataclass(frozen=True)
 class SweepPoint:
-    """One run of the sweep: its axis values, its full run request and its identity."""
+    """One run of the sweep: its axis values, its full run request and its identity (+ ideal backend)."""
 
     index: int
     point_id: str
     axes: dict[str, Any]
     request: dict[str, Any]
+    ideal: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Plain-data form (sent to workers and Slurm tasks)."""
-        return {"index": self.index, "point_id": self.point_id, "axes": self.axes, "request": self.request}
+        doc = {"index": self.index, "point_id": self.point_id, "axes": self.axes, "request": self.request}
+        if self.ideal:
+            doc["ideal_backend"] = self.ideal
+        return doc
 
     @staticmethod
     def from_json(doc: dict[str, Any]) -> "SweepPoint":
         """Inverse of to_json."""
-        return SweepPoint(doc["index"], doc["point_id"], doc["axes"], doc["request"])
+        return SweepPoint(doc["index"], doc["point_id"], doc["axes"], doc["request"], doc.get("ideal_backend"))
 
 
 def expand(spec: SweepSpec) -> list[SweepPoint]:
@@ -51,11 +55,11 @@ def expand(spec: SweepSpec) -> list[SweepPoint]:
     digests: dict[str, Any] = {}
     for axes in combos:
         request = apply_axes(spec.base, axes, spec.path)
-        pid = point_identity(request, digests)
+        pid = point_identity(request, digests, ideal=spec.ideal)
         if pid in seen:
             continue
         seen.add(pid)
-        points.append(SweepPoint(len(points), pid, axes, request))
+        points.append(SweepPoint(len(points), pid, axes, request, spec.ideal))
     return points
 
 
@@ -98,8 +102,8 @@ def run_defaults() -> dict[str, Any]:
     return defaults
 
 
-def point_identity(request: dict[str, Any], cache: dict[str, Any] | None = None) -> str:
-    """Content hash of a point: run fields, the bytes of every input file, and the project version."""
+def point_identity(request: dict[str, Any], cache: dict[str, Any] | None = None, ideal: str | None = None) -> str:
+    """Content hash of a point: run fields, the bytes of every input file, the project version (+ ideal backend)."""
     cache = {} if cache is None else cache
     resolved = dict(request)
     for name in PATH_FIELDS:
@@ -109,6 +113,9 @@ def point_identity(request: dict[str, Any], cache: dict[str, Any] | None = None)
                 cache[value] = input_digest(value, name)
             resolved[name] = cache[value]
     doc = {"version": astrasim_py.__version__, "request": resolved, "presets": preset_digests(request, cache)}
+    if ideal:
+        # Only sweeps asking for an ideal hash it, so every other point keeps its identity.
+        doc["ideal"] = ideal
     text = json.dumps(doc, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:POINT_ID_HEX]
 

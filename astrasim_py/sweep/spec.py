@@ -18,7 +18,9 @@ REQUIRED_FIELDS = ("workload", "system", "network")
 GENERATE_KEYS = ("collective", "npus", "size")
 # Axis `preset` names a congestion-control preset; it lands in this network override.
 PRESET_OVERRIDE_KEY = "fabric.preset"
-TOP_LEVEL_KEYS = ("name", "base", "axes", "time_limit_s", "workers", "slurm")
+TOP_LEVEL_KEYS = ("name", "base", "axes", "time_limit_s", "workers", "slurm", "ideal")
+# `ideal:` names the backend whose run of the same request is each point's ideal (slowdown = finish / ideal).
+IDEAL_BACKENDS = ("analytical", "analytical-aware")
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class SweepSpec:
     time_limit_s: float | None = None
     workers: int | None = None
     slurm: SlurmOptions = field(default_factory=SlurmOptions)
+    ideal: str | None = None
 
     @property
     def axis_keys(self) -> list[str]:
@@ -109,8 +112,18 @@ def parse_spec(doc: Any, path: Path) -> SweepSpec:
         time_limit_s=_positive(doc.get("time_limit_s"), "time_limit_s", where, float),
         workers=_positive(doc.get("workers"), "workers", where, int),
         slurm=_parse_slurm(doc.get("slurm"), where),
+        ideal=_parse_ideal(doc.get("ideal"), where),
     )
     return spec
+
+
+def _parse_ideal(raw: Any, where: str) -> str | None:
+    if raw is None:
+        return None
+    if raw not in IDEAL_BACKENDS:
+        raise InputError(f"unknown ideal backend {raw!r}", file=where, field="ideal",
+                         fix=f"use one of: {', '.join(IDEAL_BACKENDS)} (the network file needs analytical dims)")
+    return str(raw)
 
 
 def resolve_paths(run: dict[str, Any], spec_dir: Path, where: str) -> dict[str, Any]:
