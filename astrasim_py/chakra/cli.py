@@ -16,7 +16,7 @@ def add_parser(sub) -> None:
     commands = parser.add_subparsers(dest="chakra_command", required=True)
 
     gen = commands.add_parser("generate", help="write a synthetic workload <output>.<rank>.et")
-    what = gen.add_mutually_exclusive_group(required=True)
+    what = gen.add_mutually_exclusive_group()
     what.add_argument("--collective", help="all_reduce, all_gather, reduce_scatter, all_to_all, broadcast, "
                                            "reduce, gather, scatter, reduce_scatter_block, barrier, send_recv")
     what.add_argument("--chain", help='dependency chain per rank, e.g. "comp:100,all_reduce:1MiB,comp:100"')
@@ -27,7 +27,29 @@ def add_parser(sub) -> None:
     gen.add_argument("--output", required=True, help="DIR/PREFIX; files are PREFIX.<rank>.et")
     gen.add_argument("--version", default="1.0.0", help='GlobalMetadata version (default "1.0.0")')
     gen.add_argument("--name", help="node name of the collective (default: its upper-case name)")
-    gen.add_argument("--pattern", default="pairs", choices=("pairs", "ring"), help="send_recv pattern")
+    gen.add_argument("--pattern", default=None,
+                     choices=("pairs", "ring", "incast", "permutation", "random_permutation", "all_to_all",
+                              "hotspot", "poisson"),
+                     help="send_recv pattern (pairs, ring), or on its own a congesting traffic pattern "
+                          "(incast, permutation, random_permutation, all_to_all, hotspot, poisson)")
+    traffic = gen.add_argument_group("traffic patterns (--pattern without --collective)")
+    traffic.add_argument("--target", type=int, default=0, help="incast: receiving rank (default 0)")
+    traffic.add_argument("--senders", type=int, default=None, help="incast: how many senders (default all others)")
+    traffic.add_argument("--shift", type=int, default=None, help="permutation: r sends to r+shift (default npus/2)")
+    traffic.add_argument("--hotspot", type=int, default=0, help="hotspot: the hot rank (default 0)")
+    traffic.add_argument("--hot-fraction", type=float, default=0.5,
+                         help="hotspot: probability a flow goes to the hot rank (default 0.5)")
+    traffic.add_argument("--flows", type=int, default=4, help="hotspot: flows per rank (default 4)")
+    traffic.add_argument("--seed", type=int, default=0, help="random_permutation, hotspot, poisson: seed (default 0)")
+    traffic.add_argument("--load", type=float, default=0.3,
+                         help="poisson: offered load per host, fraction of --link-gbps (default 0.3)")
+    traffic.add_argument("--link-gbps", type=float, default=400.0, help="poisson: host link rate [Gb/s] (default 400)")
+    traffic.add_argument("--duration-us", type=float, default=1000.0,
+                         help="poisson: arrivals over this many µs (default 1000)")
+    traffic.add_argument("--cdf", default="websearch",
+                         help="poisson: flow-size CDF, websearch, datamining or a file (default websearch)")
+    traffic.add_argument("--cdf-scale", type=float, default=1.0,
+                         help="poisson: multiply every CDF size (small, fast runs; default 1)")
     gen.add_argument("--tag", type=int, default=0, help="send_recv comm_tag (default 0)")
     gen.add_argument("--runtime", type=int, default=5, help="microbenchmarks: COMP duration in µs (default 5)")
     gen.add_argument("--tensor-size", default="1024", help="microbenchmarks: tensor_size bytes (default 1024)")
@@ -66,6 +88,18 @@ def _generate(args: argparse.Namespace) -> int:
     from astrasim_py.chakra.units import parse_size
 
     size = parse_size(args.size, field="size")
+    if not (args.collective or args.chain or args.microbenchmarks):
+        from astrasim_py.chakra.traffic import PATTERNS
+
+        if args.pattern not in PATTERNS:
+            raise InputError("nothing to generate", field="--collective/--chain/--microbenchmarks/--pattern",
+                             fix=f"give one of them; --pattern alone takes {', '.join(PATTERNS)}")
+        return _generate_traffic(args, size)
+    if args.pattern in (None, "pairs", "ring"):
+        args.pattern = args.pattern or "pairs"
+    elif not args.collective or args.collective.lower().replace("-", "_") not in ("send_recv", "sendrecv", "p2p"):
+        raise InputError(f"--pattern {args.pattern} is a traffic pattern", field="--pattern",
+                         fix="give it without --collective/--chain (send_recv takes pairs or ring)")
     if args.microbenchmarks:
         families = gen.generate_microbenchmarks(args.npus, runtime=args.runtime, comm_size=size,
                                                 tensor_size=parse_size(args.tensor_size, field="tensor-size"),
@@ -89,6 +123,38 @@ def _generate(args: argparse.Namespace) -> int:
     _make_parent(args.output)
     paths = gen.write_workload(args.output, graphs)
     print(f"wrote {len(paths)} rank files {args.output}.<0..{len(paths) - 1}>.et")
+    return 0
+
+
+def _generate_traffic(args: argparse.Namespace, size: int) -> int:
+    from astrasim_py.chakra import traffic as tr
+    from astrasim_py.chakra.generators import write_workload
+
+    n = args.npus
+    if args.pattern == "incast":
+        flows = tr.incast_flows(n, size, target=args.target, senders=args.senders)
+    elif args.pattern == "permutation":
+        flows = tr.permutation_flows(n, size, shift=args.shift)
+    elif args.pattern == "random_permutation":
+        flows = tr.random_permutation_flows(n, size, seed=args.seed)
+    elif args.pattern == "all_to_all":
+        flows = tr.all_to_all_flows(n, size)
+    elif args.pattern == "hotspot":
+        flows = tr.hotspot_flows(n, size, hotspot=args.hotspot, hot_fraction=args.hot_fraction,
+                                 flows_per_rank=args.flows, seed=args.seed)
+    else:
+        if args.cdf_scale <= 0:
+            raise InputError(f"--cdf-scale {args.cdf_scale}", field="--cdf-scale", fix="give a positive factor")
+        cdf = tr.load_cdf(args.cdf).scaled(args.cdf_scale)
+        flows = tr.poisson_flows(n, load=args.load, link_gbps=args.link_gbps, duration_us=args.duration_us,
+                                 cdf=cdf, seed=args.seed)
+    if size == 0 and args.pattern != "poisson":
+        print("WARNING: --size 0: every flow moves no data", file=sys.stderr)
+    _make_parent(args.output)
+    paths = write_workload(args.output, tr.flows_to_graphs(flows, n, version=args.version))
+    total = sum(f.size_bytes for f in flows)
+    print(f"wrote {len(paths)} rank files {args.output}.<0..{len(paths) - 1}>.et: {args.pattern}, "
+          f"{len(flows)} flows, {total} bytes")
     return 0
 
 
