@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import statistics
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any
 
 from astrasim_py.errors import InputError
@@ -27,9 +28,13 @@ class Group:
 
 
 def axis_value_text(value: Any) -> str:
-    """An axis value as a short label (sizes in bytes stay as written)."""
+    """An axis value as a short label: a workload's `name`, an input file's stem, else the value as written."""
+    if isinstance(value, dict) and isinstance(value.get("name"), str):
+        return value["name"]
     if isinstance(value, (dict, list)):
         return json.dumps(value, sort_keys=True)
+    if isinstance(value, str) and "/" in value:
+        return PurePath(value).stem if PurePath(value).suffix else PurePath(value).name
     return str(value)
 
 

@@ -133,7 +133,7 @@ def resolve_paths(run: dict[str, Any], spec_dir: Path, where: str) -> dict[str, 
         if isinstance(value, str):
             run[key] = resolve_input_path(value, spec_dir)
         elif key == "workload" and isinstance(value, dict):
-            run[key] = {"generate": validate_generate(value, where, f"base.{key}")}
+            run[key] = {**value, "generate": validate_generate(value, where, f"base.{key}")}
     return run
 
 
@@ -148,17 +148,34 @@ def resolve_input_path(value: str, spec_dir: Path) -> str:
     return value
 
 
-def validate_generate(value: Any, where: str, field_name: str) -> dict[str, Any]:
-    """Check `{generate: {collective, npus, size}}` and return the generate mapping."""
+def validate_generate(value: Any, where: str, field_name: str) -> dict[str, Any] | list[dict[str, Any]]:
+    """Check `{generate: ..., name: optional label}` and return the generate part.
+
+    `generate` is one mapping or a list of them run together on the same ranks (an overlay, e.g. a
+    collective plus background traffic). A mapping is a collective `{collective, npus, size}` or a
+    traffic pattern `{pattern, npus, size, ...pattern parameters}` (`astrasim_py.chakra.traffic`).
+    """
     gen = value.get("generate") if isinstance(value, dict) else None
-    if not isinstance(gen, dict) or set(value) != {"generate"}:
-        raise InputError("a generated workload is written `{generate: {collective, npus, size}}`",
+    if not isinstance(gen, (dict, list)) or not set(value) <= {"generate", "name"} or not gen:
+        raise InputError("a generated workload is written `{generate: {collective, npus, size}}` "
+                         "(or a list of such mappings, optionally with `name:`)",
                          file=where, field=field_name, fix="give a trace path or a generate mapping")
-    missing = [k for k in GENERATE_KEYS if k not in gen]
-    if missing:
-        raise InputError(f"generate is missing {', '.join(missing)}", file=where, field=field_name,
-                         fix="give collective (e.g. all_reduce), npus (e.g. 8) and size in bytes")
-    return dict(gen)
+    parts = gen if isinstance(gen, list) else [gen]
+    for i, part in enumerate(parts):
+        part_field = f"{field_name}.generate" + (f"[{i}]" if isinstance(gen, list) else "")
+        if not isinstance(part, dict):
+            raise InputError("each generated part is a mapping", file=where, field=part_field,
+                             fix="e.g. {collective: all_reduce, npus: 8, size: 1MiB}")
+        if "pattern" in part:
+            need = ["npus"] + ([] if part.get("pattern") == "poisson" else ["size"])
+        else:
+            need = list(GENERATE_KEYS)
+        missing = [k for k in need if k not in part]
+        if missing:
+            raise InputError(f"generate is missing {', '.join(missing)}", file=where, field=part_field,
+                             fix="give collective (e.g. all_reduce), npus (e.g. 8) and size in bytes, "
+                                 "or pattern (incast, poisson, ...), npus and size")
+    return [dict(p) for p in gen] if isinstance(gen, list) else dict(gen)
 
 
 def _parse_axes(raw: Any, where: str) -> list[AxisGroup]:

@@ -1,4 +1,9 @@
-"""Generated workloads: make a Chakra trace for `{generate: {collective, npus, size}}` once per sweep."""
+"""Generated workloads: make a Chakra trace for `{generate: ...}` once per sweep.
+
+`generate` is a collective `{collective, npus, size}`, a traffic pattern `{pattern, npus, size, ...}`
+(incast, permutation, random_permutation, all_to_all, hotspot, poisson), or a list of those overlaid
+on the same ranks (each rank runs every part's nodes, independently of the other parts).
+"""
 
 from __future__ import annotations
 
@@ -16,11 +21,26 @@ from astrasim_py.errors import InputError
 TRACE_PREFIX_NAME = "trace"
 
 
-def trace_key(generate: dict[str, Any]) -> str:
+# Pattern -> {spec key: keyword of the astrasim_py.chakra.traffic function}.
+PATTERN_PARAMS: dict[str, dict[str, str]] = {
+    "incast": {"target": "target", "senders": "senders"},
+    "permutation": {"shift": "shift"},
+    "random_permutation": {"seed": "seed"},
+    "all_to_all": {},
+    "hotspot": {"hotspot": "hotspot", "hot_fraction": "hot_fraction", "flows": "flows_per_rank", "seed": "seed"},
+    "poisson": {"load": "load", "link_gbps": "link_gbps", "duration_us": "duration_us", "seed": "seed"},
+}
+POISSON_CDF_KEYS = ("cdf", "cdf_scale")
+
+
+def trace_key(generate: dict[str, Any] | list[dict[str, Any]]) -> str:
     """Folder name of a generated trace: readable parameters plus a hash (generator version included)."""
     text = json.dumps({"generate": generate, "version": astrasim_py.__version__}, sort_keys=True)
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-    return f"{generate.get('collective')}-{generate.get('npus')}npus-{generate.get('size')}-{digest}"
+    parts = generate if isinstance(generate, list) else [generate]
+    what = "+".join(str(p.get("collective") or p.get("pattern")) for p in parts if isinstance(p, dict))
+    first = parts[0] if parts and isinstance(parts[0], dict) else {}
+    return f"{what}-{first.get('npus')}npus-{first.get('size', 'cdf')}-{digest}"
 
 
 def materialize_trace(generate: dict[str, Any], traces_dir: Path) -> str:
@@ -44,21 +64,94 @@ def materialize_trace(generate: dict[str, Any], traces_dir: Path) -> str:
     return str(prefix)
 
 
-def write_generated_trace(generate: dict[str, Any], prefix: Path) -> None:
-    """Write `<prefix>.<rank>.et` for one collective on `npus` ranks with the Chakra generator."""
-    from astrasim_py.chakra.generators import COLLECTIVES, generate_collective, write_workload
+def write_generated_trace(generate: dict[str, Any] | list[dict[str, Any]], prefix: Path) -> None:
+    """Write `<prefix>.<rank>.et` for a generated workload (one part, or several overlaid)."""
+    from astrasim_py.chakra.generators import write_workload
+
+    if isinstance(generate, list):
+        graphs = None
+        for i, part in enumerate(generate):
+            part_graphs = part_graphs_of(part, f"workload.generate[{i}]")
+            graphs = part_graphs if graphs is None else overlay(graphs, part_graphs, f"workload.generate[{i}]")
+    else:
+        graphs = part_graphs_of(generate, "workload.generate")
+    write_workload(str(prefix), graphs)
+
+
+def part_graphs_of(part: Any, field: str) -> list:
+    """The per-rank graphs of one generated part (a collective or a traffic pattern)."""
+    if not isinstance(part, dict):
+        raise InputError("each generated part is a mapping", field=field,
+                         fix="e.g. {collective: all_reduce, npus: 8, size: 1MiB}")
+    npus = _npus(part, field)
+    if "pattern" in part:
+        return _pattern_graphs(part, npus, field)
+    from astrasim_py.chakra.generators import COLLECTIVES, generate_collective
     from astrasim_py.chakra.units import parse_size
 
-    collective = str(generate["collective"])
+    collective = str(part.get("collective"))
     if collective not in COLLECTIVES:
-        raise InputError(f"unknown collective {collective!r}", field="workload.generate.collective",
+        raise InputError(f"unknown collective {collective!r}", field=f"{field}.collective",
                          fix=f"use one of: {', '.join(COLLECTIVES)}")
+    size = parse_size(part.get("size"), field=f"{field}.size")
+    return generate_collective(collective, npus, size)
+
+
+def _npus(part: dict[str, Any], field: str) -> int:
     try:
-        npus = int(generate["npus"])
+        npus = int(part.get("npus"))
     except (TypeError, ValueError):
         npus = 0
-    if npus < 1 or isinstance(generate["npus"], bool):
-        raise InputError(f"npus must be a positive integer, got {generate['npus']!r}",
-                         field="workload.generate.npus", fix="e.g. npus: 8")
-    size = parse_size(generate["size"], field="workload.generate.size")
-    write_workload(str(prefix), generate_collective(collective, npus, size))
+    if npus < 1 or isinstance(part.get("npus"), bool):
+        raise InputError(f"npus must be a positive integer, got {part.get('npus')!r}",
+                         field=f"{field}.npus", fix="e.g. npus: 8")
+    return npus
+
+
+def _pattern_graphs(part: dict[str, Any], npus: int, field: str) -> list:
+    from astrasim_py.chakra import traffic
+    from astrasim_py.chakra.units import parse_size
+
+    pattern = str(part["pattern"])
+    if pattern not in PATTERN_PARAMS:
+        raise InputError(f"unknown traffic pattern {pattern!r}", field=f"{field}.pattern",
+                         fix=f"use one of: {', '.join(PATTERN_PARAMS)}")
+    allowed = {"pattern", "npus", *PATTERN_PARAMS[pattern],
+               *(POISSON_CDF_KEYS if pattern == "poisson" else ("size",))}
+    unknown = sorted(set(part) - allowed)
+    if unknown:
+        raise InputError(f"unknown key {unknown[0]!r} for pattern {pattern}", field=f"{field}.{unknown[0]}",
+                         fix=f"use: {', '.join(sorted(allowed))}")
+    kwargs = {kw: part[key] for key, kw in PATTERN_PARAMS[pattern].items() if key in part}
+    if pattern == "poisson":
+        scale = float(part.get("cdf_scale", 1.0))
+        if scale <= 0:
+            raise InputError(f"cdf_scale {scale}", field=f"{field}.cdf_scale", fix="give a positive factor")
+        kwargs.setdefault("load", 0.3)
+        kwargs.setdefault("link_gbps", 400.0)
+        kwargs.setdefault("duration_us", 1000.0)
+        flows = traffic.poisson_flows(npus, cdf=traffic.load_cdf(str(part.get("cdf", "websearch"))).scaled(scale),
+                                      **kwargs)
+    else:
+        size = parse_size(part.get("size"), field=f"{field}.size")
+        flows = getattr(traffic, f"{pattern}_flows")(npus, size, **kwargs)
+    return traffic.flows_to_graphs(flows, npus)
+
+
+def overlay(base: list, extra: list, field: str) -> list:
+    """Every rank runs both graphs: the extra part's node ids are shifted past the base's, deps with them."""
+    if len(base) != len(extra):
+        raise InputError(f"overlaid parts have {len(base)} and {len(extra)} ranks", field=f"{field}.npus",
+                         fix="give every part of the list the same npus")
+    for b, e in zip(base, extra):
+        offset = max((n.id for n in b.nodes), default=-1) + 1
+        for node in e.nodes:
+            node.id += offset
+            data = [d + offset for d in node.data_deps]
+            ctrl = [d + offset for d in node.ctrl_deps]
+            del node.data_deps[:]
+            node.data_deps.extend(data)
+            del node.ctrl_deps[:]
+            node.ctrl_deps.extend(ctrl)
+            b.nodes.append(node)
+    return base
