@@ -65,8 +65,10 @@ def _check_request(request: RunRequest) -> None:
                          fix="give a non-negative scale")
 
 
-def run(request: RunRequest) -> dict[str, Any]:
-    """Run one simulation and return the result document written by --output-json."""
+def run(request: RunRequest, *, progress: bool = True) -> dict[str, Any]:
+    """Run one simulation and return the result document written by --output-json.
+
+    progress: a progress line on stderr for runs longer than a few seconds (`--quiet` turns it off)."""
     from astrasim_py.chakra.workload import existing_ranks, load_workload
     from astrasim_py.config import load_comm_groups, load_network, load_remote_memory, load_system
     from astrasim_py.system.sys import Sys, SystemContext
@@ -78,7 +80,11 @@ def run(request: RunRequest) -> dict[str, Any]:
     netcfg = load_network(request.network, request.network_overrides)
     syscfg = load_system(request.system, request.system_overrides)
     memcfg = load_remote_memory(request.remote_memory)
-    found = existing_ranks(request.workload)
+    from astrasim_py.workload.jobs import is_jobs_file, load_jobs
+
+    jobs = load_jobs(request.workload) if is_jobs_file(request.workload) else None
+    found = existing_ranks(request.workload) if jobs is None else \
+        list(range(max(h for j in jobs for h in j.hosts) + 1 if netcfg.num_npus == 0 else netcfg.num_npus))
     num_npus = netcfg.num_npus
     if num_npus == 0:  # fabric-only network file: the trace says how many NPUs there are
         if request.backend != "ns3":
@@ -94,8 +100,18 @@ def run(request: RunRequest) -> dict[str, Any]:
                          file=request.network, field="npus_count",
                          fix="make the product of npus_count equal the number of <prefix>.<rank>.et files")
     groups = load_comm_groups(request.comm_group, num_npus)
-    traces = load_workload(request.workload, num_npus)  # zero-size comms warn on stderr
+    if jobs is None:
+        traces = load_workload(request.workload, num_npus)  # zero-size comms warn on stderr
+    else:  # several jobs on one fabric: one trace per host, a communicator group per job
+        from astrasim_py.workload.jobs import compose
+
+        traces = compose(jobs, num_npus, groups, request.workload)
     backend = _make_backend(request, netcfg, num_npus)
+    if hasattr(backend, "enable_progress"):
+        if progress:
+            backend.enable_progress()
+    else:
+        backend.progress = progress
     lines: list[str] = []
     log_handle = None
     if request.logging_folder:
@@ -147,7 +163,16 @@ def run(request: RunRequest) -> dict[str, Any]:
         backend.close()
     wall = time.perf_counter() - wall0
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    extra: dict[str, Any] = {}
+    if jobs is not None:
+        from astrasim_py.workload.jobs import job_results
+
+        extra["jobs"] = job_results(jobs, [w.finished_at for w in workloads], shared.collectives)
+    # Physical-limit and plotting warnings at the top level, where sweeps and reports look.
+    if request.backend == "ns3":
+        extra["warnings"] = list(telemetry.get("config", {}).get("warnings", []))
     return {
+        **extra,
         "backend": request.backend,
         "num_npus": num_npus,
         "finish_ns": [w.finished_at for w in workloads],

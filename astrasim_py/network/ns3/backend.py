@@ -92,6 +92,11 @@ class Ns3Backend(NetworkBackend):
         for line in self.warnings:
             print(f"[ns3] warning: {line}", file=sys.stderr)
 
+    def enable_progress(self, every_s: float = 2.0, after_s: float = 3.0, bound_ns: int = 0) -> None:
+        """A progress line on stderr (simulated time, events/s, ETA if bound_ns is known) for runs
+        longer than after_s of wall clock; printed from C++, so no Python runs per packet."""
+        self._bridge.EnableProgress(float(every_s), float(after_s), int(bound_ns))
+
     # ------------------------------------------------------------------ NetworkBackend
     def now(self) -> int:
         """Current simulated time in integer ns (truncated from picoseconds)."""
