@@ -168,6 +168,8 @@ def run(request: RunRequest, *, progress: bool = True) -> dict[str, Any]:
         from astrasim_py.workload.jobs import job_results
 
         extra["jobs"] = job_results(jobs, [w.finished_at for w in workloads], shared.collectives)
+    if shared.messages:  # point-to-point traffic: each message's completion time (absent for collectives only)
+        extra["messages"] = sorted(shared.messages, key=lambda m: (m["src"], m["start_ns"], m["tag"]))
     # Physical-limit and plotting warnings at the top level, where sweeps and reports look.
     if request.backend == "ns3":
         extra["warnings"] = list(telemetry.get("config", {}).get("warnings", []))

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from astrasim_py.report.tables import (FLOW_WAIT_NAME, Group, collective_rows, completion_kind,
-                                       completion_times_ns, short_key, summary_rows, axis_value_text)
+from astrasim_py.report.tables import (Group, axis_value_text, collective_rows, completion_samples, short_key,
+                                       summary_rows)
 from astrasim_py.report.tiers import tier_order, tier_queue_bytes, tier_utilization
 
 DPI = 110
-BAR_HEIGHT_IN = 0.32
+ROW_HEIGHT_IN = 0.3
 
 
 def _plt():
@@ -42,8 +43,8 @@ def _save(fig, path: Path) -> None:
         _plt().close(fig)
 
 
-def _height(n_bars: int) -> float:
-    return max(2.6, 1.2 + BAR_HEIGHT_IN * n_bars)
+def _height(n_rows: int) -> float:
+    return max(2.6, 1.2 + ROW_HEIGHT_IN * n_rows)
 
 
 def _say(ax, text: str) -> None:
@@ -53,160 +54,185 @@ def _say(ax, text: str) -> None:
     ax.set_yticks([])
 
 
-def group_colors(groups: list[Group], key: str | None) -> tuple[list[Any], dict[str, Any]]:
-    """A color per group from the value of the first group-by key, and the legend's value -> color map."""
+@dataclass
+class Layout:
+    """Bars grouped by category (every group-by key but the last) with one color per series (the last key)."""
+
+    categories: list[str]
+    series: list[str]
+    cell: dict[str, tuple[int, int]]  # group label -> (category index, series index)
+    series_key: str | None
+
+
+def layout(groups: list[Group], keys: list[str]) -> Layout:
+    """Place every group in a category (its values of all keys but the last) and a series (the last key)."""
+    series_key = keys[-1] if keys else None
+    categories: list[str] = []
+    series: list[str] = []
+    cell = {}
+    for g in groups:
+        cat = "\n".join(f"{short_key(k)}={axis_value_text(v)}" for k, v in g.values.items() if k != series_key)
+        ser = axis_value_text(g.values.get(series_key)) if series_key else "all"
+        if cat not in categories:
+            categories.append(cat)
+        if ser not in series:
+            series.append(ser)
+        cell[g.label] = (categories.index(cat), series.index(ser))
+    return Layout(categories or [""], series, cell, series_key)
+
+
+def _width(lay: Layout) -> float:
+    # Room for each category's two-line tick label as well as for its bars.
+    per_category = max(1.9, 0.3 * len(lay.series) + 0.5)
+    return min(24.0, max(7.0, 1.2 + per_category * len(lay.categories)))
+
+
+def _grouped_bars(ax, lay: Layout, values: dict[str, float | None], fmt: str, legend: bool = True) -> bool:
+    """Draw one bar per group that has a value; return False when no group has one."""
     import matplotlib
 
     cmap = matplotlib.colormaps["tab10"]
-    if key is None:
-        return [cmap(0)] * len(groups), {}
-    values: dict[str, Any] = {}
-    for g in groups:
-        text = axis_value_text(g.values.get(key))
-        values.setdefault(text, cmap(len(values) % 10))
-    return [values[axis_value_text(g.values.get(key))] for g in groups], values
-
-
-def _legend(ax, legend: dict[str, Any], title: str) -> None:
-    if len(legend) > 1:
+    width = 0.8 / max(1, len(lay.series))
+    drawn = False
+    top = max([v for v in values.values() if v is not None] or [0.0])
+    for label, value in values.items():
+        if value is None or label not in lay.cell:
+            continue
+        cat, ser = lay.cell[label]
+        x = cat + (ser - (len(lay.series) - 1) / 2) * width
+        ax.bar(x, value, width=width * 0.95, color=cmap(ser % 10))
+        ax.text(x, value + top * 0.01, fmt.format(value), ha="center", va="bottom", fontsize=6, rotation=90)
+        drawn = True
+    ax.set_xticks(range(len(lay.categories)), lay.categories, fontsize=7)
+    ax.set_xlim(-0.6, len(lay.categories) - 0.4)
+    ax.set_ylim(0, top * 1.25 if top > 0 else 1)
+    ax.grid(axis="y", alpha=0.3)
+    if legend and len(lay.series) > 1:
         from matplotlib.patches import Patch
 
-        ax.legend([Patch(color=c) for c in legend.values()], list(legend), title=title, fontsize=8,
-                  title_fontsize=8, loc="best")
+        ax.legend([Patch(color=cmap(i % 10)) for i in range(len(lay.series))], lay.series,
+                  title=short_key(lay.series_key or ""), fontsize=7, title_fontsize=7, loc="upper left",
+                  ncol=min(4, len(lay.series)))
+    return drawn
 
 
-def _hbars(ax, labels: list[str], values: list[float], colors: list[Any], fmt: str) -> None:
-    ys = list(range(len(labels)))
-    ax.barh(ys, values, color=colors)
-    ax.set_yticks(ys, labels, fontsize=8)
-    ax.invert_yaxis()
-    top = max(values) if values else 0
-    for y, v in zip(ys, values):
-        ax.text(v + top * 0.01, y, fmt.format(v), va="center", fontsize=7)
-    ax.set_xlim(0, top * 1.15 if top > 0 else 1)
-    ax.grid(axis="x", alpha=0.3)
-
-
-def fig_finish(groups: list[Group], color_key: str | None, path: Path) -> None:
+def fig_finish(groups: list[Group], keys: list[str], path: Path) -> None:
     """Finish time per group (bars) with the ideal (analytical) time marked."""
     plt = _plt()
     rows = summary_rows(groups)
-    fig, ax = plt.subplots(figsize=(8, _height(len(rows))))
-    colors, _ = group_colors(groups, color_key)  # the slowdown figure's legend names the colors
-    values = [(r["finish_ns"] or 0) / 1e3 for r in rows]
-    _hbars(ax, [r["group"] for r in rows], values, colors, "{:.1f}")
-    ideal = [(i, r["ideal_max_finish_ns"] / 1e3) for i, r in enumerate(rows) if r["ideal_max_finish_ns"]]
-    if ideal:
-        ax.scatter([v for _, v in ideal], [i for i, _ in ideal], marker="|", s=300, color="black",
-                   label="ideal (analytical)", zorder=3)
-        ax.legend(fontsize=8, loc="lower right")
-    ax.set_xlabel("finish time of the slowest rank (us)")
+    lay = layout(groups, keys)
+    fig, ax = plt.subplots(figsize=(_width(lay), 4.8))
+    _grouped_bars(ax, lay, {r["group"]: (r["finish_ns"] or 0) / 1e3 for r in rows}, "{:.0f}")
+    width = 0.8 / max(1, len(lay.series))
+    marks = [(lay.cell[r["group"]], r["ideal_max_finish_ns"] / 1e3) for r in rows if r["ideal_max_finish_ns"]]
+    if marks:
+        xs = [cat + (ser - (len(lay.series) - 1) / 2) * width for (cat, ser), _ in marks]
+        ax.scatter(xs, [v for _, v in marks], marker="_", s=120, color="black", zorder=3)
+        ax.text(0.99, 0.98, "black ticks: ideal (analytical) time", transform=ax.transAxes, ha="right",
+                va="top", fontsize=7)
+    ax.set_ylabel("finish time of the slowest rank (us)")
     ax.set_title("Finish time per configuration")
     fig.tight_layout()
     _save(fig, path)
 
 
-def fig_slowdown(groups: list[Group], color_key: str | None, path: Path) -> None:
-    """Slowdown against the ideal (analytical) finish time per group (the headline figure)."""
+def fig_slowdown(groups: list[Group], keys: list[str], path: Path) -> None:
+    """Whole-run slowdown against the ideal (analytical) finish time per group."""
     plt = _plt()
     rows = summary_rows(groups)
-    fig, ax = plt.subplots(figsize=(8, _height(len(rows))))
-    if not any(r["slowdown"] for r in rows):
+    lay = layout(groups, keys)
+    fig, ax = plt.subplots(figsize=(_width(lay), 4.8))
+    if not _grouped_bars(ax, lay, {r["group"]: r["slowdown"] for r in rows}, "{:.2f}x"):
         _say(ax, "no ideal time: add `ideal: analytical` to the sweep spec")
     else:
-        colors, legend = group_colors(groups, color_key)
-        _hbars(ax, [r["group"] for r in rows], [r["slowdown"] or 0 for r in rows], colors, "{:.3f}x")
-        ax.axvline(1.0, color="black", lw=0.8, ls="--")
-        ax.set_xlabel("slowdown: finish time / ideal (analytical) finish time (x)")
-        _legend(ax, legend, short_key(color_key or ""))
-    ax.set_title("Slowdown against the ideal (congestion-free analytical) time")
+        ax.axhline(1.0, color="black", lw=0.8, ls="--")
+        ax.set_ylabel("finish time / ideal (analytical) time (x)")
+    ax.set_title("Whole-run slowdown against the ideal (congestion-free analytical) time")
     fig.tight_layout()
     _save(fig, path)
 
 
-def fig_collectives(groups: list[Group], path: Path) -> None:
-    """Per collective: slowdown (or time without an ideal) for each group."""
+def fig_collectives(groups: list[Group], keys: list[str], path: Path) -> None:
+    """Per collective (one panel each): slowdown against the ideal, or the time without an ideal."""
     plt = _plt()
     rows = collective_rows(groups)
     names = list(dict.fromkeys(r["collective"] for r in rows))
-    use_slowdown = rows and all(r["slowdown"] for r in rows)
-    fig, axes = plt.subplots(1, max(1, len(names)), figsize=(4.5 * max(1, len(names)), _height(len(groups))),
-                             squeeze=False, sharey=True)
-    if not names:
+    use_slowdown = bool(rows) and all(r["slowdown"] for r in rows)
+    panels: list[tuple[str, list[Group]]] = []
+    for name in names:
+        with_it = {r["group"] for r in rows if r["collective"] == name}
+        panels.append((name, [g for g in groups if g.label in with_it]))
+    lays = [layout(gs, keys) for _, gs in panels]
+    width = sum(_width(lay) for lay in lays) if lays else 7.0
+    fig, axes = plt.subplots(1, max(1, len(panels)), figsize=(min(width, 24.0), 4.8), squeeze=False,
+                             gridspec_kw={"width_ratios": [max(1, len(lay.categories)) for lay in lays] or [1]})
+    if not panels:
         _say(axes[0][0], "no collectives in these runs")
-    labels = [g.label for g in groups]
-    for ax, name in zip(axes[0], names):
+    for i, ((name, _), lay) in enumerate(zip(panels, lays)):
+        ax = axes[0][i]
         by_group = {r["group"]: r for r in rows if r["collective"] == name}
-        values = [((by_group[lb]["slowdown"] if use_slowdown else (by_group[lb]["time_ns"] or 0) / 1e3)
-                   if lb in by_group else 0.0) for lb in labels]
-        _hbars(ax, labels, values, ["tab:blue"] * len(labels), "{:.3f}x" if use_slowdown else "{:.1f}")
+        values = {lb: (r["slowdown"] if use_slowdown else (r["time_ns"] or 0) / 1e3) for lb, r in by_group.items()}
+        _grouped_bars(ax, lay, values, "{:.2f}x" if use_slowdown else "{:.0f}", legend=(i == 0))
         if use_slowdown:
-            ax.axvline(1.0, color="black", lw=0.8, ls="--")
-        ax.set_xlabel("slowdown vs ideal (x)" if use_slowdown else "mean time per instance (us)")
+            ax.axhline(1.0, color="black", lw=0.8, ls="--")
+        ax.set_ylabel("collective time / ideal (analytical) time (x)" if use_slowdown
+                      else "mean time per instance (us)")
         ax.set_title(name, fontsize=10)
     fig.suptitle("Per collective: " + ("slowdown against the ideal time" if use_slowdown else "completion time"))
     fig.tight_layout()
     _save(fig, path)
 
 
-def fig_flow_wait(groups: list[Group], path: Path) -> None:
+def fig_flow_wait(groups: list[Group], keys: list[str], path: Path) -> None:
     """Link-level flow-control waiting per group: PFC paused time (RoCE) or credit-stall time (IB)."""
     plt = _plt()
     rows = summary_rows(groups)
-    fig, ax = plt.subplots(figsize=(8, _height(len(rows))))
-    values = [(r["flow_wait_ns"] or 0) / 1e3 for r in rows]
-    if not any(values):
+    lay = layout(groups, keys)
+    fig, ax = plt.subplots(figsize=(_width(lay), 4.8))
+    values = {r["group"]: (r["flow_wait_ns"] / 1e3 if r["flow_wait_ns"] is not None else None) for r in rows}
+    if not any(values.values()):
         _say(ax, "no pauses and no credit stalls")
     else:
-        palette = {"roce": "tab:red", "ib": "tab:purple"}
-        colors = [palette.get(r["transport"], "tab:gray") for r in rows]
-        _hbars(ax, [r["group"] for r in rows], values, colors, "{:.1f}")
-        ax.set_xlabel("port-time waiting on flow control, summed over ports (us)")
-        from matplotlib.patches import Patch
-
-        shown = [t for t in palette if any(r["transport"] == t for r in rows)]
-        ax.legend([Patch(color=palette[t]) for t in shown], [f"{t}: {FLOW_WAIT_NAME[t]}" for t in shown],
-                  fontsize=8, loc="best")
-    ax.set_title("PFC pause time (RoCE) / credit-stall time (IB)")
+        _grouped_bars(ax, lay, values, "{:.0f}")
+        ax.set_ylabel("port-time waiting, summed over ports (us)")
+        ax.text(0.99, 0.98, "RoCE: PFC paused time; IB: credit-stall time", transform=ax.transAxes,
+                ha="right", va="top", fontsize=7)
+    ax.set_title("Link-level flow control: PFC pause time (RoCE) / credit-stall time (IB)")
     fig.tight_layout()
     _save(fig, path)
 
 
-def _counter_figure(groups: list[Group], path: Path, series: list[tuple[str, str]], title: str,
-                    none_text: str, xlabel: str) -> None:
+def _counter_figure(groups: list[Group], keys: list[str], path: Path, series: list[tuple[str, str]], title: str,
+                    none_text: str) -> None:
     plt = _plt()
-    import numpy as np
-
     rows = summary_rows(groups)
-    fig, ax = plt.subplots(figsize=(8, _height(len(rows) * max(1, len(series)) * 0.5)))
-    if not any(r[key] for r in rows for key, _ in series):
-        _say(ax, none_text)
-    else:
-        ys = np.arange(len(rows))
-        width = 0.8 / len(series)
-        for i, (key, name) in enumerate(series):
-            ax.barh(ys + (i - (len(series) - 1) / 2) * width, [r[key] or 0 for r in rows], height=width, label=name)
-        ax.set_yticks(ys, [r["group"] for r in rows], fontsize=8)
-        ax.invert_yaxis()
-        ax.set_xlabel(xlabel)
-        ax.grid(axis="x", alpha=0.3)
-        ax.legend(fontsize=8, loc="best")
-    ax.set_title(title)
+    lay = layout(groups, keys)
+    shown = [(key, name) for key, name in series if any(r[key] for r in rows)]
+    fig, axes = plt.subplots(max(1, len(shown)), 1, figsize=(_width(lay), 3.2 * max(1, len(shown)) + 0.6),
+                             squeeze=False)
+    if not shown:
+        _say(axes[0][0], none_text)
+    for i, (key, name) in enumerate(shown):
+        ax = axes[i][0]
+        _grouped_bars(ax, lay, {r["group"]: r[key] for r in rows}, "{:.0f}", legend=(i == 0))
+        ax.set_ylabel(f"{name} (count)", fontsize=8)
+    quiet = [name for key, name in series if (key, name) not in shown]
+    fig.suptitle(title + (f" (none: {', '.join(quiet)})" if quiet and shown else ""), fontsize=10)
     fig.tight_layout()
     _save(fig, path)
 
 
-def fig_congestion_signals(groups: list[Group], path: Path) -> None:
+def fig_congestion_signals(groups: list[Group], keys: list[str], path: Path) -> None:
     """ECN marks, CNPs and IB FECN / BECN counts per group."""
-    _counter_figure(groups, path, [("ecn_marks", "ECN marks (RoCE)"), ("cnps", "CNPs (RoCE)"),
-                                   ("fecn_marked", "FECN marks (IB)"), ("becn_received", "BECNs (IB)")],
-                    "Congestion signals", "no ECN marks, CNPs, FECN or BECN", "count (packets)")
+    _counter_figure(groups, keys, path, [("ecn_marks", "ECN-marked packets"), ("cnps", "CNPs"),
+                                         ("fecn_marked", "FECN-marked packets (IB)"), ("becn_received", "BECNs (IB)")],
+                    "Congestion signals", "no ECN marks, CNPs, FECN or BECN")
 
 
-def fig_loss(groups: list[Group], path: Path) -> None:
+def fig_loss(groups: list[Group], keys: list[str], path: Path) -> None:
     """Drops and retransmissions per group."""
-    _counter_figure(groups, path, [("drops", "dropped packets"), ("retransmitted_packets", "retransmitted packets")],
-                    "Drops and retransmissions", "no drops and no retransmissions", "count (packets)")
+    _counter_figure(groups, keys, path, [("drops", "dropped packets"), ("retransmitted_packets", "retransmitted packets")],
+                    "Drops and retransmissions", "no drops and no retransmissions")
 
 
 def _heatmap(groups: list[Group], path: Path, per_point: Callable, pick: int, scale: float, title: str,
@@ -257,53 +283,68 @@ def fig_utilization_heatmap(groups: list[Group], path: Path) -> None:
              "no traffic")
 
 
-def fig_completion_cdf(groups: list[Group], color_key: str | None, path: Path) -> None:
-    """CDF of completion times per group."""
+def fig_completion_cdf(groups: list[Group], keys: list[str], path: Path) -> None:
+    """CDFs of completion times: one panel per category, one line per series."""
     plt = _plt()
+    import matplotlib
     import numpy as np
 
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    kind = completion_kind([p for g in groups for p in g.points])
-    drawn = 0
-    for g in groups:
-        times = np.sort(np.array([t for p in g.points for t in completion_times_ns(p)], dtype=float)) / 1e3
-        if times.size:
-            ax.step(times, np.arange(1, times.size + 1) / times.size, where="post", label=g.label)
-            drawn += 1
-    if not drawn:
-        _say(ax, f"no {kind}s recorded")
-    else:
-        ax.set_xlabel(f"{kind} (us)")
-        ax.set_ylabel("fraction of completions")
+    kind, samples = completion_samples(groups)
+    lay = layout(groups, keys)
+    cats = [i for i, _ in enumerate(lay.categories)
+            if any(samples.get(g.label) for g in groups if lay.cell[g.label][0] == i)]
+    cols = min(3, max(1, len(cats)))
+    rows = max(1, -(-len(cats) // cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.3 * rows + 0.5), squeeze=False)
+    cmap = matplotlib.colormaps["tab10"]
+    if not cats:
+        _say(axes[0][0], f"no {kind}s recorded")
+    for ax in axes.flat[len(cats):] if cats else axes.flat[1:]:
+        ax.set_visible(False)
+    for ax, cat in zip(axes.flat, cats):
+        for g in groups:
+            c, ser = lay.cell[g.label]
+            times = np.sort(np.asarray(samples.get(g.label) or [], dtype=float)) / 1e3
+            if c != cat or not times.size:
+                continue
+            ax.step(times, np.arange(1, times.size + 1) / times.size, where="post", color=cmap(ser % 10),
+                    label=lay.series[ser])
+        ax.set_xscale("log")
+        from matplotlib.ticker import NullFormatter
+
+        ax.xaxis.set_minor_formatter(NullFormatter())  # labelled decades only: minor labels collide
+        ax.set_xlabel(f"{kind} (us, log scale)", fontsize=8)
+        ax.set_ylabel("fraction of completions", fontsize=8)
         ax.set_ylim(0, 1.02)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, loc="lower right", ncol=1 if drawn <= 8 else 2)
-    ax.set_title(f"CDF of {kind}")
+        ax.grid(alpha=0.3, which="both")
+        ax.set_title(lay.categories[cat].replace("\n", ", "), fontsize=8)
+        ax.legend(fontsize=7, loc="lower right", title=short_key(lay.series_key or ""), title_fontsize=7)
+    fig.suptitle(f"CDF of {kind}", fontsize=10)
     fig.tight_layout()
     _save(fig, path)
 
 
-# (file name, caption, drawing function taking (groups, color_key, path)).
-FIGURES: list[tuple[str, str, Callable[[list[Group], str | None, Path], None]]] = [
-    ("slowdown.png", "Slowdown against the ideal (analytical) finish time",
-     lambda g, k, p: fig_slowdown(g, k, p)),
-    ("finish_time.png", "Finish time of the slowest rank, with the ideal time marked",
-     lambda g, k, p: fig_finish(g, k, p)),
-    ("collectives.png", "Per collective: slowdown against the ideal", lambda g, k, p: fig_collectives(g, p)),
-    ("flow_control_wait.png", "PFC pause time (RoCE) / credit-stall time (IB)", lambda g, k, p: fig_flow_wait(g, p)),
-    ("congestion_signals.png", "ECN marks, CNPs, FECN and BECN", lambda g, k, p: fig_congestion_signals(g, p)),
-    ("loss.png", "Drops and retransmissions", lambda g, k, p: fig_loss(g, p)),
-    ("queue_heatmap.png", "Maximum egress queue per link tier", lambda g, k, p: fig_queue_heatmap(g, p)),
-    ("utilization_heatmap.png", "Mean link utilization per link tier", lambda g, k, p: fig_utilization_heatmap(g, p)),
-    ("completion_cdf.png", "Completion-time CDF", lambda g, k, p: fig_completion_cdf(g, k, p)),
+# (file name, caption, drawing function taking (groups, group-by keys, path)), in report order.
+FIGURES: list[tuple[str, str, Callable[[list[Group], list[str], Path], None]]] = [
+    ("collectives.png", "Per collective: slowdown against the ideal (analytical) time", fig_collectives),
+    ("slowdown.png", "Whole-run slowdown against the ideal (analytical) finish time", fig_slowdown),
+    ("finish_time.png", "Finish time of the slowest rank, with the ideal time marked", fig_finish),
+    ("flow_control_wait.png", "PFC pause time (RoCE) / credit-stall time (IB)", fig_flow_wait),
+    ("congestion_signals.png", "ECN marks, CNPs, FECN and BECN", fig_congestion_signals),
+    ("loss.png", "Drops and retransmissions", fig_loss),
+    ("queue_heatmap.png", "Maximum egress queue per link tier",
+     lambda g, k, p: fig_queue_heatmap(g, p)),
+    ("utilization_heatmap.png", "Mean link utilization per link tier",
+     lambda g, k, p: fig_utilization_heatmap(g, p)),
+    ("completion_cdf.png", "Completion-time CDF", fig_completion_cdf),
 ]
 
 
-def write_figures(groups: list[Group], color_key: str | None, folder: Path) -> list[tuple[str, str]]:
+def write_figures(groups: list[Group], keys: list[str], folder: Path) -> list[tuple[str, str]]:
     """Draw every figure into `folder`; return (file name, caption) pairs in report order."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, caption, draw in FIGURES:
-        draw(groups, color_key, folder / name)
+        draw(groups, keys, folder / name)
         written.append((name, caption))
     return written

@@ -128,8 +128,14 @@ def summary_rows(groups: list[Group]) -> list[dict[str, Any]]:
     return rows
 
 
-def collective_instances(collectives: list[dict[str, Any]]) -> dict[str, list[float]]:
-    """Per collective name, the time of each instance: last rank's end minus first rank's start, ns."""
+def job_of_rank(result: dict[str, Any]) -> dict[int, str]:
+    """Host -> job name for a multi-job run ({} for a single workload)."""
+    return {int(h): str(j.get("name")) for j in result.get("jobs") or [] for h in j.get("hosts") or []}
+
+
+def collective_instances(collectives: list[dict[str, Any]], jobs: dict[int, str] | None = None) -> dict[str, list[float]]:
+    """Per collective name (`job:name` in multi-job runs), each instance's time: last end minus first start, ns."""
+    jobs = jobs or {}
     # Node ids differ between ranks' traces, so an instance is the k-th collective of that name
     # (and communicator group) on each rank.
     spans: dict[tuple[str, Any, int], list[float]] = {}
@@ -138,6 +144,8 @@ def collective_instances(collectives: list[dict[str, Any]]) -> dict[str, list[fl
              if isinstance(c.get("start_ns"), (int, float)) and isinstance(c.get("end_ns"), (int, float))]
     for c in sorted(timed, key=lambda c: (str(c.get("rank")), c["start_ns"], str(c.get("node_id")))):
         name = str(c.get("name") or c.get("collective"))
+        if c.get("rank") in jobs:
+            name = f"{jobs[c['rank']]}:{name}"
         ordinal_key = (c.get("rank"), name, c.get("group"))
         ordinal = seen.get(ordinal_key, 0)
         seen[ordinal_key] = ordinal + 1
@@ -157,10 +165,10 @@ def collective_rows(groups: list[Group]) -> list[dict[str, Any]]:
     for g in groups:
         names: dict[str, tuple[list[float], list[float]]] = {}
         for p in g.points:
-            for name, times in collective_instances(p.result.get("collectives")).items():
+            for name, times in collective_instances(p.result.get("collectives"), job_of_rank(p.result)).items():
                 names.setdefault(name, ([], []))[0].extend(times)
             ideal = p.result.get("ideal") or {}
-            for name, times in collective_instances(ideal.get("collectives")).items():
+            for name, times in collective_instances(ideal.get("collectives"), job_of_rank(ideal)).items():
                 names.setdefault(name, ([], []))[1].extend(times)
         for name, (times, ideal_times) in names.items():
             mean, ideal_mean = _mean(times), _mean(ideal_times)
@@ -170,21 +178,23 @@ def collective_rows(groups: list[Group]) -> list[dict[str, Any]]:
     return rows
 
 
-def completion_times_ns(point: ReportPoint) -> list[float]:
-    """Message (or, without per-message records, per-rank collective) completion times of a point, ns."""
-    fabric = point.fabric
-    for key in ("message_completion_ns", "flow_completion_ns"):
-        values = fabric.get(key)
-        if isinstance(values, list) and values:
-            return [float(v) for v in values if isinstance(v, (int, float))]
+def message_times_ns(point: ReportPoint) -> list[float]:
+    """Completion time (issue to last byte) of every point-to-point message of a point, ns."""
+    return [float(m["end_ns"] - m["start_ns"]) for m in point.result.get("messages") or []
+            if isinstance(m.get("end_ns"), (int, float)) and isinstance(m.get("start_ns"), (int, float))]
+
+
+def collective_times_ns(point: ReportPoint) -> list[float]:
+    """Per-rank durations of every collective of a point, ns."""
     return [float(c["duration_ns"]) for c in point.result.get("collectives") or []
             if isinstance(c.get("duration_ns"), (int, float))]
 
 
-def completion_kind(points: list[ReportPoint]) -> str:
-    """What completion_times_ns measures for these points (the CDF's axis label)."""
-    for p in points:
-        if any(isinstance(p.fabric.get(k), list) and p.fabric.get(k)
-               for k in ("message_completion_ns", "flow_completion_ns")):
-            return "message completion time"
-    return "per-rank collective completion time"
+def completion_samples(groups: list[Group]) -> tuple[str, dict[str, list[float]]]:
+    """(what is measured, group label -> completion times in ns): messages where any point has them,
+    else per-rank collective times."""
+    if any(message_times_ns(p) for g in groups for p in g.points):
+        return "message completion time", {g.label: [t for p in g.points for t in message_times_ns(p)]
+                                           for g in groups}
+    return "per-rank collective completion time", {g.label: [t for p in g.points for t in collective_times_ns(p)]
+                                                   for g in groups}

@@ -76,7 +76,8 @@ def ideal_summary(result: dict[str, Any], backend: str) -> dict[str, Any]:
     """What the report needs from the ideal run: its finish time and per-collective times."""
     keep = ("rank", "node_id", "name", "collective", "size_bytes", "start_ns", "end_ns", "duration_ns")
     return {"backend": backend, "max_finish_ns": result.get("max_finish_ns"),
-            "collectives": [{k: c.get(k) for k in keep} for c in result.get("collectives") or []]}
+            "collectives": [{k: c.get(k) for k in keep} for c in result.get("collectives") or []],
+            "jobs": [{k: j.get(k) for k in ("name", "hosts", "finish_ns")} for j in result.get("jobs") or []]}
 
 
 def attach_ideal(result: dict[str, Any], request: dict[str, Any], backend: str, point_fn: PointFn) -> None:
@@ -99,9 +100,9 @@ def run_point(point: SweepPoint, point_fn: PointFn, traces_dir: Path, token: str
     try:
         workload = request.get("workload")
         if isinstance(workload, dict):
-            from astrasim_py.sweep.workloads import materialize_trace
+            from astrasim_py.sweep.workloads import materialize_workload
 
-            request["workload"] = materialize_trace(workload["generate"], traces_dir)
+            request["workload"] = materialize_workload(workload, traces_dir)
             extra["workload_trace"] = request["workload"]
         result = point_fn(request)
         if not isinstance(result, dict):

@@ -17,7 +17,7 @@ from astrasim_py.errors import InputError
 from astrasim_py.paths import data_dir
 from astrasim_py.runner import RunRequest
 from astrasim_py.sweep.spec import (PATH_FIELDS, PRESET_OVERRIDE_KEY, REQUIRED_FIELDS, SweepSpec,
-                                    resolve_input_path, validate_generate)
+                                    resolve_input_path, validate_workload)
 
 POINT_ID_HEX = 20
 
@@ -75,7 +75,7 @@ def apply_axes(base: dict[str, Any], axes: dict[str, Any], spec_path: Path) -> d
         elif head in ("system", "system_overrides") and rest:
             run["system_overrides"][rest] = value
         elif key == "workload" and isinstance(value, dict):
-            run[key] = {**value, "generate": validate_generate(value, str(spec_path), "axes.workload")}
+            run[key] = validate_workload(value, str(spec_path), "axes.workload")
         elif head == "workload" and rest:
             workload = run.get("workload")
             if not isinstance(workload, dict) or not isinstance(workload.get("generate"), dict):

@@ -133,7 +133,7 @@ def resolve_paths(run: dict[str, Any], spec_dir: Path, where: str) -> dict[str, 
         if isinstance(value, str):
             run[key] = resolve_input_path(value, spec_dir)
         elif key == "workload" and isinstance(value, dict):
-            run[key] = {**value, "generate": validate_generate(value, where, f"base.{key}")}
+            run[key] = validate_workload(value, where, f"base.{key}")
     return run
 
 
@@ -146,6 +146,25 @@ def resolve_input_path(value: str, spec_dir: Path) -> str:
         if full.exists() or any(full.parent.glob(full.name + ".*")):
             return str(full.resolve())
     return value
+
+
+def validate_workload(value: dict[str, Any], where: str, field_name: str) -> dict[str, Any]:
+    """Check a generated workload mapping: `{generate: ...}` or `{jobs: [{name, hosts, generate}, ...]}`."""
+    if isinstance(value, dict) and "jobs" in value:
+        jobs = value["jobs"]
+        if not set(value) <= {"jobs", "name"} or not isinstance(jobs, list) or not jobs:
+            raise InputError("jobs are written `{jobs: [{name, hosts, generate}, ...]}` (optionally with name:)",
+                             file=where, field=field_name, fix="give a non-empty list of jobs")
+        checked = []
+        for i, job in enumerate(jobs):
+            job_field = f"{field_name}.jobs[{i}]"
+            if not isinstance(job, dict) or "hosts" not in job or not set(job) <= {"name", "hosts", "generate"}:
+                raise InputError("a job is `{name, hosts, generate}`", file=where, field=job_field,
+                                 fix='e.g. {name: train, hosts: "0-7", generate: {collective: all_reduce, ...}}')
+            gen = validate_generate({"generate": job.get("generate")}, where, job_field)
+            checked.append({**job, "generate": gen})
+        return {**value, "jobs": checked}
+    return {**value, "generate": validate_generate(value, where, field_name)}
 
 
 def validate_generate(value: Any, where: str, field_name: str) -> dict[str, Any] | list[dict[str, Any]]:

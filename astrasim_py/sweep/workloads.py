@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 import astrasim_py
 from astrasim_py.errors import InputError
 
@@ -41,6 +43,26 @@ def trace_key(generate: dict[str, Any] | list[dict[str, Any]]) -> str:
     what = "+".join(str(p.get("collective") or p.get("pattern")) for p in parts if isinstance(p, dict))
     first = parts[0] if parts and isinstance(parts[0], dict) else {}
     return f"{what}-{first.get('npus')}npus-{first.get('size', 'cdf')}-{digest}"
+
+
+def materialize_workload(workload: dict[str, Any], traces_dir: Path) -> str:
+    """The workload path of a generated workload: a trace prefix, or a jobs YAML over generated traces."""
+    if "jobs" not in workload:
+        return materialize_trace(workload["generate"], traces_dir)
+    jobs = []
+    for i, job in enumerate(workload["jobs"]):
+        jobs.append({"name": str(job.get("name") or f"job{i}"), "hosts": job["hosts"],
+                     "workload": materialize_trace(job["generate"], traces_dir)})
+    text = yaml.safe_dump({"jobs": jobs}, sort_keys=True)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    path = Path(traces_dir) / f"jobs-{'+'.join(j['name'] for j in jobs)}-{digest}.yaml"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)  # same content from every process: the last rename wins harmlessly
+    return str(path)
 
 
 def materialize_trace(generate: dict[str, Any], traces_dir: Path) -> str:

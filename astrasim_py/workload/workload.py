@@ -39,6 +39,7 @@ class WorkloadShared:
     num_npus: int
     emit: Callable[[str], None]
     collectives: list[dict] = field(default_factory=list)
+    messages: list[dict] = field(default_factory=list)  # one per SEND node: src, dst, size, start/end
 
 
 class Workload:
@@ -242,7 +243,15 @@ class Workload:
                                  file=f, field="comm_src", fix="put a SEND node in the file of its source rank")
             self._check_peer(node, dst, "comm_dst")
             slot = self._occupy(node)
-            self.sys.send(dst, size, tag, lambda: self._complete(node, slot, "Comm", now))
+            message = {"src": self.rank, "dst": dst, "size_bytes": size, "tag": tag, "start_ns": now}
+            self.shared.messages.append(message)
+
+            def sent() -> None:
+                # Issue to completion of the SEND: the message completion time (FCT) studies compare.
+                message["end_ns"] = self.sys.backend.now()
+                self._complete(node, slot, "Comm", now)
+
+            self.sys.send(dst, size, tag, sent)
         else:
             src = get_int_attr(node, "comm_src", file=f)
             dst = get_int_attr(node, "comm_dst", self.rank, file=f)
