@@ -47,7 +47,8 @@ def write_report(sweep_dir: str | Path, output: str | Path | None = None, group_
     html_path, md_path, json_path, fig_dir = report_paths(Path(sweep_dir), output)
     groups = group_points(data, keys)
     figures = write_figures(groups, keys, fig_dir)
-    doc = build_document(data, groups, keys, figures)
+    doc = build_document(data, groups, keys, [(name, caption + (f" ({note})" if note else ""))
+                                              for name, caption, note in figures])
     rel = fig_dir.name
     numbers = {
         "sweep": data.name,
@@ -58,13 +59,14 @@ def write_report(sweep_dir: str | Path, output: str | Path | None = None, group_
                             "max_queue_bytes": _merge([tier_queue_bytes(p) for p in g.points])} for g in groups},
         "points": [{"index": p.index, "point_id": p.point_id, "group": g.label, "axes": p.axes,
                     **{k: v for k, v in point_metrics(p).items()}} for g in groups for p in g.points],
-        "figures": [name for name, _ in figures],
+        "figures": [name for name, _, _ in figures],
+        "figure_notes": {name: note for name, _, note in figures if note},
     }
     write_text_atomic(json_path, json.dumps(numbers, indent=1, sort_keys=True, default=str) + "\n")
     write_text_atomic(md_path, render_markdown(doc, rel))
     # The HTML goes last: once it exists, everything it links to does.
     write_text_atomic(html_path, render_html(doc, rel))
-    return ReportFiles(html_path, md_path, json_path, [fig_dir / name for name, _ in figures])
+    return ReportFiles(html_path, md_path, json_path, [fig_dir / name for name, _, _ in figures])
 
 
 def _merge(per_point: list[dict[str, tuple[float, float]]]) -> dict[str, dict[str, float]]:

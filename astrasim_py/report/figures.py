@@ -29,7 +29,9 @@ def _plt():
     return plt
 
 
-def _save(fig, path: Path) -> None:
+def _save(fig, path: Path) -> str | None:
+    """Write the figure atomically; return what it says in words instead of plotting, if anything."""
+    note = "; ".join(getattr(fig, "astrasim_notes", [])) or None
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -41,6 +43,7 @@ def _save(fig, path: Path) -> None:
         raise
     finally:
         _plt().close(fig)
+    return note
 
 
 def _height(n_rows: int) -> float:
@@ -48,7 +51,8 @@ def _height(n_rows: int) -> float:
 
 
 def _say(ax, text: str) -> None:
-    """Write what happened instead of drawing empty axes."""
+    """Write what happened instead of drawing empty axes (and remember it for the report's captions)."""
+    ax.figure.astrasim_notes = [*getattr(ax.figure, "astrasim_notes", []), text]
     ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=13, transform=ax.transAxes)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -116,7 +120,7 @@ def _grouped_bars(ax, lay: Layout, values: dict[str, float | None], fmt: str, le
     return drawn
 
 
-def fig_finish(groups: list[Group], keys: list[str], path: Path) -> None:
+def fig_finish(groups: list[Group], keys: list[str], path: Path) -> str | None:
     """Finish time per group (bars) with the ideal (analytical) time marked."""
     plt = _plt()
     rows = summary_rows(groups)
@@ -133,10 +137,10 @@ def fig_finish(groups: list[Group], keys: list[str], path: Path) -> None:
     ax.set_ylabel("finish time of the slowest rank (us)")
     ax.set_title("Finish time per configuration")
     fig.tight_layout()
-    _save(fig, path)
+    return _save(fig, path)
 
 
-def fig_slowdown(groups: list[Group], keys: list[str], path: Path) -> None:
+def fig_slowdown(groups: list[Group], keys: list[str], path: Path) -> str | None:
     """Whole-run slowdown against the ideal (analytical) finish time per group."""
     plt = _plt()
     rows = summary_rows(groups)
@@ -149,10 +153,10 @@ def fig_slowdown(groups: list[Group], keys: list[str], path: Path) -> None:
         ax.set_ylabel("finish time / ideal (analytical) time (x)")
     ax.set_title("Whole-run slowdown against the ideal (congestion-free analytical) time")
     fig.tight_layout()
-    _save(fig, path)
+    return _save(fig, path)
 
 
-def fig_collectives(groups: list[Group], keys: list[str], path: Path) -> None:
+def fig_collectives(groups: list[Group], keys: list[str], path: Path) -> str | None:
     """Per collective (one panel each): slowdown against the ideal, or the time without an ideal."""
     plt = _plt()
     rows = collective_rows(groups)
@@ -180,10 +184,10 @@ def fig_collectives(groups: list[Group], keys: list[str], path: Path) -> None:
         ax.set_title(name, fontsize=10)
     fig.suptitle("Per collective: " + ("slowdown against the ideal time" if use_slowdown else "completion time"))
     fig.tight_layout()
-    _save(fig, path)
+    return _save(fig, path)
 
 
-def fig_flow_wait(groups: list[Group], keys: list[str], path: Path) -> None:
+def fig_flow_wait(groups: list[Group], keys: list[str], path: Path) -> str | None:
     """Link-level flow-control waiting per group: PFC paused time (RoCE) or credit-stall time (IB)."""
     plt = _plt()
     rows = summary_rows(groups)
@@ -199,11 +203,11 @@ def fig_flow_wait(groups: list[Group], keys: list[str], path: Path) -> None:
                 ha="right", va="top", fontsize=7)
     ax.set_title("Link-level flow control: PFC pause time (RoCE) / credit-stall time (IB)")
     fig.tight_layout()
-    _save(fig, path)
+    return _save(fig, path)
 
 
 def _counter_figure(groups: list[Group], keys: list[str], path: Path, series: list[tuple[str, str]], title: str,
-                    none_text: str) -> None:
+                    none_text: str) -> str | None:
     plt = _plt()
     rows = summary_rows(groups)
     lay = layout(groups, keys)
@@ -219,24 +223,24 @@ def _counter_figure(groups: list[Group], keys: list[str], path: Path, series: li
     quiet = [name for key, name in series if (key, name) not in shown]
     fig.suptitle(title + (f" (none: {', '.join(quiet)})" if quiet and shown else ""), fontsize=10)
     fig.tight_layout()
-    _save(fig, path)
+    return _save(fig, path)
 
 
-def fig_congestion_signals(groups: list[Group], keys: list[str], path: Path) -> None:
+def fig_congestion_signals(groups: list[Group], keys: list[str], path: Path) -> str | None:
     """ECN marks, CNPs and IB FECN / BECN counts per group."""
-    _counter_figure(groups, keys, path, [("ecn_marks", "ECN-marked packets"), ("cnps", "CNPs"),
+    return _counter_figure(groups, keys, path, [("ecn_marks", "ECN-marked packets"), ("cnps", "CNPs"),
                                          ("fecn_marked", "FECN-marked packets (IB)"), ("becn_received", "BECNs (IB)")],
                     "Congestion signals", "no ECN marks, CNPs, FECN or BECN")
 
 
-def fig_loss(groups: list[Group], keys: list[str], path: Path) -> None:
+def fig_loss(groups: list[Group], keys: list[str], path: Path) -> str | None:
     """Drops and retransmissions per group."""
-    _counter_figure(groups, keys, path, [("drops", "dropped packets"), ("retransmitted_packets", "retransmitted packets")],
+    return _counter_figure(groups, keys, path, [("drops", "dropped packets"), ("retransmitted_packets", "retransmitted packets")],
                     "Drops and retransmissions", "no drops and no retransmissions")
 
 
 def _heatmap(groups: list[Group], path: Path, per_point: Callable, pick: int, scale: float, title: str,
-             unit: str, none_text: str) -> None:
+             unit: str, none_text: str) -> str | None:
     plt = _plt()
     import numpy as np
 
@@ -265,25 +269,26 @@ def _heatmap(groups: list[Group], path: Path, per_point: Callable, pick: int, sc
         fig.colorbar(image, ax=ax, label=unit)
         if not np.nanmax(grid) > 0:
             ax.set_title(f"{title} ({none_text})")
+            fig.astrasim_notes = [none_text]
     if tiers and np.nanmax(grid) > 0:
         ax.set_title(title)
     fig.tight_layout()
-    _save(fig, path)
+    return _save(fig, path)
 
 
-def fig_queue_heatmap(groups: list[Group], path: Path) -> None:
+def fig_queue_heatmap(groups: list[Group], path: Path) -> str | None:
     """Deepest egress queue per link tier and group."""
-    _heatmap(groups, path, tier_queue_bytes, 1, 1024.0, "Maximum egress queue per tier", "max queue (KiB)",
+    return _heatmap(groups, path, tier_queue_bytes, 1, 1024.0, "Maximum egress queue per tier", "max queue (KiB)",
              "no queueing")
 
 
-def fig_utilization_heatmap(groups: list[Group], path: Path) -> None:
+def fig_utilization_heatmap(groups: list[Group], path: Path) -> str | None:
     """Mean link utilization per link tier and group, over the whole run."""
-    _heatmap(groups, path, tier_utilization, 0, 1.0, "Mean link utilization per tier", "utilization (%)",
+    return _heatmap(groups, path, tier_utilization, 0, 1.0, "Mean link utilization per tier", "utilization (%)",
              "no traffic")
 
 
-def fig_completion_cdf(groups: list[Group], keys: list[str], path: Path) -> None:
+def fig_completion_cdf(groups: list[Group], keys: list[str], path: Path) -> str | None:
     """CDFs of completion times: one panel per category, one line per series."""
     plt = _plt()
     import matplotlib
@@ -321,11 +326,11 @@ def fig_completion_cdf(groups: list[Group], keys: list[str], path: Path) -> None
         ax.legend(fontsize=7, loc="lower right", title=short_key(lay.series_key or ""), title_fontsize=7)
     fig.suptitle(f"CDF of {kind}", fontsize=10)
     fig.tight_layout()
-    _save(fig, path)
+    return _save(fig, path)
 
 
 # (file name, caption, drawing function taking (groups, group-by keys, path)), in report order.
-FIGURES: list[tuple[str, str, Callable[[list[Group], list[str], Path], None]]] = [
+FIGURES: list[tuple[str, str, Callable[[list[Group], list[str], Path], str | None]]] = [
     ("collectives.png", "Per collective: slowdown against the ideal (analytical) time", fig_collectives),
     ("slowdown.png", "Whole-run slowdown against the ideal (analytical) finish time", fig_slowdown),
     ("finish_time.png", "Finish time of the slowest rank, with the ideal time marked", fig_finish),
@@ -340,11 +345,7 @@ FIGURES: list[tuple[str, str, Callable[[list[Group], list[str], Path], None]]] =
 ]
 
 
-def write_figures(groups: list[Group], keys: list[str], folder: Path) -> list[tuple[str, str]]:
-    """Draw every figure into `folder`; return (file name, caption) pairs in report order."""
+def write_figures(groups: list[Group], keys: list[str], folder: Path) -> list[tuple[str, str, str | None]]:
+    """Draw every figure into `folder`; return (file name, caption, note said instead of plotted) in report order."""
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, caption, draw in FIGURES:
-        draw(groups, keys, folder / name)
-        written.append((name, caption))
-    return written
+    return [(name, caption, draw(groups, keys, folder / name)) for name, caption, draw in FIGURES]

@@ -167,4 +167,9 @@ def test_report_cli_writes_every_file(tmp_path: Path, capsys) -> None:
     assert not [p for p in report.rglob(".*")]  # no temp files left
     numbers = json.loads((report / "report.json").read_text())
     assert numbers["summary"][0]["slowdown"] == 2.0
+    # Nothing paused, marked or lost: those figures say so instead of showing empty axes.
+    assert numbers["figure_notes"] == {"flow_control_wait.png": "no pauses and no credit stalls",
+                                       "congestion_signals.png": "no ECN marks, CNPs, FECN or BECN",
+                                       "loss.png": "no drops and no retransmissions"}
+    assert "(no pauses and no credit stalls)" in (report / "report.md").read_text()
     assert "report:" in capsys.readouterr().out
