@@ -85,7 +85,8 @@ def test_bad_jobs_files_name_the_field(tmp_path, traces, jobs, field, needle):
 def test_jobs_that_do_not_fit_fail_cleanly(tmp_path, traces, system_json, capsys):
     net = write_yaml(tmp_path / "net.yml", RING8)
     for jobs, needle in (([{"workload": "ar4", "hosts": "6-9"}], "uses host 9"),
-                         ([{"workload": "ar4", "hosts": "0-2"}], "missing rank")):
+                         ([{"workload": "ar4", "hosts": "0-2"}], "4 rank file(s) but 3 host(s)"),
+                         ([{"workload": "nosuch", "hosts": "0-2"}], "0 rank file(s)")):
         path = write_yaml(tmp_path / "jobs.yaml", {"jobs": jobs})
         assert main(["run", f"--workload-configuration={path}", f"--system-configuration={system_json}",
                      f"--network-configuration={net}", "--quiet"]) == 2
