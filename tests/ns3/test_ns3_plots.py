@@ -81,3 +81,20 @@ def test_a_plotting_failure_is_a_warning_not_a_lost_run(tmp_path, star, fabric_a
     (line,) = result["warnings"]
     assert line.startswith(f"plotting the time series into {blocker} failed")
     assert result["fabric"]["config"]["warnings"] == [line]
+
+
+def test_many_paused_ports_keep_the_longest(tmp_path, monkeypatch):
+    import matplotlib.axes
+
+    from astrasim_py.network.ns3.plots import plot_time_series
+
+    titles = []
+    monkeypatch.setattr(matplotlib.axes.Axes, "set_title",
+                        lambda self, text, *a, **k: titles.append(text))
+    n = 60
+    paused = [[1 if p < s else 0 for p in range(n)] for s in range(n)]  # port p pauses from sample p+1 on
+    series = {"time_ns": [1000 * s for s in range(n)], "ports": [[100, p] for p in range(n)],
+              "queue_bytes": [[0] * n for _ in range(n)], "paused": paused,
+              "qp_rate_gbps": [[] for _ in range(n)], "qp_delivered_bytes": [[] for _ in range(n)], "qps": []}
+    plot_time_series(series, tmp_path, max_wait_ports=40)
+    assert any(t.endswith(", 40 longest of 59 ports") for t in titles), titles

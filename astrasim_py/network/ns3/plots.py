@@ -36,7 +36,7 @@ def _wait_names(transport: str) -> tuple[str, str]:
 
 
 def plot_time_series(series: dict[str, Any], out_dir: str | Path, top_ports: int = 8,
-                     transport: str = "roce") -> list[Path]:
+                     transport: str = "roce", max_wait_ports: int = 40) -> list[Path]:
     """Write queue, pause/credit-wait and QP-throughput PNGs for `Ns3Backend.time_series()`; return paths."""
     import matplotlib
 
@@ -81,6 +81,10 @@ def plot_time_series(series: dict[str, Any], out_dir: str | Path, top_ports: int
     title, stem = _wait_names(transport)
     fig, ax = plt.subplots(figsize=(8, 4))
     ever = np.flatnonzero(paused.max(axis=0) > 0) if paused.size else np.array([], dtype=int)
+    shown_of = ever.size
+    if ever.size > max_wait_ports:  # keep the rows readable: the ports that waited longest
+        ever = np.sort(ever[np.argsort(-paused[:, ever].sum(axis=0), kind="stable")[:max_wait_ports]])
+        title += f", {max_wait_ports} longest of {shown_of} ports"
     if ever.size:
         ax.imshow(paused[:, ever].T, aspect="auto", interpolation="nearest", cmap="Reds", vmin=0, vmax=1,
                   extent=(t_us[0], t_us[-1], ever.size - 0.5, -0.5))
