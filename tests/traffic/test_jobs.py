@@ -92,3 +92,36 @@ def test_jobs_that_do_not_fit_fail_cleanly(tmp_path, traces, system_json, capsys
                      f"--network-configuration={net}", "--quiet"]) == 2
         err = capsys.readouterr().err.strip()
         assert needle in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.ns3
+def test_training_beside_background_traffic_is_deterministic(tmp_path, system_json, fabric_available):
+    """Background Poisson traffic beside a training ring: byte-identical reruns; no slowdown when
+    the two share no link (each on its own leaf), a slowdown when both cross the spine."""
+    from astrasim_py.results import deterministic_view
+
+    write_workload(tmp_path / "ar", generate_collective("all_reduce", 4, 1 << 20))
+    flows = tr.poisson_flows(4, load=0.8, link_gbps=100, duration_us=150, cdf=tr.load_cdf("websearch").scaled(0.05),
+                             seed=5)
+    write_workload(tmp_path / "bg", tr.flows_to_graphs(flows, 4))
+    links = [[h, 8 + h % 2, 100, 500] for h in range(8)] + [[8, 10, 100, 500], [9, 10, 100, 500]]
+    net = write_yaml(tmp_path / "net.yml", {"fabric": {"topology": {"builder": "graph", "hosts": 8, "switches": 3,
+                                                                   "links": links}, "preset": "dcqcn_mlnx"}})
+    req = dict(system=system_json, network=net, backend="ns3")
+
+    def finish(train_hosts, bg_hosts):
+        jobs = [{"name": "train", "workload": "ar", "hosts": train_hosts}]
+        alone = run(RunRequest(workload=write_yaml(tmp_path / "a.yaml", {"jobs": jobs}), **req), progress=False)
+        jobs.append({"name": "bg", "workload": "bg", "hosts": bg_hosts})
+        both = run(RunRequest(workload=write_yaml(tmp_path / "b.yaml", {"jobs": jobs}), **req), progress=False)
+        assert both["fabric"]["delivered_messages"] == len(flows) + alone["fabric"]["delivered_messages"]
+        return alone, both
+
+    alone, both = finish([0, 2, 4, 6], [1, 3, 5, 7])  # leaf 8 and leaf 9: nothing shared
+    assert both["jobs"][0]["finish_ns"] == alone["jobs"][0]["finish_ns"]
+    alone, both = finish([0, 1, 2, 3], [4, 5, 6, 7])  # every ring step and flow may cross the spine
+    assert both["jobs"][0]["finish_ns"] > 1.05 * alone["jobs"][0]["finish_ns"]
+    again = finish([0, 1, 2, 3], [4, 5, 6, 7])[1]
+    for r in (both, again):
+        r["fabric"].pop("wall")
+    assert deterministic_view(both) == deterministic_view(again)
