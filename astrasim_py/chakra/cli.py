@@ -131,23 +131,8 @@ def _generate_traffic(args: argparse.Namespace, size: int) -> int:
     from astrasim_py.chakra.generators import write_workload
 
     n = args.npus
-    if args.pattern == "incast":
-        flows = tr.incast_flows(n, size, target=args.target, senders=args.senders)
-    elif args.pattern == "permutation":
-        flows = tr.permutation_flows(n, size, shift=args.shift)
-    elif args.pattern == "random_permutation":
-        flows = tr.random_permutation_flows(n, size, seed=args.seed)
-    elif args.pattern == "all_to_all":
-        flows = tr.all_to_all_flows(n, size)
-    elif args.pattern == "hotspot":
-        flows = tr.hotspot_flows(n, size, hotspot=args.hotspot, hot_fraction=args.hot_fraction,
-                                 flows_per_rank=args.flows, seed=args.seed)
-    else:
-        if args.cdf_scale <= 0:
-            raise InputError(f"--cdf-scale {args.cdf_scale}", field="--cdf-scale", fix="give a positive factor")
-        cdf = tr.load_cdf(args.cdf).scaled(args.cdf_scale)
-        flows = tr.poisson_flows(n, load=args.load, link_gbps=args.link_gbps, duration_us=args.duration_us,
-                                 cdf=cdf, seed=args.seed)
+    options = {key: getattr(args, key) for key in tr.PATTERN_OPTIONS[args.pattern]}
+    flows = tr.generate_flows(args.pattern, n, size, options, where="--pattern")
     if size == 0 and args.pattern != "poisson":
         print("WARNING: --size 0: every flow moves no data", file=sys.stderr)
     _make_parent(args.output)

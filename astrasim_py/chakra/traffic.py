@@ -194,6 +194,49 @@ def poisson_flows(npus: int, *, load: float, link_gbps: float, duration_us: floa
     return flows
 
 
+# Options each pattern takes (beyond npus and size), with their defaults.
+PATTERN_OPTIONS: dict[str, dict[str, object]] = {
+    "incast": {"target": 0, "senders": None},
+    "permutation": {"shift": None},
+    "random_permutation": {"seed": 0},
+    "all_to_all": {},
+    "hotspot": {"hotspot": 0, "hot_fraction": 0.5, "flows": 4, "seed": 0},
+    "poisson": {"load": 0.3, "link_gbps": 400.0, "duration_us": 1000.0, "cdf": "websearch", "cdf_scale": 1.0,
+                "seed": 0},
+}
+
+
+def generate_flows(pattern: str, npus: int, size: int, options: dict | None = None,
+                   where: str = "pattern") -> list[Flow]:
+    """The flows of a named pattern (CLI and sweeps); options as in PATTERN_OPTIONS."""
+    if pattern not in PATTERN_OPTIONS:
+        raise InputError(f"unknown traffic pattern {pattern!r}", field=where, fix=f"use one of {', '.join(PATTERNS)}")
+    opts = dict(PATTERN_OPTIONS[pattern])
+    for key, value in (options or {}).items():
+        if key not in opts:
+            raise InputError(f"{pattern} takes no option {key!r}", field=f"{where}.{key}",
+                             fix=f"use {', '.join(opts) or 'no options'}")
+        opts[key] = value
+    if pattern == "incast":
+        return incast_flows(npus, size, target=int(opts["target"]),
+                            senders=None if opts["senders"] is None else int(opts["senders"]))
+    if pattern == "permutation":
+        return permutation_flows(npus, size, shift=None if opts["shift"] is None else int(opts["shift"]))
+    if pattern == "random_permutation":
+        return random_permutation_flows(npus, size, seed=int(opts["seed"]))
+    if pattern == "all_to_all":
+        return all_to_all_flows(npus, size)
+    if pattern == "hotspot":
+        return hotspot_flows(npus, size, hotspot=int(opts["hotspot"]), hot_fraction=float(opts["hot_fraction"]),
+                             flows_per_rank=int(opts["flows"]), seed=int(opts["seed"]))
+    scale = float(opts["cdf_scale"])
+    if scale <= 0:
+        raise InputError(f"cdf scale {scale}", field=f"{where}.cdf_scale", fix="give a positive factor")
+    return poisson_flows(npus, load=float(opts["load"]), link_gbps=float(opts["link_gbps"]),
+                         duration_us=float(opts["duration_us"]), cdf=load_cdf(str(opts["cdf"])).scaled(scale),
+                         seed=int(opts["seed"]))
+
+
 # ------------------------------------------------------------------ flows -> Chakra graphs
 def flows_to_graphs(flows: list[Flow], npus: int, *, version: str = DEFAULT_VERSION) -> list[RankGraph]:
     """Per-rank graphs: sends in flow order (delayed by a COMP chain where flows start later),

@@ -186,7 +186,7 @@ def validate_generate(value: Any, where: str, field_name: str) -> dict[str, Any]
             raise InputError("each generated part is a mapping", file=where, field=part_field,
                              fix="e.g. {collective: all_reduce, npus: 8, size: 1MiB}")
         if "pattern" in part:
-            need = ["npus"] + ([] if part.get("pattern") == "poisson" else ["size"])
+            need = ["npus"]  # a traffic pattern (astrasim_py.chakra.traffic): size defaults to 0
         else:
             need = list(GENERATE_KEYS)
         missing = [k for k in need if k not in part]
@@ -234,6 +234,13 @@ def _parse_axes(raw: Any, where: str) -> list[AxisGroup]:
     return groups
 
 
+def _traffic_keys() -> set[str]:
+    """Parameters a generated traffic pattern takes (pattern and its options)."""
+    from astrasim_py.chakra.traffic import PATTERN_OPTIONS
+
+    return {"pattern"} | {k for opts in PATTERN_OPTIONS.values() for k in opts}
+
+
 def check_axis_key(key: str, where: str, field_name: str) -> None:
     """Reject an axis key that does not name a run field, an override or a generate parameter."""
     head, _, rest = key.partition(".")
@@ -242,6 +249,8 @@ def check_axis_key(key: str, where: str, field_name: str) -> None:
     if head in ("network_overrides", "system_overrides", "network", "system") and rest:
         return
     if head == "workload" and rest.startswith("generate.") and rest.split(".", 1)[1] in GENERATE_KEYS:
+        return
+    if head == "workload" and rest.startswith("generate.") and rest.split(".", 1)[1] in _traffic_keys():
         return
     raise InputError(f"unknown axis '{key}'", file=where, field=field_name,
                      fix="use a run field (backend, seed, ...), preset, network.<key> / system.<key> "

@@ -23,18 +23,6 @@ from astrasim_py.errors import InputError
 TRACE_PREFIX_NAME = "trace"
 
 
-# Pattern -> {spec key: keyword of the astrasim_py.chakra.traffic function}.
-PATTERN_PARAMS: dict[str, dict[str, str]] = {
-    "incast": {"target": "target", "senders": "senders"},
-    "permutation": {"shift": "shift"},
-    "random_permutation": {"seed": "seed"},
-    "all_to_all": {},
-    "hotspot": {"hotspot": "hotspot", "hot_fraction": "hot_fraction", "flows": "flows_per_rank", "seed": "seed"},
-    "poisson": {"load": "load", "link_gbps": "link_gbps", "duration_us": "duration_us", "seed": "seed"},
-}
-POISSON_CDF_KEYS = ("cdf", "cdf_scale")
-
-
 def trace_key(generate: dict[str, Any] | list[dict[str, Any]]) -> str:
     """Folder name of a generated trace: readable parameters plus a hash (generator version included)."""
     text = json.dumps({"generate": generate, "version": astrasim_py.__version__}, sort_keys=True)
@@ -131,32 +119,15 @@ def _npus(part: dict[str, Any], field: str) -> int:
 
 
 def _pattern_graphs(part: dict[str, Any], npus: int, field: str) -> list:
+    """A traffic pattern of astrasim_py.chakra.traffic (e.g. {pattern: incast, npus: 8, size: 1MiB, target: 0})."""
     from astrasim_py.chakra import traffic
     from astrasim_py.chakra.units import parse_size
 
-    pattern = str(part["pattern"])
-    if pattern not in PATTERN_PARAMS:
-        raise InputError(f"unknown traffic pattern {pattern!r}", field=f"{field}.pattern",
-                         fix=f"use one of: {', '.join(PATTERN_PARAMS)}")
-    allowed = {"pattern", "npus", *PATTERN_PARAMS[pattern],
-               *(POISSON_CDF_KEYS if pattern == "poisson" else ("size",))}
-    unknown = sorted(set(part) - allowed)
-    if unknown:
-        raise InputError(f"unknown key {unknown[0]!r} for pattern {pattern}", field=f"{field}.{unknown[0]}",
-                         fix=f"use: {', '.join(sorted(allowed))}")
-    kwargs = {kw: part[key] for key, kw in PATTERN_PARAMS[pattern].items() if key in part}
-    if pattern == "poisson":
-        scale = float(part.get("cdf_scale", 1.0))
-        if scale <= 0:
-            raise InputError(f"cdf_scale {scale}", field=f"{field}.cdf_scale", fix="give a positive factor")
-        kwargs.setdefault("load", 0.3)
-        kwargs.setdefault("link_gbps", 400.0)
-        kwargs.setdefault("duration_us", 1000.0)
-        flows = traffic.poisson_flows(npus, cdf=traffic.load_cdf(str(part.get("cdf", "websearch"))).scaled(scale),
-                                      **kwargs)
-    else:
-        size = parse_size(part.get("size"), field=f"{field}.size")
-        flows = getattr(traffic, f"{pattern}_flows")(npus, size, **kwargs)
+    if npus < 2:
+        raise InputError(f"npus must be an integer >= 2, got {npus!r}", field=f"{field}.npus", fix="e.g. npus: 8")
+    size = parse_size(part.get("size", 0), field=f"{field}.size")
+    options = {k: v for k, v in part.items() if k not in ("pattern", "npus", "size")}
+    flows = traffic.generate_flows(str(part["pattern"]), npus, size, options, where=field)
     return traffic.flows_to_graphs(flows, npus)
 
 

@@ -112,7 +112,7 @@ def compose(jobs: list[Job], num_npus: int, groups: dict[int, list[int]], source
 
     Adds one communicator group per job to `groups` (ids after the existing ones)."""
     from astrasim_py.chakra.generators import comp_node
-    from astrasim_py.chakra.workload import load_workload
+    from astrasim_py.chakra.workload import existing_ranks, load_workload
 
     traces: list[EtTrace | None] = [None] * num_npus
     next_gid = max(groups, default=0) + 1
@@ -120,6 +120,11 @@ def compose(jobs: list[Job], num_npus: int, groups: dict[int, list[int]], source
         if max(job.hosts) >= num_npus:
             raise InputError(f"job {job.name!r} uses host {max(job.hosts)} but the network has {num_npus} NPUs",
                              file=source, field=f"jobs[{i}].hosts", fix=f"use hosts 0..{num_npus - 1}")
+        found = existing_ranks(job.workload)
+        if len(found) != len(job.hosts):
+            raise InputError(f"job {job.name!r} has {len(found)} rank file(s) but {len(job.hosts)} host(s)",
+                             file=source, field=f"jobs[{i}].hosts",
+                             fix=f"give one host per {job.workload}.<rank>.et file")
         job_traces = load_workload(job.workload, len(job.hosts))
         job.group_id = next_gid
         groups[next_gid] = sorted(job.hosts)

@@ -53,7 +53,7 @@ def test_jobs_workload_writes_a_jobs_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("part, field", [
-    ({"pattern": "nope", "npus": 4, "size": 1}, "workload.generate.pattern"),
+    ({"pattern": "nope", "npus": 4, "size": 1}, "workload.generate"),
     ({"pattern": "incast", "npus": 4, "size": 1, "shift": 1}, "workload.generate.shift"),
     ({"pattern": "poisson", "npus": 4, "cdf_scale": 0}, "workload.generate.cdf_scale"),
 ])

@@ -36,7 +36,7 @@ def _wait_names(transport: str) -> tuple[str, str]:
 
 
 def plot_time_series(series: dict[str, Any], out_dir: str | Path, top_ports: int = 8,
-                     transport: str = "roce") -> list[Path]:
+                     transport: str = "roce", max_wait_ports: int = 40) -> list[Path]:
     """Write queue, pause/credit-wait and QP-throughput PNGs for `Ns3Backend.time_series()`; return paths."""
     import matplotlib
 
@@ -64,13 +64,13 @@ def plot_time_series(series: dict[str, Any], out_dir: str | Path, top_ports: int
         ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=12)
         ax.set_xlim(t_us[0], t_us[-1] if t_us[-1] > t_us[0] else t_us[0] + 1)
 
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig, ax = plt.subplots(figsize=(10, 4))
     busiest = [i for i in np.argsort(queues.max(axis=0))[::-1][:top_ports] if queues[:, i].max() > 0] \
         if queues.size else []
     for i in busiest:
         ax.plot(t_us, queues[:, i] / 1000.0, label=f"node {ports[i][0]} port {ports[i][1]}")
     if busiest:
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     else:
         empty(ax, "no queueing (every egress queue stayed empty)")
     ax.set_xlabel("simulated time (us)")
@@ -81,6 +81,10 @@ def plot_time_series(series: dict[str, Any], out_dir: str | Path, top_ports: int
     title, stem = _wait_names(transport)
     fig, ax = plt.subplots(figsize=(8, 4))
     ever = np.flatnonzero(paused.max(axis=0) > 0) if paused.size else np.array([], dtype=int)
+    shown_of = ever.size
+    if ever.size > max_wait_ports:  # keep the rows readable: the ports that waited longest
+        ever = np.sort(ever[np.argsort(-paused[:, ever].sum(axis=0), kind="stable")[:max_wait_ports]])
+        title += f", {max_wait_ports} longest of {shown_of} ports"
     if ever.size:
         ax.imshow(paused[:, ever].T, aspect="auto", interpolation="nearest", cmap="Reds", vmin=0, vmax=1,
                   extent=(t_us[0], t_us[-1], ever.size - 0.5, -0.5))
@@ -94,14 +98,14 @@ def plot_time_series(series: dict[str, Any], out_dir: str | Path, top_ports: int
     save(fig, f"{stem}.png")
 
     qps = series.get("qps") or []
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig, ax = plt.subplots(figsize=(10, 4))
     thr = qp_throughput_gbps(series)
     if thr.size and thr.max() > 0:
         mid_us = (t_us[1:] + t_us[:-1]) / 2
         for q in np.argsort(thr.max(axis=0))[::-1][:top_ports]:
             if thr[:, q].max() > 0:
                 ax.plot(mid_us, thr[:, q], label=f"QP {qps[q][0]}->{qps[q][1]} stream {qps[q][2]}")
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     else:
         empty(ax, "no data delivered between samples")
     ax.set_xlabel("simulated time (us)")
