@@ -97,10 +97,10 @@ def build_document(data: SweepData, groups: list[Group], group_keys: list[str],
              "Ideal time: the same workload on the sweep's `ideal` backend (ASTRA-sim's congestion-unaware "
              "analytical model of the network file's dimensions); slowdown = finish time / ideal time."]
     sections = [
-        Section("Finish time and slowdown", tables=[summary_table(groups)],
-                figures=[(n, fig[n]) for n in ("slowdown.png", "finish_time.png") if n in fig]),
         Section("Per collective", tables=[collective_table(groups)],
                 figures=[(n, fig[n]) for n in ("collectives.png",) if n in fig]),
+        Section("Finish time and slowdown", tables=[summary_table(groups)],
+                figures=[(n, fig[n]) for n in ("slowdown.png", "finish_time.png") if n in fig]),
         Section("Flow control and congestion signals",
                 text=["Flow-control wait is PFC paused time on RoCE (a port's transmission held by a PAUSE) "
                       "and credit-stall time on InfiniBand (a VL with data but no credits), summed over ports."],
