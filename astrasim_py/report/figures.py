@@ -17,6 +17,7 @@ from astrasim_py.report.tables import (Group, axis_value_text, collective_rows, 
 from astrasim_py.report.tiers import tier_order, tier_queue_bytes, tier_utilization
 
 DPI = 110
+NO_FABRIC = "no packet-fabric telemetry in these points"
 ROW_HEIGHT_IN = 0.3
 
 
@@ -194,7 +195,9 @@ def fig_flow_wait(groups: list[Group], keys: list[str], path: Path) -> str | Non
     lay = layout(groups, keys)
     fig, ax = plt.subplots(figsize=(_width(lay), 4.8))
     values = {r["group"]: (r["flow_wait_ns"] / 1e3 if r["flow_wait_ns"] is not None else None) for r in rows}
-    if not any(values.values()):
+    if all(v is None for v in values.values()):
+        _say(ax, NO_FABRIC)
+    elif not any(values.values()):
         _say(ax, "no pauses and no credit stalls")
     else:
         _grouped_bars(ax, lay, values, "{:.0f}")
@@ -212,6 +215,8 @@ def _counter_figure(groups: list[Group], keys: list[str], path: Path, series: li
     rows = summary_rows(groups)
     lay = layout(groups, keys)
     shown = [(key, name) for key, name in series if any(r[key] for r in rows)]
+    if all(r[key] is None for r in rows for key, _ in series):
+        none_text = NO_FABRIC
     fig, axes = plt.subplots(max(1, len(shown)), 1, figsize=(_width(lay), 3.2 * max(1, len(shown)) + 0.6),
                              squeeze=False)
     if not shown:
@@ -254,7 +259,7 @@ def _heatmap(groups: list[Group], path: Path, per_point: Callable, pick: int, sc
     tiers = sorted({t for c in cells for t in c}, key=tier_order)
     fig, ax = plt.subplots(figsize=(max(6.0, 1.6 + 0.9 * len(tiers)), _height(len(groups))))
     if not tiers:
-        _say(ax, "no packet-fabric telemetry in these points")
+        _say(ax, NO_FABRIC)
     else:
         grid = np.array([[c.get(t, np.nan) for t in tiers] for c in cells])
         image = ax.imshow(grid, aspect="auto", cmap="viridis", vmin=0)

@@ -120,7 +120,7 @@ def summary_rows(groups: list[Group]) -> list[dict[str, Any]]:
         metrics = [point_metrics(p) for p in g.points]
         transports = sorted({p.transport for p in g.points})
         row: dict[str, Any] = {"group": g.label, "points": len(g.points), "transport": "/".join(transports),
-                               "flow_wait_name": " / ".join(FLOW_WAIT_NAME.get(t, "-") for t in transports)}
+                               "flow_wait_name": " / ".join(dict.fromkeys(FLOW_WAIT_NAME.get(t, "-") for t in transports))}
         for name in SUMMARY_METRICS:
             row[name] = _mean([m.get(name) for m in metrics])
         row["warnings"] = sorted({w for m in metrics for w in (m.get("warnings") or "").split(" | ") if w})

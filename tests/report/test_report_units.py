@@ -173,3 +173,22 @@ def test_report_cli_writes_every_file(tmp_path: Path, capsys) -> None:
                                        "loss.png": "no drops and no retransmissions"}
     assert "(no pauses and no credit stalls)" in (report / "report.md").read_text()
     assert "report:" in capsys.readouterr().out
+
+
+def test_analytical_points_say_there_is_no_fabric(tmp_path: Path) -> None:
+    from astrasim_py.report import write_report
+
+    out = _sweep_dir(tmp_path)
+    result = {k: v for k, v in _result(1000, None).items() if k not in ("fabric", "warnings")}
+    result["backend"] = "analytical"
+    (out / "sweep.json").write_text(json.dumps({"name": "s", "axis_keys": ["seed"], "points": [
+        {"index": 0, "point_id": "x", "axes": {"seed": 0}}]}))
+    (out / "points" / "x.json").write_text(json.dumps({"point_id": "x", "index": 0, "status": "ok",
+                                                      "axes": {"seed": 0}, "result": result}))
+    files = write_report(out)
+    notes = json.loads(files.json.read_text())["figure_notes"]
+    for name in ("flow_control_wait.png", "congestion_signals.png", "loss.png", "queue_heatmap.png",
+                 "utilization_heatmap.png"):
+        assert notes[name] == "no packet-fabric telemetry in these points"
+    assert notes["slowdown.png"].startswith("no ideal time")
+    assert "completion_cdf.png" not in notes  # per-rank collective times are always there
