@@ -1,4 +1,4 @@
-"""The report's figures (PNG, matplotlib Agg): one function per figure, each returning its file name.
+"""The report's figures (PNG, matplotlib Agg): one function per figure, each returning what it said instead of plotting.
 
 Every axis carries its unit; a figure whose quantity never happened says so in words ("no pauses")
 instead of showing empty axes. Files are written atomically.
