@@ -108,7 +108,8 @@ def build_document(data: SweepData, groups: list[Group], group_keys: list[str],
                          if n in fig]),
         Section("Queues and link utilization per tier",
                 figures=[(n, fig[n]) for n in ("queue_heatmap.png", "utilization_heatmap.png") if n in fig]),
-        Section("Completion times", figures=[(n, fig[n]) for n in ("completion_cdf.png",) if n in fig]),
+        Section("Completion times", figures=[(n, fig[n]) for n in ("completion_cdf.png", "message_slowdown_cdf.png")
+                                             if n in fig]),
     ]
     warnings: dict[str, list[str]] = {}
     for r in summary_rows(groups):

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from astrasim_py.report.tables import (Group, axis_value_text, collective_rows, completion_samples, short_key,
-                                       summary_rows)
+from astrasim_py.report.tables import (Group, axis_value_text, collective_rows, completion_samples,
+                                       message_slowdowns, short_key, summary_rows)
 from astrasim_py.report.tiers import tier_order, tier_queue_bytes, tier_utilization
 
 DPI = 110
@@ -295,11 +295,22 @@ def fig_utilization_heatmap(groups: list[Group], path: Path) -> str | None:
 
 def fig_completion_cdf(groups: list[Group], keys: list[str], path: Path) -> str | None:
     """CDFs of completion times: one panel per category, one line per series."""
+    kind, samples = completion_samples(groups)
+    return _cdf_panels(groups, keys, path, kind, samples, "us", 1e3)
+
+
+def fig_message_slowdown_cdf(groups: list[Group], keys: list[str], path: Path) -> str | None:
+    """CDFs of per-message slowdown (completion time over the ideal run's time for the same message)."""
+    samples = {g.label: [v for p in g.points for v in message_slowdowns(p)] for g in groups}
+    return _cdf_panels(groups, keys, path, "message slowdown against the ideal", samples, "x", 1.0)
+
+
+def _cdf_panels(groups: list[Group], keys: list[str], path: Path, kind: str, samples: dict[str, list[float]],
+                unit: str, scale: float) -> str | None:
     plt = _plt()
     import matplotlib
     import numpy as np
 
-    kind, samples = completion_samples(groups)
     lay = layout(groups, keys)
     cats = [i for i, _ in enumerate(lay.categories)
             if any(samples.get(g.label) for g in groups if lay.cell[g.label][0] == i)]
@@ -308,13 +319,13 @@ def fig_completion_cdf(groups: list[Group], keys: list[str], path: Path) -> str 
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.3 * rows + 0.5), squeeze=False)
     cmap = matplotlib.colormaps["tab10"]
     if not cats:
-        _say(axes[0][0], f"no {kind}s recorded")
+        _say(axes[0][0], f"no {kind} recorded")
     for ax in axes.flat[len(cats):] if cats else axes.flat[1:]:
         ax.set_visible(False)
     for ax, cat in zip(axes.flat, cats):
         for g in groups:
             c, ser = lay.cell[g.label]
-            times = np.sort(np.asarray(samples.get(g.label) or [], dtype=float)) / 1e3
+            times = np.sort(np.asarray(samples.get(g.label) or [], dtype=float)) / scale
             if c != cat or not times.size:
                 continue
             ax.step(times, np.arange(1, times.size + 1) / times.size, where="post", color=cmap(ser % 10),
@@ -323,7 +334,7 @@ def fig_completion_cdf(groups: list[Group], keys: list[str], path: Path) -> str 
         from matplotlib.ticker import NullFormatter
 
         ax.xaxis.set_minor_formatter(NullFormatter())  # labelled decades only: minor labels collide
-        ax.set_xlabel(f"{kind} (us, log scale)", fontsize=8)
+        ax.set_xlabel(f"{kind} ({unit}, log scale)", fontsize=8)
         ax.set_ylabel("fraction of completions", fontsize=8)
         ax.set_ylim(0, 1.02)
         ax.grid(alpha=0.3, which="both")
@@ -347,6 +358,8 @@ FIGURES: list[tuple[str, str, Callable[[list[Group], list[str], Path], str | Non
     ("utilization_heatmap.png", "Mean link utilization per link tier",
      lambda g, k, p: fig_utilization_heatmap(g, p)),
     ("completion_cdf.png", "Completion-time CDF", fig_completion_cdf),
+    ("message_slowdown_cdf.png", "CDF of each message's slowdown against its ideal (analytical) time",
+     fig_message_slowdown_cdf),
 ]
 
 

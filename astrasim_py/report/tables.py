@@ -198,3 +198,17 @@ def completion_samples(groups: list[Group]) -> tuple[str, dict[str, list[float]]
                                            for g in groups}
     return "per-rank collective completion time", {g.label: [t for p in g.points for t in collective_times_ns(p)]
                                                    for g in groups}
+
+
+def message_slowdowns(point: ReportPoint) -> list[float]:
+    """Each message's completion time over the same message's time in the ideal run (matched by src, dst, tag)."""
+    ideal = {(m.get("src"), m.get("dst"), m.get("tag")): m for m in (point.result.get("ideal") or {}).get("messages") or []}
+    out = []
+    for m in point.result.get("messages") or []:
+        ref = ideal.get((m.get("src"), m.get("dst"), m.get("tag")))
+        if ref is None or not all(isinstance(x.get(k), (int, float)) for x in (m, ref) for k in ("start_ns", "end_ns")):
+            continue
+        ideal_ns = ref["end_ns"] - ref["start_ns"]
+        if ideal_ns > 0:
+            out.append((m["end_ns"] - m["start_ns"]) / ideal_ns)
+    return out

@@ -73,11 +73,13 @@ def _record(point: SweepPoint, status: str, result: dict[str, Any] | None, error
 
 
 def ideal_summary(result: dict[str, Any], backend: str) -> dict[str, Any]:
-    """What the report needs from the ideal run: its finish time and per-collective times."""
+    """What the report needs from the ideal run: finish time, per-collective and per-message times."""
     keep = ("rank", "node_id", "name", "collective", "size_bytes", "start_ns", "end_ns", "duration_ns")
     return {"backend": backend, "max_finish_ns": result.get("max_finish_ns"),
             "collectives": [{k: c.get(k) for k in keep} for c in result.get("collectives") or []],
-            "jobs": [{k: j.get(k) for k in ("name", "hosts", "finish_ns")} for j in result.get("jobs") or []]}
+            "jobs": [{k: j.get(k) for k in ("name", "hosts", "finish_ns")} for j in result.get("jobs") or []],
+            "messages": [{k: m.get(k) for k in ("src", "dst", "tag", "start_ns", "end_ns")}
+                         for m in result.get("messages") or []]}
 
 
 def attach_ideal(result: dict[str, Any], request: dict[str, Any], backend: str, point_fn: PointFn) -> None:

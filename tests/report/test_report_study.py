@@ -127,6 +127,26 @@ def test_report_numbers_match_the_point_json(study) -> None:
         assert coll["slowdown"] == pytest.approx(coll["time_ns"] / coll["ideal_ns"])
 
 
+def test_message_slowdowns_match_the_point_json(study) -> None:
+    from astrasim_py.report.load import ReportPoint
+    from astrasim_py.report.tables import message_slowdowns
+
+    checked = 0
+    for pid, rec in study["records"].items():
+        result = rec["result"]
+        if not result.get("messages"):
+            continue
+        ideal = {(m["src"], m["dst"], m["tag"]): m["end_ns"] - m["start_ns"] for m in result["ideal"]["messages"]}
+        expected = [(m["end_ns"] - m["start_ns"]) / ideal[(m["src"], m["dst"], m["tag"])]
+                    for m in result["messages"]]
+        assert message_slowdowns(ReportPoint(rec["index"], pid, rec["axes"], result)) == pytest.approx(expected)
+        # Every aggressor flow is recorded once: the incast's 7 senders, or the Poisson flows.
+        if rec["axes"]["workload"]["name"] == "a2a+incast":
+            assert len(result["messages"]) == 7 and {m["dst"] for m in result["messages"]} == {1}
+        checked += 1
+    assert checked == 16  # two of the three workloads have point-to-point traffic
+
+
 def test_markdown_and_html_show_the_same_numbers(study) -> None:
     md = study["files"].markdown.read_text()
     summary_md = md.split("## Finish time and slowdown", 1)[1].split("\n## ", 1)[0]

@@ -170,7 +170,8 @@ def test_report_cli_writes_every_file(tmp_path: Path, capsys) -> None:
     # Nothing paused, marked or lost: those figures say so instead of showing empty axes.
     assert numbers["figure_notes"] == {"flow_control_wait.png": "no pauses and no credit stalls",
                                        "congestion_signals.png": "no ECN marks, CNPs, FECN or BECN",
-                                       "loss.png": "no drops and no retransmissions"}
+                                       "loss.png": "no drops and no retransmissions",
+                                       "message_slowdown_cdf.png": "no message slowdown against the ideal recorded"}
     assert "(no pauses and no credit stalls)" in (report / "report.md").read_text()
     assert "report:" in capsys.readouterr().out
 
