@@ -39,6 +39,8 @@ class WorkloadShared:
     num_npus: int
     emit: Callable[[str], None]
     collectives: list[dict] = field(default_factory=list)
+    # When a list: every finished node as [rank, node id, start_ns, end_ns] (timelines, breakdowns).
+    timeline: list | None = None
 
 
 class Workload:
@@ -305,6 +307,8 @@ class Workload:
         self._release(slot)
         if kind is not None:
             self.stats.add(kind, start, now)
+        if self.shared.timeline is not None:
+            self.shared.timeline.append([self.rank, int(node.id), start, now])
         self.feeder.finish(node.id)
         self.issue_ready()
         self._check_done()

@@ -1,0 +1,104 @@
+"""Write a generated LLM job: per-rank ETs, the communicator groups, a system JSON and a manifest."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+from astrasim_py.chakra.io import encode_et
+from astrasim_py.chakra.workload import rank_file
+from astrasim_py.config.comm_group import write_comm_groups
+from astrasim_py.errors import InputError
+from astrasim_py.workload.llm.accelerators import Accelerator
+from astrasim_py.workload.llm.config import JobConfig, MeasuredDurations
+from astrasim_py.workload.llm.graph import build_rank, metadata, stage_layers
+from astrasim_py.workload.llm.layout import Layout, Placement, build_layout, check_placement
+from astrasim_py.workload.llm.schedules import bubble_fraction
+
+DEFAULT_LOCAL_MEM_GBPS = 1600.0  # reduction cost in measured mode (ASTRA-sim's unit: GB/s)
+
+
+def atomic_write(path: str, data: bytes) -> None:
+    """Write data to path through a temporary file in the same folder and a rename."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp.", suffix=os.path.basename(path)[-16:])
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def system_json(acc: Accelerator | None) -> dict:
+    """ASTRA-sim system configuration: roofline from the accelerator, or replay (measured durations)."""
+    data = {"scheduling-policy": "LIFO", "endpoint-delay": 10, "active-chunks-per-dimension": 1,
+            "preferred-dataset-splits": 1, "all-reduce-implementation": ["ring"],
+            "all-gather-implementation": ["ring"], "reduce-scatter-implementation": ["ring"],
+            "all-to-all-implementation": ["ring"], "collective-optimization": "baseline"}
+    if acc is not None:
+        data.update({"local-mem-bw": acc.mem_bw_gbytes_per_s, "roofline-enabled": 1, "peak-perf": acc.peak_tflops})
+    else:
+        data.update({"local-mem-bw": DEFAULT_LOCAL_MEM_GBPS, "roofline-enabled": 0})
+    return data
+
+
+def compute_model(acc: Accelerator | None, durations: MeasuredDurations | None = None) -> dict:
+    """What gives compute nodes their time (printed and stored in the manifest and results)."""
+    if acc is not None:
+        return {"kind": "roofline", "accelerator": acc.name, "dtype": acc.dtype,
+                "peak_tflops": acc.peak_tflops, "mem_bw_gbytes_per_s": acc.mem_bw_gbytes_per_s}
+    return {"kind": "measured", "durations": durations.source if durations else None}
+
+
+def manifest(job: JobConfig, layout: Layout, placement: Placement) -> dict:
+    """Description of the job beside the traces (read by `workload run`)."""
+    p = job.par
+    return {
+        "generator": "astrasim-py workload llm",
+        "model": asdict(job.model),
+        "mode": job.mode,
+        "parallelism": asdict(p),
+        "world": p.world,
+        "batch": job.batch, "micro_batch": job.micro_batch, "micro_batches": job.micro_batches,
+        "schedule": job.schedule, "recompute": job.recompute, "dtype": job.dtype, "grad_dtype": job.grad_dtype,
+        "bucket_bytes": job.bucket_bytes, "decode_steps": job.decode_steps,
+        "compute_model": compute_model(job.accelerator, job.durations),
+        "stage_layers": [[r.start, r.stop] for r in (stage_layers(job.model.layers, p.pp, s) for s in range(p.pp))],
+        "pipeline_bubble_fraction": bubble_fraction(p.pp, job.micro_batches) if job.mode == "train" else None,
+        "group_dims": {str(g): d for g, d in sorted(layout.group_dim.items())},
+        "placement": {"gpus_per_server": placement.gpus_per_server,
+                      "rank_to_host": "identity (host = server x gpus_per_server + rail)"},
+    }
+
+
+def generate(job: JobConfig, prefix: str, gpus_per_server: int = 8) -> dict:
+    """Write every file of the job; returns paths and the layout facts."""
+    job.check()
+    layout = build_layout(job.par)
+    placement = Placement(gpus_per_server, job.par.world)
+    folder = Path(os.fspath(prefix)).parent
+    if str(folder) and not folder.is_dir():
+        raise InputError("output directory does not exist", file=str(folder), field="--output",
+                         fix="create the directory first")
+    meta = metadata()
+    nodes = 0
+    for rank in range(job.par.world):
+        rank_nodes = build_rank(job, layout, rank)
+        nodes += len(rank_nodes)
+        atomic_write(rank_file(prefix, rank), encode_et(meta, rank_nodes))
+    groups_path = f"{prefix}.comm_groups.json"
+    write_comm_groups(groups_path, layout.groups)
+    system_path = f"{prefix}.system.json"
+    atomic_write(system_path, (json.dumps(system_json(job.accelerator), indent=1, sort_keys=True) + "\n").encode())
+    info = manifest(job, layout, placement)
+    info["nodes"] = nodes
+    manifest_path = f"{prefix}.manifest.json"
+    atomic_write(manifest_path, (json.dumps(info, indent=1, sort_keys=True) + "\n").encode())
+    return {"layout": layout, "placement": placement, "warnings": check_placement(layout, placement),
+            "comm_groups": groups_path, "system": system_path, "manifest": manifest_path, "nodes": nodes}
