@@ -184,7 +184,8 @@ def _print_summary(summary: dict, result: dict) -> None:
         f"{k} {v['time_ns_mean_per_rank'] / ms:.3f} ms busy / {v['exposed_ns_mean_per_rank'] / ms:.3f} ms exposed"
         for k, v in summary["by_dimension"].items()))
     fabric = result.get("fabric") or {}
-    counters = {k: fabric[k] for k in ("delivered_bytes", "data_packets", "drops", "pause_frames", "ecn_marks", "cnps")
+    counters = {k: fabric[k] for k in ("delivered_bytes", "data_packets", "drops", "retransmitted_packets",
+                                       "pfc_pause_frames", "ecn_marks", "cnps")
                 if k in fabric}
     if counters:
         print("fabric: " + ", ".join(f"{k} {v}" for k, v in counters.items()))

@@ -8,7 +8,8 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
-from astrasim_py.chakra.io import encode_et
+from astrasim_py.chakra.io import encode_et, encode_varint
+from astrasim_py.chakra.schema import GlobalMetadata, Node, NodeType
 from astrasim_py.chakra.workload import rank_file
 from astrasim_py.config.comm_group import write_comm_groups
 from astrasim_py.errors import InputError
@@ -77,6 +78,59 @@ def manifest(job: JobConfig, layout: Layout, placement: Placement) -> dict:
     }
 
 
+class StageTemplates:
+    """Ranks of one pipeline stage have the same graph up to group ids and peer ranks: build it once.
+
+    The first rank of a stage is built in full; every other rank reuses its serialized compute
+    nodes and re-encodes only the communication nodes with its own groups and pipeline peers."""
+
+    def __init__(self, job: JobConfig, layout: Layout) -> None:
+        self.job = job
+        self.layout = layout
+        self._stage: dict[int, tuple[int, list[Node], list[bytes | None]]] = {}
+
+    def count(self, rank: int) -> int:
+        """Nodes of rank's file."""
+        return len(self._stage[self.layout.coords(rank)[2]][1])
+
+    def encode(self, rank: int, meta: GlobalMetadata) -> bytes:
+        """The rank file's bytes."""
+        tp_i, dp_i, stage = self.layout.coords(rank)
+        if stage not in self._stage:
+            nodes = build_rank(self.job, self.layout, rank)
+            payloads = [None if n.type != NodeType.COMP_NODE else n.SerializeToString(deterministic=True)
+                        for n in nodes]
+            self._stage[stage] = (rank, nodes, payloads)
+            return encode_et(meta, nodes)
+        _, nodes, payloads = self._stage[stage]
+        parts = [_record(meta.SerializeToString(deterministic=True))]
+        layout = self.layout
+        for node, payload in zip(nodes, payloads):
+            if payload is None:
+                node = _retarget(node, layout, rank, tp_i, dp_i)
+                payload = node.SerializeToString(deterministic=True)
+            parts.append(_record(payload))
+        return b"".join(parts)
+
+
+def _record(payload: bytes) -> bytes:
+    return encode_varint(len(payload)) + payload
+
+
+def _retarget(template: Node, layout: Layout, rank: int, tp_i: int, dp_i: int) -> Node:
+    """A copy of a template COMM node for `rank`: its own group of the same dimension, its own peers."""
+    node = Node()
+    node.CopyFrom(template)
+    for attr in node.attr:
+        if attr.name == "pg_name":
+            gid = int(attr.string_val)
+            attr.string_val = str(layout.group_of(layout.group_dim[gid], rank))
+        elif attr.name in ("comm_src", "comm_dst"):
+            peer_stage = layout.coords(attr.int32_val)[2]
+            attr.int32_val = layout.rank(tp_i, dp_i, peer_stage)
+    return node
+
+
 def generate(job: JobConfig, prefix: str, gpus_per_server: int = 8) -> dict:
     """Write every file of the job; returns paths and the layout facts."""
     job.check()
@@ -88,10 +142,11 @@ def generate(job: JobConfig, prefix: str, gpus_per_server: int = 8) -> dict:
                          fix="create the directory first")
     meta = metadata()
     nodes = 0
+    templates = StageTemplates(job, layout)
     for rank in range(job.par.world):
-        rank_nodes = build_rank(job, layout, rank)
-        nodes += len(rank_nodes)
-        atomic_write(rank_file(prefix, rank), encode_et(meta, rank_nodes))
+        data = templates.encode(rank, meta)
+        nodes += templates.count(rank)
+        atomic_write(rank_file(prefix, rank), data)
     groups_path = f"{prefix}.comm_groups.json"
     write_comm_groups(groups_path, layout.groups)
     system_path = f"{prefix}.system.json"

@@ -178,3 +178,20 @@ def test_recompute_adds_one_forward(tmp_path):
                  and "head" not in op and "loss" not in op)
     again = _flops(build_rank(rec, build_layout(rec.par), 0), lambda op: op.startswith("recompute."))
     assert again == fwd
+
+
+@pytest.mark.parametrize("kw", [dict(dp=2, tp=2, pp=2, batch=4), dict(dp=4, ep=2, pp=2, batch=8, zero=1),
+                                dict(tp=2, pp=3, dp=2, batch=2, mode="infer", decode_steps=2, sp=True),
+                                dict(dp=2, tp=2, pp=2, batch=4, zero=3, recompute=True, sp=True)])
+def test_stage_templates_equal_full_builds(tmp_path, kw):
+    """Files written from a stage template are byte-identical to building each rank in full."""
+    from astrasim_py.chakra.io import encode_et
+    from astrasim_py.workload.llm.graph import metadata
+
+    shape = dict(SMALL, layers=6, experts=4, top_k=2, d_ff_expert=512) if kw.get("dp") == 4 else dict(SMALL, layers=6)
+    j = job(shape=shape, **kw)
+    prefix, _ = write(tmp_path, j)
+    layout = build_layout(j.par)
+    for rank in range(j.par.world):
+        expected = encode_et(metadata(), build_rank(j, layout, rank))
+        assert (tmp_path / f"w.{rank}.et").read_bytes() == expected, rank
