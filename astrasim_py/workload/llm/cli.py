@@ -35,7 +35,9 @@ def add_parser(sub) -> None:
     gen.add_argument("--micro-batch", type=int, default=1, help="sequences per micro-batch per DP replica")
     for dim in ("dp", "tp", "pp", "ep"):
         gen.add_argument(f"--{dim}", type=int, default=1)
-    gen.add_argument("--sp", action="store_true", help="sequence parallelism in the TP group (AG + RS)")
+    gen.add_argument("--sp", nargs="?", const="on", default="off", metavar="DEGREE",
+                     help="sequence parallelism inside the TP group (AG + RS instead of AR): --sp, or "
+                          "--sp N with N = tp (on) or 1 (off)")
     gen.add_argument("--zero", type=int, default=0, help="0 none, 1/2 sharded optimizer+grads, 3 FSDP")
     gen.add_argument("--fsdp", action="store_true", help="same as --zero 3 (weights sharded over dp)")
     gen.add_argument("--recompute", action="store_true", help="full activation recompute before each backward")
@@ -94,7 +96,7 @@ def _generate(args: argparse.Namespace) -> int:
                                                           args.compute_efficiency)
     if args.gpus_per_server < 1:
         raise InputError("must be >= 1", field="--gpus-per-server", fix="give the GPUs per server")
-    par = Parallelism(dp=args.dp, tp=args.tp, pp=args.pp, ep=args.ep, sp=args.sp,
+    par = Parallelism(dp=args.dp, tp=args.tp, pp=args.pp, ep=args.ep, sp=_sequence_parallel(args.sp, args.tp),
                       zero=3 if args.fsdp else args.zero)
     job = JobConfig(model=model, par=par, mode=args.mode, batch=args.batch, micro_batch=args.micro_batch,
                     schedule=args.schedule.lower(), recompute=args.recompute, dtype=args.dtype,
@@ -112,6 +114,23 @@ def _generate(args: argparse.Namespace) -> int:
     print(f"wrote {par.world} rank files ({out['nodes']} nodes) {args.output}.<rank>.et, {out['comm_groups']}, "
           f"{out['system']}; compute: {what}")
     return 0
+
+
+def _sequence_parallel(value: str, tp: int) -> bool:
+    """--sp: on/off, or a degree that must be 1 or the TP degree (no separate context parallelism)."""
+    if value in ("on", "off"):
+        return value == "on"
+    try:
+        degree = int(value)
+    except ValueError:
+        degree = -1
+    if degree == 1:
+        return False
+    if degree == tp and degree > 1:
+        return True
+    raise InputError(f"--sp {value} is neither 1 nor --tp {tp}", field="--sp",
+                     fix="sequence parallelism shards the sequence over the TP group; a separate "
+                         "context-parallel degree is not modelled")
 
 
 def _run(args: argparse.Namespace) -> int:

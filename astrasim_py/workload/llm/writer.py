@@ -137,9 +137,11 @@ def generate(job: JobConfig, prefix: str, gpus_per_server: int = 8) -> dict:
     layout = build_layout(job.par)
     placement = Placement(gpus_per_server, job.par.world)
     folder = Path(os.fspath(prefix)).parent
-    if str(folder) and not folder.is_dir():
-        raise InputError("output directory does not exist", file=str(folder), field="--output",
-                         fix="create the directory first")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the output directory ({exc.strerror})", file=str(folder),
+                         field="--output", fix="give a writable PREFIX") from None
     meta = metadata()
     nodes = 0
     templates = StageTemplates(job, layout)

@@ -33,6 +33,7 @@ def test_named_model_parameter_counts():
     assert total("mixtral-8x7b") / 1e9 == pytest.approx(46.7, rel=0.01)
     mix = build_model("mixtral-8x7b")
     assert (mix.active_non_embedding_params() + 2 * mix.embedding_params()) / 1e9 == pytest.approx(12.9, rel=0.01)
+    assert total("deepseek-moe-16b") / 1e9 == pytest.approx(16.4, rel=0.01)
 
 
 def test_tp_dp_pp_bytes_per_rank(tmp_path):
@@ -141,12 +142,25 @@ def test_zero3_gathers_weights_per_layer_and_pass(tmp_path):
     assert len(rs) == m * SMALL["layers"] + 1  # per layer per micro-batch, + the embedding and head
 
 
+def test_zero1_reduce_scatters_buckets_then_gathers_params(tmp_path):
+    j = job(shape=SMALL, dp=4, batch=4, micro_batch=1, zero=1, bucket_bytes=2**20)
+    prefix, _ = write(tmp_path, j)
+    _, comms = comm_nodes(prefix)
+    vocab = SMALL["vocab"] * SMALL["d_model"]
+    grads = (SMALL["layers"] * _layer_params(SMALL) + 2 * vocab) * E
+    for rows in comms:
+        rs = [r for r in rows if r[2] == RS]
+        ag = [r for r in rows if r[2] == AG]
+        assert len(rs) == len(ag) > 1 and sum(r[3] for r in rs) == grads  # bucketed, full gradients
+        assert [r[3] for r in ag] == [r[3] // 4 for r in rs]  # each bucket's updated shard
+
+
 def _flops(nodes, select) -> int:
     return sum(int(get_attr(n, "num_ops")) for n in nodes
                if n.type == NodeType.COMP_NODE and select(str(get_attr(n, "op"))))
 
 
-@pytest.mark.parametrize("name", ["gpt3-175b", "llama3-8b", "mixtral-8x7b"])
+@pytest.mark.parametrize("name", ["gpt3-175b", "llama3-8b", "llama3-70b", "mixtral-8x7b", "deepseek-moe-16b"])
 def test_training_flops_per_token(name):
     j = job(name, batch=1, micro_batch=1)
     model = j.model

@@ -140,6 +140,8 @@ def test_inference_prefill_then_decode_with_growing_cache(tmp_path):
     (["--layers", "2"], "--dmodel"),
     (["--model", "llama3-8b", "--accelerator", "TPU"], "--accelerator"),
     (["--model", "llama3-8b", "--schedule", "zb"], "--schedule"),
+    (["--model", "llama3-8b", "--tp", "2", "--sp", "4"], "--sp"),
+    (["--model", "llama3-8b", "--durations", "/nonexistent.json"], "--durations"),
 ])
 def test_bad_input_is_one_line_exit_2(tmp_path, capsys, argv, field):
     code = main(["workload", "llm", "--output", str(tmp_path / "x"), *argv])
