@@ -51,7 +51,10 @@ def add_parser(sub) -> None:
     gen.add_argument("--compute-efficiency", type=float, default=1.0, help="fraction of peak reached (default 1)")
     gen.add_argument("--durations", default=None, metavar="FILE.json",
                      help='measured µs per op pattern, e.g. {"fwd.*": 120, "*": 10}, instead of the roofline')
-    gen.add_argument("--gpus-per-server", type=int, default=8, help="servers' scale-up size for the placement")
+    gen.add_argument("--gpus-per-server", type=int, default=None, help="servers' scale-up size for the placement "
+                     "(default 8, or the --topology's)")
+    gen.add_argument("--topology", default=None, metavar="PRESET|FILE",
+                     help="a rail_optimized topology (e.g. rail_16x8): place ranks on its servers and rails")
     gen.add_argument("--quiet", action="store_true", help="do not print the placement")
     gen.set_defaults(func=_generate)
 
@@ -94,15 +97,14 @@ def _generate(args: argparse.Namespace) -> int:
     durations = load_durations(args.durations) if args.durations else None
     accelerator = None if durations else get_accelerator(args.accelerator or "H100", args.dtype,
                                                           args.compute_efficiency)
-    if args.gpus_per_server < 1:
-        raise InputError("must be >= 1", field="--gpus-per-server", fix="give the GPUs per server")
+    gpus_per_server = _gpus_per_server(args, par_world=args.dp * args.tp * args.pp)
     par = Parallelism(dp=args.dp, tp=args.tp, pp=args.pp, ep=args.ep, sp=_sequence_parallel(args.sp, args.tp),
                       zero=3 if args.fsdp else args.zero)
     job = JobConfig(model=model, par=par, mode=args.mode, batch=args.batch, micro_batch=args.micro_batch,
                     schedule=args.schedule.lower(), recompute=args.recompute, dtype=args.dtype,
                     grad_dtype=args.grad_dtype, bucket_bytes=int(args.bucket_mb * 2**20),
                     decode_steps=args.decode_steps, accelerator=accelerator, durations=durations)
-    out = generate(job, args.output, args.gpus_per_server)
+    out = generate(job, args.output, gpus_per_server)
     if not args.quiet:
         for line in describe_placement(out["layout"], out["placement"]):
             print(line)
@@ -114,6 +116,29 @@ def _generate(args: argparse.Namespace) -> int:
     print(f"wrote {par.world} rank files ({out['nodes']} nodes) {args.output}.<rank>.et, {out['comm_groups']}, "
           f"{out['system']}; compute: {what}")
     return 0
+
+
+def _gpus_per_server(args: argparse.Namespace, par_world: int) -> int:
+    """The scale-up domain size: --gpus-per-server, or the rail_optimized --topology's (whose hosts must match)."""
+    if args.topology is None:
+        value = 8 if args.gpus_per_server is None else args.gpus_per_server
+        if value < 1:
+            raise InputError("must be >= 1", field="--gpus-per-server", fix="give the GPUs per server")
+        return value
+    from astrasim_py.topology import load_topology
+
+    topo = load_topology(args.topology)
+    gpus = topo.facts.get("gpus_per_server")
+    if topo.facts.get("builder") != "rail_optimized" or not gpus:
+        raise InputError("is not a rail_optimized topology", file=str(args.topology), field="--topology",
+                         fix="use a rail preset such as rail_2x8 or rail_16x8, or give --gpus-per-server")
+    if topo.num_hosts != par_world:
+        raise InputError(f"has {topo.num_hosts} GPUs but dp x tp x pp = {par_world}", file=str(args.topology),
+                         field="--topology", fix="pick degrees whose product is the number of GPUs")
+    if args.gpus_per_server not in (None, gpus):
+        raise InputError(f"--gpus-per-server {args.gpus_per_server} contradicts the topology's {gpus}",
+                         field="--gpus-per-server", fix="drop --gpus-per-server")
+    return int(gpus)
 
 
 def _sequence_parallel(value: str, tp: int) -> bool:

@@ -147,3 +147,35 @@ def test_bad_input_is_one_line_exit_2(tmp_path, capsys, argv, field):
     code = main(["workload", "llm", "--output", str(tmp_path / "x"), *argv])
     err = capsys.readouterr().err.strip()
     assert code == 2 and field in err and "\n" not in err and "Traceback" not in err
+
+
+def test_placement_on_rail_preset(tmp_path, capsys):
+    out = str(tmp_path / "p")
+    assert main(["workload", "llm", "--output", out, "--model", "llama3-8b", "--layers", "2", "--seq", "128",
+                 "--tp", "8", "--dp", "16", "--batch", "16", "--topology", "rail_16x8"]) == 0
+    text = capsys.readouterr().out
+    assert "128 ranks on 16 server(s) x 8 GPU(s)" in text
+    assert "tp: 16 group(s) of 8, inside one server" in text and "dp: 8 group(s) of 16, across 16 servers" in text
+    # TP wider than a server is placed, with a warning naming the fix
+    assert main(["workload", "llm", "--output", out, "--model", "llama3-8b", "--layers", "2", "--seq", "128",
+                 "--tp", "16", "--dp", "8", "--batch", "8", "--topology", "rail_16x8", "--quiet"]) == 0
+    assert "spans servers" in capsys.readouterr().err
+    assert main(["workload", "llm", "--output", out, "--model", "llama3-8b", "--tp", "8", "--topology",
+                 "rail_16x8"]) == 2
+    assert "128 GPUs" in capsys.readouterr().err
+
+
+def test_dp_buckets_overlap_the_last_backward(tmp_path):
+    """Gradient buckets start while later layers' backward compute is still running."""
+    from astrasim_py.chakra.attrs import get_attr
+
+    j = job(shape=dict(SMALL, layers=8), dp=2, batch=4, micro_batch=1, bucket_bytes=2**20)
+    prefix, facts = write(tmp_path, j)
+    result = run(RunRequest(workload=prefix, system=facts["system"], network=switch_network(tmp_path, 2, 1, 500),
+                            comm_group=facts["comm_groups"]), record_nodes=True)
+    nodes = {n.id: n for n in _traces(prefix)[0].nodes}
+    buckets = [(s, e) for r, nid, s, e in result["nodes"] if r == 0 and "grad_allreduce" in nodes[nid].name]
+    backward = [e for r, nid, s, e in result["nodes"] if r == 0 and nodes[nid].type == NodeType.COMP_NODE
+                and str(get_attr(nodes[nid], "op")).startswith("bwd")]
+    assert len(buckets) > 2
+    assert min(s for s, _ in buckets) < max(backward)  # the first bucket overlaps compute
