@@ -106,13 +106,11 @@ class JobConfig:
         if m.layers < p.pp:
             raise InputError(f"{m.layers} layer(s) cannot fill {p.pp} pipeline stages", field="--pp",
                              fix="use --pp <= layers")
-        if m.heads % p.tp or m.kv_heads % p.tp and p.tp % m.kv_heads:
+        if m.heads % p.tp or (m.kv_heads % p.tp and p.tp % m.kv_heads):
             raise InputError(f"--tp {p.tp} does not split {m.heads} heads / {m.kv_heads} KV heads", field="--tp",
-                             fix="pick tp dividing the head count")
+                             fix="pick tp dividing the head count (and dividing or divisible by the KV heads)")
         if m.d_ff % p.tp or (m.is_moe and m.d_ff_expert % p.tp):
             raise InputError(f"--tp {p.tp} does not divide the FFN width", field="--tp", fix="pick tp dividing d_ff")
-        if m.vocab % p.tp and p.tp > 1:
-            pass  # a vocab-parallel head pads the last shard; sizes use ceil(vocab / tp)
         if p.ep > 1 and (not m.is_moe or m.experts % p.ep):
             raise InputError(f"--ep {p.ep} needs an MoE model whose expert count it divides", field="--ep",
                              fix="use --ep 1 for dense models or a divisor of the expert count")

@@ -44,7 +44,7 @@ def stage_layers(layers: int, stages: int, stage: int) -> range:
 
 @dataclass
 class _Pass:
-    """Where a pass of one micro-batch writes: its name and the node the next compute waits for."""
+    """One pass over a micro-batch: its name (fwd, recompute, prefill, decode) and the micro-batch."""
 
     name: str  # fwd | bwd | recompute | prefill | decode
     mb: int
@@ -70,6 +70,9 @@ class RankGraphBuilder:
         self.grad_sync: list[int] = []  # DP collectives the optimizer waits for
         self.fsdp_prev: int | None = None
         self.sp = job.par.sp  # sequence parallelism for the pass being built
+        # K/V width as if split over tp: with fewer KV heads than tp ranks each rank keeps one whole
+        # head (replicated), so kv_eff / t = max(kv_heads / t, 1) x head_dim
+        self.kv_eff = max(self.m.kv_heads, self.t) * self.m.head_dim
 
     # ------------------------------------------------------------------ node helpers
     def _add(self, node: Node) -> int:
@@ -133,11 +136,12 @@ class RankGraphBuilder:
     def local_layer_params(self, layer: int) -> tuple[int, int]:
         """(dense params, expert params) of a layer held by this rank."""
         m, t = self.m, self.t
+        attention = (2 * m.d_model * m.d_model + 2 * m.d_model * self.kv_eff) // t
         if m.is_moe_layer(layer):
-            dense = m.attention_params() // t + m.router_params() + m.shared_experts * m.expert_params() // t
+            dense = attention + m.router_params() + m.shared_experts * m.expert_params() // t
             experts = (m.experts // self.job.par.ep) * m.expert_params() // t
             return dense, experts
-        return m.attention_params() // t + m.dense_ffn_params() // t, 0
+        return attention + m.dense_ffn_params() // t, 0
 
     def embedding_params(self) -> int:
         """Vocab-parallel embedding (stage 0) or LM head (last stage) shard."""
@@ -170,7 +174,7 @@ class RankGraphBuilder:
     def layer_forward(self, layer: int, ps: _Pass, tokens: int, context: int, kv_cache: bool = False) -> None:
         """Forward (or recompute / inference) of one layer; context = keys each query attends to."""
         m, t, e, name = self.m, self.t, self.e, ps.name
-        d, kv = m.d_model, m.kv_dim
+        d, kv = m.d_model, self.kv_eff
         label = f"mb{ps.mb}.L{layer}"
         # sequence parallelism shards the prompt's tokens; a decode step's few tokens stay whole
         self.sp = self.job.par.sp and not kv_cache
@@ -226,7 +230,7 @@ class RankGraphBuilder:
     def layer_backward(self, layer: int, ps: _Pass, tokens: int, context: int, sync: "_GradSync | None") -> None:
         """Backward of one layer: input gradients (dgrad) then weight gradients (wgrad) per matmul."""
         m, t, e = self.m, self.t, self.e
-        d, kv = m.d_model, m.kv_dim
+        d, kv = m.d_model, self.kv_eff
         label = f"mb{ps.mb}.L{layer}"
         ts = tokens // t if self.job.par.sp else tokens
         if self.job.par.zero == 3:

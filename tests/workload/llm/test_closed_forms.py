@@ -209,3 +209,11 @@ def test_stage_templates_equal_full_builds(tmp_path, kw):
     for rank in range(j.par.world):
         expected = encode_et(metadata(), build_rank(j, layout, rank))
         assert (tmp_path / f"w.{rank}.et").read_bytes() == expected, rank
+
+
+def test_tp_wider_than_kv_heads_keeps_one_kv_head_per_rank():
+    j = job(shape=dict(SMALL, heads=8, kv_heads=2), tp=4, batch=1)
+    nodes = build_rank(j, build_layout(j.par), 0)
+    d, hd, tokens = SMALL["d_model"], SMALL["d_model"] // 8, SMALL["seq"]
+    qkv = [int(get_attr(n, "num_ops")) for n in nodes if n.name == "mb0.L0.fwd.qkv"]
+    assert qkv == [2 * tokens * d * (d // 4 + 2 * hd)]  # Q shard + one whole K and V head
