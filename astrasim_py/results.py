@@ -89,8 +89,9 @@ def node_facts(traces) -> list[dict[int, tuple[str, str, str, int]]]:
 def breakdown(result: dict[str, Any], traces) -> dict[str, Any]:
     """Step time, per-rank compute / exposed comm, and time per collective type and per dimension.
 
-    A RECV is counted from its posting, so receives feed only `recv_wait_ns`, not the comm times;
-    exposed time of a dimension = its nodes' busy time not overlapped by compute on that rank."""
+    Collectives and SENDs count (a RECV runs from its posting until the data is there, so it is
+    left out); the exposed time of a dimension is its nodes' busy time not overlapped by compute
+    on that rank, and idle_ns is the rest of the rank's time (waiting on receives, bubbles)."""
     facts = node_facts(traces)
     n = result["num_npus"]
     comp: list[list] = [[] for _ in range(n)]
@@ -101,17 +102,13 @@ def breakdown(result: dict[str, Any], traces) -> dict[str, Any]:
         category, what, dim, size = facts[rank].get(nid, ("other", "", "", 0))
         if category == "compute":
             comp[rank].append((start, end))
-        elif category in ("comm", "recv"):
-            entry = dims.setdefault(dim, {"nodes": 0, "bytes": 0, "time_ns": 0})
-            entry["nodes"] += 1
-            entry["bytes"] += size
-            if category == "comm":
-                by_dim[rank].setdefault(dim, []).append((start, end))
+        elif category == "comm":  # a RECV only waits for its SEND: the SEND carries the bytes and time
+            by_dim[rank].setdefault(dim, []).append((start, end))
+            for entry in (dims.setdefault(dim, {"nodes": 0, "bytes": 0, "time_ns": 0}),
+                          by_type.setdefault(what, {"nodes": 0, "bytes": 0, "time_ns": 0})):
+                entry["nodes"] += 1
+                entry["bytes"] += size
                 entry["time_ns"] += end - start
-                kind = by_type.setdefault(what, {"nodes": 0, "bytes": 0, "time_ns": 0})
-                kind["nodes"] += 1
-                kind["bytes"] += size
-                kind["time_ns"] += end - start
     ranks = []
     for rank in range(n):
         busy = _union(comp[rank])
