@@ -25,8 +25,8 @@ def add_parser(sub) -> None:
     commands = top.add_subparsers(dest="workload_command", required=True)
 
     gen = commands.add_parser("llm", help="per-rank Chakra ETs + comm groups for an LLM job")
-    gen.add_argument("--output", required=True, metavar="PREFIX", help="files PREFIX.<rank>.et, PREFIX.comm_groups.json, "
-                     "PREFIX.system.json, PREFIX.manifest.json")
+    gen.add_argument("--output", required=True, metavar="PREFIX",
+                     help="files PREFIX.<rank>.et, PREFIX.comm_groups.json, PREFIX.system.json, PREFIX.manifest.json")
     gen.add_argument("--model", help=f"named shape: {', '.join(model_names())}; shape flags override it")
     for flag, _ in _SHAPE_FLAGS:
         gen.add_argument("--" + flag.replace("_", "-"), type=int, default=None)
@@ -44,10 +44,12 @@ def add_parser(sub) -> None:
     gen.add_argument("--schedule", default="1f1b", help="1f1b or gpipe")
     gen.add_argument("--mode", default="train", help="train or infer")
     gen.add_argument("--decode-steps", type=int, default=0, help="infer: tokens generated after the prefill")
-    gen.add_argument("--dtype", default="bf16", help="activations/weights and roofline peak: fp32, tf32, bf16, fp16, fp8")
+    gen.add_argument("--dtype", default="bf16",
+                     help="activations/weights and roofline peak: fp32, tf32, bf16, fp16, fp8")
     gen.add_argument("--grad-dtype", default="bf16", help="gradients on the wire")
     gen.add_argument("--bucket-mb", type=float, default=25.0, help="DP gradient bucket in MiB (default 25)")
-    gen.add_argument("--accelerator", default=None, help=f"roofline preset: {', '.join(accelerator_names())} (default H100)")
+    gen.add_argument("--accelerator", default=None,
+                     help=f"roofline preset: {', '.join(accelerator_names())} (default H100)")
     gen.add_argument("--compute-efficiency", type=float, default=1.0, help="fraction of peak reached (default 1)")
     gen.add_argument("--durations", default=None, metavar="FILE.json",
                      help='measured µs per op pattern, e.g. {"fwd.*": 120, "*": 10}, instead of the roofline')

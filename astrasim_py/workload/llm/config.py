@@ -39,7 +39,8 @@ def load_durations(path: str) -> MeasuredDurations:
     except FileNotFoundError:
         raise InputError("file not found", file=path, field="--durations", fix="give a JSON file of op -> µs") from None
     except json.JSONDecodeError as exc:
-        raise InputError(f"not JSON ({exc.msg} at line {exc.lineno})", file=path, fix="write {\"fwd.*\": 100}") from None
+        raise InputError(f"not JSON ({exc.msg} at line {exc.lineno})", file=path,
+                         fix='write {"fwd.*": 100}') from None
     if not isinstance(data, dict) or not data:
         raise InputError("must be a non-empty mapping of op pattern -> µs", file=path, fix='e.g. {"*": 10}')
     pairs = []

@@ -259,7 +259,8 @@ class RankGraphBuilder:
         self.comp("bwd", "attn", 2 * (4 * tokens * context * d / t + 5 * tokens * context * m.heads / t),
                   2 * (2 * tokens * d / t + 2 * tokens * kv / t) * e, label)
         qkv = d + 2 * kv
-        self.comp("bwd_input", "qkv", 2 * tokens * d * qkv / t, (tokens * qkv / t + d * qkv / t + tokens * d) * e, label)
+        self.comp("bwd_input", "qkv", 2 * tokens * d * qkv / t,
+                  (tokens * qkv / t + d * qkv / t + tokens * d) * e, label)
         self.comp("bwd_weight", "qkv", 2 * tokens * d * qkv / t, (tokens * qkv / t + tokens * d + d * qkv / t) * e,
                   label)
         self._bwd_exit(tokens, label + ".attn")

@@ -8,7 +8,7 @@ import pytest
 
 from astrasim_py.chakra.schema import NodeType
 from astrasim_py.cli import main
-from astrasim_py.results import breakdown, chrome_trace
+from astrasim_py.results import breakdown
 from astrasim_py.runner import RunRequest, run
 from astrasim_py.workload.llm.config import load_durations
 from astrasim_py.workload.llm.schedules import bubble_fraction, stage_order
@@ -122,7 +122,7 @@ def test_inference_prefill_then_decode_with_growing_cache(tmp_path):
     j = job(shape=SMALL, mode="infer", tp=2, pp=2, batch=2, micro_batch=1, decode_steps=3)
     prefix, facts = write(tmp_path, j)
     traces = _traces(prefix)
-    attn = [n for n in traces[0].nodes if n.name.endswith("decode.attn") and ".L0." in n.name and n.name.startswith("mb0")]
+    attn = [n for n in traces[0].nodes if n.name.startswith("mb0.L0.") and n.name.endswith("decode.attn")]
     sizes = [int(get_attr(n, "tensor_size")) for n in attn]
     assert len(sizes) == 3 and sizes[0] < sizes[1] < sizes[2]  # the KV cache grows by a token per step
     kv_step = 2 * (SMALL["kv_heads"] * SMALL["d_model"] // SMALL["heads"]) // 2 * 2  # K and V, /tp, bf16
