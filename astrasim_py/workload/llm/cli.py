@@ -80,6 +80,8 @@ def add_parser(sub) -> None:
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--output-json", default=None, metavar="FILE")
     run.add_argument("--chrome-trace", default=None, metavar="FILE.json", help="per-rank timeline (Perfetto)")
+    run.add_argument("--include-nodes", action="store_true",
+                     help="keep every node's [rank, id, start_ns, end_ns] in --output-json (large)")
     run.set_defaults(func=_run)
 
 
@@ -208,6 +210,8 @@ def _run(args: argparse.Namespace) -> int:
             write_chrome_trace(result, traces, args.chrome_trace)
             print(f"timeline: {args.chrome_trace} (open in https://ui.perfetto.dev or chrome://tracing)")
         if args.output_json:
+            if not args.include_nodes:
+                result.pop("nodes", None)
             write_json(result, args.output_json)
     return 0
 

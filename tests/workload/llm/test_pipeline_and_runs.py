@@ -179,3 +179,25 @@ def test_dp_buckets_overlap_the_last_backward(tmp_path):
                 and str(get_attr(nodes[nid], "op")).startswith("bwd")]
     assert len(buckets) > 2
     assert min(s for s, _ in buckets) < max(backward)  # the first bucket overlaps compute
+
+
+def test_measured_durations_are_named_in_results(tmp_path, capsys):
+    (tmp_path / "d.json").write_text(json.dumps({"fwd.*": 7, "*": 3}))
+    out = str(tmp_path / "m")
+    assert main(["workload", "llm", "--output", out, "--layers", "2", "--dmodel", "256", "--dff", "512", "--heads", "4",
+                 "--vocab", "1000", "--seq", "64", "--tp", "2", "--durations", str(tmp_path / "d.json"),
+                 "--quiet"]) == 0
+    assert f"compute: measured ({tmp_path / 'd.json'})" in capsys.readouterr().out
+    system = json.loads((tmp_path / "m.system.json").read_text())
+    assert system["roofline-enabled"] == 0
+    net = switch_network(tmp_path, 2)
+    docs = []
+    for name in ("a.json", "b.json"):
+        assert main(["workload", "run", "--workload", out, "--network", net, "--output-json",
+                     str(tmp_path / name), "--include-nodes"]) == 0
+        docs.append(json.loads((tmp_path / name).read_text()))
+    assert docs[0]["iteration"]["compute_model"] == {"kind": "measured", "durations": str(tmp_path / "d.json")}
+    from astrasim_py.results import deterministic_view
+    assert deterministic_view(docs[0]) == deterministic_view(docs[1])
+    fwd = [r for r in docs[0]["nodes"] if r[0] == 0]
+    assert any(end - start == 7000 for _, _, start, end in fwd)  # a forward op replayed for 7 µs
