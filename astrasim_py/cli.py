@@ -17,6 +17,7 @@ SUBCOMMANDS = (
     "astrasim_py.topology.cli",
     "astrasim_py.sweep.cli",
     "astrasim_py.report.cli",
+    "astrasim_py.workload.llm.cli",
 )
 
 

@@ -40,6 +40,8 @@ class WorkloadShared:
     emit: Callable[[str], None]
     collectives: list[dict] = field(default_factory=list)
     messages: list[dict] = field(default_factory=list)  # one per SEND node: src, dst, size, start/end
+    # When a list: every finished node as [rank, node id, start_ns, end_ns] (timelines, breakdowns).
+    timeline: list | None = None
 
 
 class Workload:
@@ -231,7 +233,8 @@ class Workload:
                 record["duration_ns"] = end - now
                 self._complete(node, slot, "Comm", now)
 
-            self.sys.generate_collective(comm_type, size, involved, group_id, priority, done)
+            self.sys.generate_collective(comm_type, size, involved, group_id, priority, done,
+                                         node_id=int(node.id))
             return
         size = get_int_attr(node, "comm_size", file=f)
         tag = get_int_attr(node, "comm_tag", file=f) % COLLECTIVE_TAG_OFFSET
@@ -314,6 +317,8 @@ class Workload:
         self._release(slot)
         if kind is not None:
             self.stats.add(kind, start, now)
+        if self.shared.timeline is not None:
+            self.shared.timeline.append([self.rank, int(node.id), start, now])
         self.feeder.finish(node.id)
         self.issue_ready()
         self._check_done()
