@@ -57,7 +57,7 @@ def resolve_group_by(text: str | None, data: SweepData) -> list[str]:
         elif name in DERIVED_KEYS:
             keys.append(name)
         else:
-            known = ", ".join([*(short_key(k) for k in data.axis_keys), *DERIVED_KEYS])
+            known = ", ".join(dict.fromkeys([*(short_key(k) for k in data.axis_keys), *DERIVED_KEYS]))
             raise InputError(f"unknown or ambiguous group-by key {name!r}", file=str(data.folder),
                              field="--group-by", fix=f"use axes of this sweep: {known}")
     return keys
