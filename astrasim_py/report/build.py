@@ -12,7 +12,7 @@ from astrasim_py.report.figures import write_figures
 from astrasim_py.report.load import load_sweep
 from astrasim_py.report.tables import (collective_rows, group_points, point_metrics, resolve_group_by,
                                        summary_rows)
-from astrasim_py.report.tiers import tier_order, tier_queue_bytes, tier_utilization
+from astrasim_py.report.tiers import tier_flow_wait_ns, tier_order, tier_queue_bytes, tier_utilization
 from astrasim_py.report.writers import render_html, render_markdown, write_text_atomic
 
 DEFAULT_OUTPUT = Path("report") / "report.html"
@@ -56,7 +56,8 @@ def write_report(sweep_dir: str | Path, output: str | Path | None = None, group_
         "summary": summary_rows(groups),
         "collectives": collective_rows(groups),
         "tiers": {g.label: {"utilization_percent": _merge([tier_utilization(p) for p in g.points]),
-                            "max_queue_bytes": _merge([tier_queue_bytes(p) for p in g.points])} for g in groups},
+                            "max_queue_bytes": _merge([tier_queue_bytes(p) for p in g.points]),
+                            "flow_wait_ns": _merge([tier_flow_wait_ns(p) for p in g.points])} for g in groups},
         "points": [{"index": p.index, "point_id": p.point_id, "group": g.label, "axes": p.axes,
                     **{k: v for k, v in point_metrics(p).items()}} for g in groups for p in g.points],
         "figures": [name for name, _, _ in figures],

@@ -104,7 +104,8 @@ def build_document(data: SweepData, groups: list[Group], group_keys: list[str],
         Section("Flow control and congestion signals",
                 text=["Flow-control wait is PFC paused time on RoCE (a port's transmission held by a PAUSE) "
                       "and credit-stall time on InfiniBand (a VL with data but no credits), summed over ports."],
-                figures=[(n, fig[n]) for n in ("flow_control_wait.png", "congestion_signals.png", "loss.png")
+                figures=[(n, fig[n]) for n in ("flow_control_wait.png", "flow_wait_heatmap.png",
+                                                 "congestion_signals.png", "loss.png")
                          if n in fig]),
         Section("Queues and link utilization per tier",
                 figures=[(n, fig[n]) for n in ("queue_heatmap.png", "utilization_heatmap.png") if n in fig]),

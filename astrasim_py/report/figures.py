@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from astrasim_py.report.tables import (Group, axis_value_text, collective_rows, completion_samples,
                                        message_slowdowns, short_key, summary_rows)
-from astrasim_py.report.tiers import tier_order, tier_queue_bytes, tier_utilization
+from astrasim_py.report.tiers import tier_flow_wait_ns, tier_order, tier_queue_bytes, tier_utilization
 
 DPI = 110
 NO_FABRIC = "no packet-fabric telemetry in these points"
@@ -287,6 +287,13 @@ def fig_queue_heatmap(groups: list[Group], path: Path) -> str | None:
              "no queueing")
 
 
+def fig_flow_wait_heatmap(groups: list[Group], path: Path) -> str | None:
+    """Flow-control waiting per link tier and group: how far pauses / credit stalls spread upstream."""
+    return _heatmap(groups, path, tier_flow_wait_ns, 0, 1e3,
+                    "Flow-control wait per tier (RoCE: PFC paused time; IB: credit-stall time)",
+                    "wait summed over the tier's ports (us)", "no pauses and no credit stalls")
+
+
 def fig_utilization_heatmap(groups: list[Group], path: Path) -> str | None:
     """Mean link utilization per link tier and group, over the whole run."""
     return _heatmap(groups, path, tier_utilization, 0, 1.0, "Mean link utilization per tier", "utilization (%)",
@@ -351,6 +358,8 @@ FIGURES: list[tuple[str, str, Callable[[list[Group], list[str], Path], str | Non
     ("slowdown.png", "Whole-run slowdown against the ideal (analytical) finish time", fig_slowdown),
     ("finish_time.png", "Finish time of the slowest rank, with the ideal time marked", fig_finish),
     ("flow_control_wait.png", "PFC pause time (RoCE) / credit-stall time (IB)", fig_flow_wait),
+    ("flow_wait_heatmap.png", "Flow-control wait per link tier (where pauses / credit stalls spread)",
+     lambda g, k, p: fig_flow_wait_heatmap(g, p)),
     ("congestion_signals.png", "ECN marks, CNPs, FECN and BECN", fig_congestion_signals),
     ("loss.png", "Drops and retransmissions", fig_loss),
     ("queue_heatmap.png", "Maximum egress queue per link tier",

@@ -86,3 +86,31 @@ def tier_queue_bytes(point: ReportPoint) -> dict[str, tuple[float, float]]:
         if key in labels:
             per_tier.setdefault(labels[key], []).append(float(port.get("max_queue_bytes") or 0))
     return {t: (sum(v) / len(v), max(v)) for t, v in sorted(per_tier.items(), key=lambda kv: tier_order(kv[0]))}
+
+
+def tier_flow_wait_ns(point: ReportPoint) -> dict[str, tuple[float, float]]:
+    """Per tier label: (sum, max) over its egress ports of the time spent waiting on link-level flow control, ns.
+
+    RoCE: a port's PFC paused time; IB: its credit-stall time (summed over VLs). Where the waiting sits
+    shows how far a congestion tree spreads upstream from its root.
+    """
+    labels, _ = _direction_labels(point)
+    ports = point.fabric.get("ports") or []
+    peer = {(int(p["node"]), int(p["port"])): int(p["peer"]) for p in ports if "port" in p}
+    waits: dict[tuple[int, int], float] = {}
+    per_vl = (point.fabric.get("flow_control_stats") or {}).get("per_port_vl")
+    if point.transport == "ib" and isinstance(per_vl, list):
+        for entry in per_vl:
+            key = (int(entry["node"]), int(entry["port"]))
+            if key in peer:
+                direction = (key[0], peer[key])
+                waits[direction] = waits.get(direction, 0.0) + float(entry.get("credit_stall_ns") or 0)
+    else:
+        for p in ports:
+            direction = (int(p["node"]), int(p["peer"]))
+            waits[direction] = waits.get(direction, 0.0) + float(p.get("paused_ns") or 0)
+    per_tier: dict[str, list[float]] = {}
+    for direction, wait in waits.items():
+        if direction in labels:
+            per_tier.setdefault(labels[direction], []).append(wait)
+    return {t: (sum(v), max(v)) for t, v in sorted(per_tier.items(), key=lambda kv: tier_order(kv[0]))}

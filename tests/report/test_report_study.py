@@ -118,6 +118,11 @@ def test_report_numbers_match_the_point_json(study) -> None:
         assert row["flow_wait_ns"] == wait
         assert row["flow_wait_name"] == ("PFC pause time" if fabric["config"]["transport"] == "roce"
                                          else "credit-stall time")
+        # The per-tier split of that wait adds up to it (every port sits in exactly one tier); the
+        # telemetry rounds each port's time down to a whole ns, the total once: at most 1 ns per port.
+        tiers = numbers["tiers"][point["group"]]["flow_wait_ns"]
+        ports = len(fabric["ports"]) + len(fabric.get("flow_control_stats", {}).get("per_port_vl", []))
+        assert wait - ports <= sum(t["mean"] for t in tiers.values()) <= wait
         # The victim job's collective: last rank's end minus first rank's start, computed here from scratch.
         train = next(j for j in result["jobs"] if j["name"] == "train")
         name = f"train:{next(c['name'] for c in result['collectives'] if c['rank'] in train['hosts'])}"

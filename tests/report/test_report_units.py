@@ -12,7 +12,7 @@ from astrasim_py.errors import InputError
 from astrasim_py.report.load import ReportPoint, SweepData, load_sweep
 from astrasim_py.report.tables import (axis_value_text, collective_instances, collective_rows, group_points,
                                        resolve_group_by, summary_rows)
-from astrasim_py.report.tiers import node_tiers, tier_order, tier_queue_bytes, tier_utilization
+from astrasim_py.report.tiers import node_tiers, tier_flow_wait_ns, tier_order, tier_queue_bytes, tier_utilization
 from astrasim_py.sweep.counters import counter_columns
 
 
@@ -21,8 +21,9 @@ def _fabric(transport: str, **counters) -> dict:
     links = [{"a": 0, "b": 2, "gbps": 100, "latency_ns": 500, "bytes_a_to_b": 1250, "bytes_b_to_a": 0},
              {"a": 1, "b": 2, "gbps": 100, "latency_ns": 500, "bytes_a_to_b": 0, "bytes_b_to_a": 2500},
              {"a": 2, "b": 3, "gbps": 400, "latency_ns": 500, "bytes_a_to_b": 5000, "bytes_b_to_a": 5000}]
-    ports = [{"node": 2, "peer": 1, "max_queue_bytes": 3000}, {"node": 2, "peer": 3, "max_queue_bytes": 100},
-             {"node": 0, "peer": 2, "max_queue_bytes": 0}]
+    ports = [{"node": 2, "port": 1, "peer": 1, "max_queue_bytes": 3000, "paused_ns": 70},
+             {"node": 2, "port": 2, "peer": 3, "max_queue_bytes": 100, "paused_ns": 30},
+             {"node": 0, "port": 0, "peer": 2, "max_queue_bytes": 0, "paused_ns": 5}]
     base = {"pfc_pause_frames": 0, "pfc_paused_ns": 0, "ecn_marks": 0, "cnps": 0, "drops": 0,
             "retransmitted_packets": 0, "timeouts": 0, "max_queue_bytes": 3000, "max_switch_buffer_bytes": 3000,
             "delivered_bytes": 3750, "data_packets": 3, "links": links, "ports": ports,
@@ -64,6 +65,12 @@ def test_tiers_and_utilization_closed_form() -> None:
     assert util["T1->host"] == (10.0, 20.0)  # 2500 B to host 1 = 20 %
     assert util["T1->T2"] == (10.0, 10.0)  # 5000 B x 8 / (400 x 1000) = 10 %
     assert list(util) == sorted(util, key=tier_order) == ["host->T1", "T1->T2", "T2->T1", "T1->host"]
+    assert tier_flow_wait_ns(point) == {"host->T1": (5.0, 5.0), "T1->T2": (30.0, 30.0), "T1->host": (70.0, 70.0)}
+    ib = ReportPoint(0, "p", {}, _result(1000, None, "ib", flow_control_stats={"per_port_vl": [
+        {"node": 2, "port": 1, "vl": 0, "credit_stall_ns": 11}, {"node": 2, "port": 1, "vl": 1, "credit_stall_ns": 4},
+        {"node": 2, "port": 2, "vl": 0, "credit_stall_ns": 0}]}))
+    # IB: credit stalls summed over VLs per egress port; PFC paused times are not read.
+    assert tier_flow_wait_ns(ib) == {"T1->T2": (0.0, 0.0), "T1->host": (15.0, 15.0)}
     queues = tier_queue_bytes(point)
     assert queues["T1->host"] == (3000.0, 3000.0) and queues["T1->T2"] == (100.0, 100.0)
 
