@@ -10,7 +10,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from astrasim_py.report.tables import (Group, axis_value_text, collective_rows, completion_samples,
                                        message_slowdowns, short_key, summary_rows)
