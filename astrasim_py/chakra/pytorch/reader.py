@@ -61,8 +61,13 @@ def is_gzip(path: str) -> bool:
 
 
 def _json_error(path: str, exc: Exception) -> InputError:
-    return InputError(f"not valid JSON ({exc})", file=path,
-                      fix="the trace is cut short or not a JSON file; re-record or re-export it")
+    text = exc.args[0] if exc.args else exc
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    first = str(text).strip().splitlines()[0] if str(text).strip() else type(exc).__name__
+    first = "".join(ch if ch.isprintable() else "?" for ch in first)[:80]
+    return InputError(f"not valid JSON ({first})", file=path,
+                      fix="pass a PyTorch JSON trace (this one is cut short, binary, or another format)")
 
 
 def _guard(path: str, gen: Iterator) -> Iterator:
