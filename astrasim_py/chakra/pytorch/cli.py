@@ -82,7 +82,7 @@ def _rank_files(folder: str, pattern: str) -> dict[int, str]:
         for n in names:
             m = _RANK_FILE.match(n)
             if m and not _is_kineto(os.path.join(folder, n)):
-                families.setdefault(m.group("stem") + "{rank}" + m.group("ext"), {})[int(m.group("rank"))] = \
+                families.setdefault(m.group("stem") + "{rank}.json", {})[int(m.group("rank"))] = \
                     os.path.join(folder, n)
         merged = [f for f in families if "merged" in f]
         choice = merged if merged else list(families)
