@@ -135,10 +135,12 @@ def _exclusive_durations(ops: list[CpuOp], path: str) -> None:
     """Per thread: dur minus the union of the intervals of ops nested inside (µs)."""
     for thread_ops in _by_tid(ops).values():
         ordered = sorted(thread_ops, key=lambda op: (op.ts, op.dur))
+        count = len(ordered)
         for i, op in enumerate(ordered):
             end = op.ts + op.dur
             regions: list[tuple[float, float]] = []
-            for child in ordered[i + 1:]:
+            for j in range(i + 1, count):
+                child = ordered[j]
                 child_end = child.ts + child.dur
                 if child.ts >= op.ts and child_end <= end:
                     regions.append((child.ts, child_end))

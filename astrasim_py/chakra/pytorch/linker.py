@@ -61,8 +61,11 @@ def _find_launcher(gpu: GpuOp, launch: dict, cpu_ops: list[CpuOp], starts: list[
 
 
 def link_traces(host_path: str, device_path: str, output_path: str, rank: int | None = None,
-                show_progress: bool = False) -> LinkStats:
-    """Write the merged host+device trace; raises InputError when the two do not belong together."""
+                show_progress: bool = False, indent: int | None = None) -> LinkStats:
+    """Write the merged host+device trace; raises InputError when the two do not belong together.
+
+    indent=None writes one node per line (C-speed JSON); indent=4 gives the real tool's exact bytes.
+    """
     header = read_et_header_checked(host_path)
     stats = LinkStats()
     kineto = load_kineto(device_path)
@@ -181,7 +184,7 @@ def link_traces(host_path: str, device_path: str, output_path: str, rank: int | 
                         node["exclusive_dur"] = op.exclusive_dur
                         node["ts"] = op.ts
                         node["inter_thread_dep"] = inter.get(nid)
-                    first = _write_node(out, node, first)
+                    first = _write_node(out, node, first, indent)
                     for k, gpu in enumerate(gpu_children.get(nid, ())):
                         copy = json.loads(json.dumps(node))
                         copy.update({"id": new_id[nid] + 1 + k, "ctrl_deps": new_id[nid],
@@ -191,7 +194,7 @@ def link_traces(host_path: str, device_path: str, output_path: str, rank: int | 
                                      "ts": gpu.ts, "stream": gpu.stream})
                         if "ncclDevKernel" in gpu.name and gpu.pg_name is not None:
                             copy["pg_name"] = gpu.pg_name
-                        first = _write_node(out, copy, first)
+                        first = _write_node(out, copy, first, indent)
                         stats.gpu_nodes += 1
                 out.write("\n    ]" if not first else "]")
             out.write("\n}")
@@ -207,7 +210,11 @@ def link_traces(host_path: str, device_path: str, output_path: str, rank: int | 
     return stats
 
 
-def _write_node(out, node: dict, first: bool) -> bool:
-    text = json.dumps(node, indent=4).replace("\n", "\n        ")
-    out.write(("\n        " if first else ",\n        ") + text)
+def _write_node(out, node: dict, first: bool, indent: int | None) -> bool:
+    if indent is None:
+        out.write(("\n        " if first else ",\n        ") + json.dumps(node))
+        return False
+    pad = " " * (2 * indent)
+    text = json.dumps(node, indent=indent).replace("\n", "\n" + pad)
+    out.write(("\n" if first else ",\n") + pad + text)
     return False

@@ -19,7 +19,8 @@ def test_gloo_pair_matches_real_linker(shared_dir, tmp_path, rank):
     folder = shared_dir / GLOO
     out = tmp_path / f"merged_{rank}.json"
     assert main(["chakra", "link", "--rank", str(rank), "--host", str(folder / f"host_{rank}.json"),
-                 "--device", str(folder / f"device_{rank}.json"), "--output", str(out), "--no-progress"]) == 0
+                 "--device", str(folder / f"device_{rank}.json"), "--output", str(out), "--no-progress",
+                 "--indent", "4"]) == 0
     ours = json.loads(out.read_text())
     real = json.loads((folder / f"merged_{rank}.json").read_text())
     assert {k: v for k, v in ours.items() if k != "nodes"} == {k: v for k, v in real.items() if k != "nodes"}
@@ -28,8 +29,12 @@ def test_gloo_pair_matches_real_linker(shared_dir, tmp_path, rank):
         for key in ("id", "name", "ctrl_deps", "ts", "inclusive_dur", "exclusive_dur", "inter_thread_dep"):
             assert mine.get(key) == theirs.get(key), (mine["id"], key)
         assert mine == theirs
-    # Even the bytes agree (indent 4, the same key order).
+    # With --indent 4 even the bytes agree (the same key order); the default is one node per line.
     assert out.read_bytes() == (folder / f"merged_{rank}.json").read_bytes()
+    compact = tmp_path / "compact.json"
+    link_traces(str(folder / f"host_{rank}.json"), str(folder / f"device_{rank}.json"), str(compact))
+    assert json.loads(compact.read_text()) == real
+    assert len(compact.read_text().splitlines()) == 183 + 9
 
 
 def _pair(tmp_path, *, kineto_rf_offset: int = 0, with_rf: bool = True, gz: bool = False):
