@@ -227,3 +227,35 @@ def test_bad_inputs_fail_in_one_line(tmp_path, capsys):
     rc = main(["chakra", "convert", "--input-type", "pytorch", "--input", str(tmp_path), "--ranks",
                "--output", str(tmp_path / "o")])
     assert rc == 2 and "cannot tell which per-rank traces" in capsys.readouterr().err
+
+
+def test_comm_group_file_round_trips(tmp_path):
+    from astrasim_py.config.comm_group import load_comm_groups, write_comm_groups
+
+    path = tmp_path / "groups.json"
+    write_comm_groups(str(path), {2: [3, 1], 1: [0, 2]})
+    assert path.read_text() == '{\n  "1": [\n    0,\n    2\n  ],\n  "2": [\n    1,\n    3\n  ]\n}\n'
+    assert load_comm_groups(str(path), 4) == {1: [0, 2], 2: [1, 3]}
+    with pytest.raises(InputError, match="must be > 0"):
+        write_comm_groups(str(path), {0: [0, 1]})
+
+
+def test_streaming_reader_reports_every_byte(tmp_path):
+    from astrasim_py.chakra.pytorch.reader import iter_et_nodes, read_header
+
+    path = write(tmp_path / "h.json", host_only_ddp(0))
+    seen = []
+    ids = [n["id"] for n in iter_et_nodes(str(path), seen.append)]
+    assert ids == [*range(2, 15), 1] and sum(seen) == path.stat().st_size
+    header = read_header(str(path))
+    assert header.order == ["schema", "pid", "time", "start_ts", "nodes", "finish_ts"]
+    assert header.values["finish_ts"] == 200
+
+
+def test_ranks_folder_needs_every_rank(tmp_path):
+    for rank in (0, 2):
+        write(tmp_path / f"host_{rank}.json", host_only_ddp(rank))
+    with pytest.raises(InputError, match=r"ranks \[1\] have no trace"):
+        from astrasim_py.chakra.pytorch.cli import _rank_files
+
+        _rank_files(str(tmp_path), "host_{rank}.json")
