@@ -317,9 +317,10 @@ class _Typing:
             extra = [int64_attr("comm_size", size)]
         out_pg = pg
         if self.compat == "default":
-            if node_type != NodeType.COMM_COLL_NODE:
-                p2p, peer, tag = self._p2p_attrs(nid, node_type, pg) if self._c10d_ancestor(
-                    nid, "send" if node_type == NodeType.COMM_SEND_NODE else "recv") else ([], None, None)
+            word = "send" if node_type == NodeType.COMM_SEND_NODE else "recv"
+            # The real converter gives kernels no peer; ASTRA-sim needs one, from c10d::send/recv_.
+            if node_type != NodeType.COMM_COLL_NODE and self._c10d_ancestor(nid, word) is not None:
+                p2p, peer, tag = self._p2p_attrs(nid, node_type, pg)
                 extra = p2p + extra
             out_pg = self._astrasim_pg(pg, nid) if pg else ""
         if out_pg:

@@ -259,3 +259,26 @@ def test_ranks_folder_needs_every_rank(tmp_path):
         from astrasim_py.chakra.pytorch.cli import _rank_files
 
         _rank_files(str(tmp_path), "host_{rank}.json")
+
+
+def test_nccl_sendrecv_kernel_gets_its_peer_in_default_mode(tmp_path):
+    send = dict(values=[[tensor(9, 10)], "<Object>", 1, 3], types=["GenericList[Tensor(float)]", "Object", "Int", "Int"])
+    nodes = [op(2, THREAD, 1, 0),
+             op(3, "c10d::send", 2, 1, **send),
+             op(4, "record_param_comms", 3, 2, values=[[tensor(9, 10)], 1, ["0", "default_pg"], 0, "send"],
+                types=["GenericList[Tensor(float)]", "Int", "Tuple[String,String]", "Int", "String"]),
+             op(5, "ncclDevKernel_SendRecv(ncclDevComm*, unsigned long, ncclWork*)", 4, 2,
+                extra={"cat": "kernel", "exclusive_dur": 4.0}, values=[[tensor(9, 10)]],
+                types=["GenericList[Tensor(float)]"])]
+    nodes[2]["attrs"].append({"name": "pg_name", "type": "string", "value": "0"})  # schema >= 1.1.0
+    merged = et(nodes)
+    merged["nodes"].sort(key=lambda n: n["id"])
+    path = write(tmp_path / "m.json", merged)
+    convert_pytorch(str(path), str(tmp_path / "u.et"), compat="upstream")
+    convert_pytorch(str(path), str(tmp_path / "d.et"))
+    up = {n.id: n for n in read_et(tmp_path / "u.et").nodes}[5]
+    de = {n.id: n for n in read_et(tmp_path / "d.et").nodes}[5]
+    assert up.type == de.type == T.COMM_SEND_NODE
+    assert [a.name for a in up.attr][-2:] == ["comm_size", "pg_name"] and get_attr(up, "pg_name") == "0"
+    assert get_attr(de, "comm_dst") == 1 and get_attr(de, "comm_tag") == 3 and get_attr(de, "comm_size") == 40
+    assert get_attr(de, "pg_name", None) is None  # the world group needs no name
