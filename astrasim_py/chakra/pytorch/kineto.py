@@ -25,7 +25,7 @@ GPU_CATEGORIES = ("kernel", "gpu_memcpy")
 INTER_THREAD_GAP_US = 1000
 
 
-@dataclass
+@dataclass(slots=True)
 class CpuOp:
     """A Kineto cpu_op / user_annotation event."""
 
@@ -40,7 +40,7 @@ class CpuOp:
     inter_thread_rf: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class GpuOp:
     """A Kineto kernel / gpu_memcpy event."""
 
