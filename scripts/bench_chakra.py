@@ -183,9 +183,12 @@ def measure_pytorch(mode: str, host: str, device: str, folder: str) -> dict:
         out_bytes = os.path.getsize(out)
         assert result.comms, "the synthetic trace must yield COMM nodes"
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak = usage.ru_maxrss * 1024
+    cpu = usage.ru_utime + usage.ru_stime  # on a shared machine wall time overstates the cost
     return {"mode": mode, "input_mb": round(source_bytes / 1e6, 1), "output_mb": round(out_bytes / 1e6, 1),
             "seconds": round(seconds, 2), "mb_per_s": round(source_bytes / 1e6 / seconds, 1),
+            "cpu_s": round(cpu, 2), "mb_per_cpu_s": round(source_bytes / 1e6 / cpu, 1),
             "peak_rss_mb": round(peak / 1e6, 1), "peak_rss_over_input": round(peak / source_bytes, 2)}
 
 
