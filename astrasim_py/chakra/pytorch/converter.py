@@ -108,6 +108,53 @@ def _int(value) -> int:
     return 0
 
 
+_ATTR_TAG = b"\x52"  # Node.attr, field 10, length-delimited
+_ATTR_BYTES: dict[tuple, bytes] = {}
+_UNIQUE_ATTRS = ("rf_id", "seq_id")  # per-node values: not worth caching
+
+
+def _attr_record(name: str, value) -> bytes:
+    """One serialized Node.attr entry; repeated (name, value) pairs come from a cache."""
+    key = (name, value)
+    cached = _ATTR_BYTES.get(key)
+    if cached is not None:
+        return cached
+    if name == "op_schema":
+        attr = string_attr(name, value)
+    elif name == "is_cpu_op":
+        attr = bool_attr(name, value)
+    else:
+        attr = int64_attr(name, value)
+    payload = attr.SerializeToString(deterministic=True)
+    record = _ATTR_TAG + encode_varint(len(payload)) + payload
+    if name not in _UNIQUE_ATTRS and len(_ATTR_BYTES) < 100_000:
+        _ATTR_BYTES[key] = record
+    return record
+
+
+def _tail_bytes(node: dict, is_gpu: bool) -> bytes:
+    """Serialized fields 7..10 of _base_node(node, is_gpu), built from cached attribute records."""
+    attrs = _attr_map(node)
+    msg = Node()
+    name = str(node.get("name", ""))
+    duration = node.get("exclusive_dur", 0)
+    msg.duration_micros = 0 if "Optimizer.step" in name else max(0, int(duration or 0))
+    for io_name in ("inputs", "outputs"):
+        io = node.get(io_name) or {}
+        target = getattr(msg, io_name)
+        target.values = str(io.get("values", []))
+        target.shapes = str(io.get("shapes", []))
+        target.types = str(io.get("types", []))
+    parts = [msg.SerializeToString(deterministic=True)]
+    parts.extend(_attr_record(key, _int(attrs.get(key, 0))) for key in BASE_INT_ATTRS)
+    parts.append(_attr_record("op_schema", str(attrs.get("op_schema", "") or "")))
+    parts.append(_attr_record("is_cpu_op", not is_gpu))
+    stream = node.get("stream", 0)
+    if stream is not None:
+        parts.append(_attr_record("stream", _int(stream)))
+    return b"".join(parts)
+
+
 def _base_node(node: dict, is_gpu: bool, *, is_cpu_op: bool | None = None,
                extra: list | None = None) -> Node:
     """The real converter's fields 7..10 (duration, inputs, outputs, attrs) of a node."""
@@ -170,7 +217,7 @@ def _read(path: str, show_progress: bool) -> tuple[object, _Trace]:
         if _is_comm_related(name, is_gpu):
             trace.kept[nid] = node
         else:
-            trace.tail[nid] = _base_node(node, is_gpu).SerializeToString(deterministic=True)
+            trace.tail[nid] = _tail_bytes(node, is_gpu)
     progress.close()
     for nid in trace.order:
         parent = trace.parent[nid]
