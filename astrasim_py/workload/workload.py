@@ -204,7 +204,13 @@ class Workload:
             comm_type = get_int_attr(node, "comm_type", file=f)
             if comm_type == CollectiveCommType.BROADCAST:
                 slot = self._occupy(node)
-                self._after(self._replay_ns(node), node, slot, "Comm", now)
+                delay = self._replay_ns(node)
+                # Replayed, not simulated; listed so that results show every collective a rank issued.
+                self.shared.collectives.append({
+                    "rank": self.rank, "node_id": int(node.id), "name": node.name, "collective": "BROADCAST",
+                    "size_bytes": get_int_attr(node, "comm_size", 0, file=f), "group": self._group_of(node),
+                    "start_ns": now, "end_ns": now + delay, "duration_ns": delay, "replayed": True})
+                self._after(delay, node, slot, "Comm", now)
                 return
             if comm_type not in SIMULATED:
                 raise InputError(f"node {node.id} ({node.name}): unsupported collective comm type {comm_type}",
