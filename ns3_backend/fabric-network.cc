@@ -1,6 +1,8 @@
 #include "fabric-network.h"
 
+#include "ns3/boolean.h"
 #include "ns3/double.h"
+#include "ns3/enum.h"
 #include "ns3/log.h"
 #include "ns3/rng-seed-manager.h"
 #include "ns3/string.h"
@@ -105,7 +107,66 @@ FabricNetwork::GetTypeId()
                           "0 = off [ns]. Default 0.",
                           TimeValue(Time(0)),
                           MakeTimeAccessor(&FabricNetwork::m_sampleInterval),
-                          MakeTimeChecker());
+                          MakeTimeChecker())
+            // ---- reference-compatibility switches (preset astrasim_ns3_compat) ----
+            .AddAttribute("Completion",
+                          "When a message completes (send and receive handlers): last_byte = its "
+                          "last byte reaches the receiver (ASTRA-sim's callback semantics; an RDMA "
+                          "write's data is placed then), ack = the ACK covering it returns to the "
+                          "sender (the ns-3 reference; a verbs send completion) [mode]. Default "
+                          "last_byte.",
+                          EnumValue<CompletionMode>(CompletionMode::LastByte),
+                          MakeEnumAccessor<CompletionMode>(&FabricNetwork::m_completion),
+                          MakeEnumChecker(CompletionMode::LastByte, "last_byte", CompletionMode::Ack,
+                                          "ack"))
+            .AddAttribute("QpPerMessage",
+                          "Every message gets its own queue pair (own ECMP hash, round robin with "
+                          "the pair's other messages), as the reference creates one QP per "
+                          "ASTRA-sim send; false = one QP per (source, destination, stream) that "
+                          "sends its messages in FIFO order, as an application reusing a "
+                          "connected QP does [bool]. Default false.",
+                          BooleanValue(false),
+                          MakeBooleanAccessor(&FabricNetwork::m_qpPerMessage),
+                          MakeBooleanChecker())
+            .AddAttribute("AcksAtDataPriority",
+                          "ACK/NACK (and ACK-borne CNP flags) travel in the data's priority queue, "
+                          "paused with it and accounted in switch buffers (the reference's "
+                          "ACK_HIGH_PRIO 0); false = the strict-priority control queue, as RoCE "
+                          "NICs map CNPs/ACKs to a high DSCP class [bool]. Default false.",
+                          BooleanValue(false),
+                          MakeBooleanAccessor(&FabricNetwork::m_acksAtDataPriority),
+                          MakeBooleanChecker())
+            .AddAttribute("CnpInAck",
+                          "The notification point sets a congestion flag on the ACK/NACK answering "
+                          "a marked packet instead of sending a separate CNP frame (the "
+                          "reference); false = a RoCEv2 CNP packet, as real NICs send [bool]. "
+                          "Default false.",
+                          BooleanValue(false),
+                          MakeBooleanAccessor(&FabricNetwork::m_cnpInAck),
+                          MakeBooleanChecker())
+            .AddAttribute("BdpWindow",
+                          "Per-QP window = the pair's BDP: (2 x one-way propagation + one MTU "
+                          "payload serialized per hop) x bottleneck rate (the reference's HAS_WIN "
+                          "1, GLOBAL_T 0); overrides WindowBytes. Real RoCE NICs have no such "
+                          "window (only the outstanding-read limit) [bool]. Default false.",
+                          BooleanValue(false),
+                          MakeBooleanAccessor(&FabricNetwork::m_bdpWindow),
+                          MakeBooleanChecker())
+            .AddAttribute("WindowScalesWithRate",
+                          "The window shrinks with the QP's congestion-control rate: "
+                          "window x rate / line rate, at least 1 byte (the reference's VAR_WIN 1) "
+                          "[bool]. Default false.",
+                          BooleanValue(false),
+                          MakeBooleanAccessor(&FabricNetwork::m_windowScalesWithRate),
+                          MakeBooleanChecker())
+            .AddAttribute("SerializationGranularityPs",
+                          "Frame serialization and pacing times are rounded to a multiple of this "
+                          "(1000 = whole ns: the reference, where ns-3's default time resolution "
+                          "makes a 1036 B frame at 400 Gb/s take 21 ns instead of 20.72; real "
+                          "links have no such rounding) [ps]. Default 1.",
+                          UintegerValue(1),
+                          MakeUintegerAccessor(&FabricNetwork::m_txGranularityPs),
+                          MakeUintegerChecker<uint32_t>(1, 1000000));
     return tid;
 }
 
@@ -163,6 +224,7 @@ FabricNetwork::AddLink(uint32_t a, uint32_t b, double gbps, uint64_t latencyNs)
         p.gbps = gbps;
         p.latency = NanoSeconds(latencyNs);
         p.linkId = m_links.size();
+        p.txGranularityPs = m_txGranularityPs;
         (side ? pb : pa).push_back(std::move(p));
     }
     m_links.push_back(rec);
@@ -321,7 +383,7 @@ FabricNetwork::Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream)
                                  " (hosts do not forward: set fabric.hosts_forward or add switches)");
     }
     auto key = std::make_tuple(src, dst, stream);
-    auto it = m_qpIndex.find(key);
+    auto it = m_qpPerMessage ? m_qpIndex.end() : m_qpIndex.find(key);
     QueuePair* qp;
     if (it == m_qpIndex.end())
     {
@@ -331,13 +393,26 @@ FabricNetwork::Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream)
         q->dst = dst;
         q->stream = stream;
         q->flowHash = Mix32(src * 0x01000193u ^ Mix32(dst + 0x5bd1e995u) ^ Mix32(stream * 2654435761u));
+        if (m_qpPerMessage)
+        {
+            // a new source port per message (the reference's sport counter per pair)
+            uint32_t n = m_pairMessages[{src, dst}]++;
+            q->flowHash = Mix32(q->flowHash ^ Mix32(n * 0x27D4EB2Fu + 1));
+        }
         q->priority = m_slByStream.empty() ? m_dataPriority
                                             : m_slByStream[stream % m_slByStream.size()];
         q->nic = PeekPointer(DynamicCast<RdmaNic>(m_devices[src]));
         q->port = Route(src, dst, q->flowHash);
         q->lineGbps = m_devices[src]->Ports()[q->port].gbps;
         q->rateGbps = q->lineGbps;
-        m_qpIndex[key] = q->index;
+        if (m_bdpWindow)
+        {
+            q->bdpBytes = PairBdpBytes(src, dst);
+        }
+        if (!m_qpPerMessage)
+        {
+            m_qpIndex[key] = q->index;
+        }
         qp = q.get();
         m_qps.push_back(std::move(q));
     }
@@ -362,6 +437,48 @@ FabricNetwork::Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream)
     ArmSampler();
     qp->nic->Activate(qp);
     return id;
+}
+
+uint64_t
+FabricNetwork::PairBdpBytes(uint32_t src, uint32_t dst)
+{
+    auto it = m_pairBdp.find({src, dst});
+    if (it != m_pairBdp.end())
+    {
+        return it->second;
+    }
+    // Integer arithmetic as the reference: ns per hop = payload x 8 / rate (floored), bytes =
+    // RTT[ns] x rate[bit/s] / 8e9 (floored). ECMP paths have equal hop counts; the first is used.
+    uint64_t delayNs = 0;
+    uint64_t txNs = 0;
+    uint64_t minBps = UINT64_MAX;
+    for (uint32_t node = src; node != dst;)
+    {
+        const FabricPort& p = m_devices[node]->Ports()[m_next[node][dst].at(0)];
+        uint64_t bps = static_cast<uint64_t>(p.gbps * 1e9 + 0.5);
+        delayNs += static_cast<uint64_t>(p.latency.GetNanoSeconds());
+        txNs += static_cast<uint64_t>(m_mtu) * 8000000000ull / bps;
+        minBps = std::min(minBps, bps);
+        node = p.peer->GetNodeId();
+    }
+    uint64_t rttNs = 2 * delayNs + txNs;
+    uint64_t bdp = static_cast<uint64_t>(static_cast<long double>(rttNs) * minBps / 8e9L);
+    m_pairBdp[{src, dst}] = bdp;
+    return bdp;
+}
+
+uint64_t
+FabricNetwork::QpWindow(const QueuePair& qp) const
+{
+    uint64_t w = qp.bdpBytes ? qp.bdpBytes : m_windowBytes;
+    if (w == 0 || !m_windowScalesWithRate || qp.rateGbps >= qp.lineGbps)
+    {
+        return w;
+    }
+    uint64_t rateBps = static_cast<uint64_t>(qp.rateGbps * 1e9);
+    uint64_t lineBps = static_cast<uint64_t>(qp.lineGbps * 1e9 + 0.5);
+    uint64_t scaled = static_cast<uint64_t>(static_cast<long double>(w) * rateBps / lineBps);
+    return scaled == 0 ? 1 : scaled;
 }
 
 void

@@ -23,6 +23,13 @@ namespace ns3
 namespace fabric
 {
 
+/// When a message counts as delivered (both the send and the receive handler fire then).
+enum class CompletionMode : uint8_t
+{
+    LastByte = 0,  // its last byte reaches the receiver (ASTRA-sim's callback semantics)
+    Ack = 1,       // the ACK covering its last byte reaches the sender (the ns-3 reference)
+};
+
 struct LinkRecord
 {
     uint32_t a, b, portA, portB;
@@ -128,6 +135,32 @@ class FabricNetwork : public Object
     {
         return m_dataPriority;
     }
+    /// Window of `qp` in bytes (0 = none): WindowBytes, or the pair's BDP (BdpWindow), scaled
+    /// by rate / line rate when WindowScalesWithRate (at least 1 byte).
+    uint64_t QpWindow(const QueuePair& qp) const;
+    bool CompleteOnAck() const
+    {
+        return m_completion == CompletionMode::Ack;
+    }
+    /// Priority of ACK/NACK (and ACK-borne CNP flags) answering data of priority `dataPrio`.
+    uint8_t AckPriority(uint8_t dataPrio) const
+    {
+        return m_acksAtDataPriority ? dataPrio : kControlPriority;
+    }
+    bool CnpInAck() const
+    {
+        return m_cnpInAck;
+    }
+    /// Serialization or pacing time of `bytes` at `gbps`, rounded to SerializationGranularityPs.
+    Time WireTime(uint32_t bytes, double gbps) const
+    {
+        int64_t ps = static_cast<int64_t>(bytes * 8000.0 / gbps + 0.5);
+        if (m_txGranularityPs > 1)
+        {
+            ps = (ps + m_txGranularityPs / 2) / m_txGranularityPs * m_txGranularityPs;
+        }
+        return PicoSeconds(ps);
+    }
 
     // Counters bumped by devices.
     uint64_t dataPackets{0};
@@ -189,6 +222,8 @@ class FabricNetwork : public Object
 
   private:
     void FireUser(uint64_t id);
+    /// The reference's per-pair BDP: (2 x one-way delay + one MTU payload per hop) x bottleneck.
+    uint64_t PairBdpBytes(uint32_t src, uint32_t dst);
     void Watchdog();
     void ArmWatchdog();
     void Sample();
@@ -248,6 +283,16 @@ class FabricNetwork : public Object
     std::vector<uint8_t> m_slByStream;
     Time m_stallTimeout;
     Time m_sampleInterval;
+    // reference-compatibility switches (astrasim_ns3_compat)
+    CompletionMode m_completion{CompletionMode::LastByte};
+    bool m_qpPerMessage{false};
+    bool m_acksAtDataPriority{false};
+    bool m_cnpInAck{false};
+    bool m_bdpWindow{false};
+    bool m_windowScalesWithRate{false};
+    uint32_t m_txGranularityPs{1};
+    std::map<std::pair<uint32_t, uint32_t>, uint64_t> m_pairBdp;
+    std::map<std::pair<uint32_t, uint32_t>, uint32_t> m_pairMessages;  // QpPerMessage: per-pair count
 };
 
 } // namespace fabric

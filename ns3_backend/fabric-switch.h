@@ -18,6 +18,7 @@ struct SharedBufferMmu
     uint64_t bufferBytes{0};
     uint64_t reservedPerQueue{0};
     uint64_t headroomPerPort{0};
+    std::vector<uint64_t> portHeadroom;  // HeadroomPerPort: one value per port (else headroomPerPort)
     double alpha{0.125};
     bool dynamic{true};
     uint64_t staticThresholdBytes{0};
@@ -28,6 +29,7 @@ struct SharedBufferMmu
     uint64_t totalUsed{0};
     uint64_t maxTotalUsed{0};
     uint32_t numPorts{0};
+    uint64_t headroomTotal{0};  // sum over ports (the dynamic threshold subtracts it)
 
     void Init(uint32_t ports);
 
@@ -35,6 +37,11 @@ struct SharedBufferMmu
     {
         uint64_t held = ingress[port][prio] - headroom[port][prio];
         return held > reservedPerQueue ? held - reservedPerQueue : 0;
+    }
+
+    uint64_t HeadroomOf(uint32_t port) const
+    {
+        return portHeadroom.empty() ? headroomPerPort : portHeadroom[port];
     }
 
     /// PFC XOFF threshold for a queue's shared usage.
@@ -119,6 +126,7 @@ class FabricSwitch : public FabricDevice
     uint64_t m_reservedBytes;
     uint64_t m_headroomBytes;
     double m_headroomFactor;
+    bool m_headroomPerPort{false};
     uint64_t m_drops{0};
 };
 

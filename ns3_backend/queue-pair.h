@@ -60,6 +60,7 @@ class QueuePair
     EventId rto;
     Time rtoStart;          // the timeout runs from here: arming, or the last ACK that advanced
     bool active{false};     // listed in the NIC's scheduler
+    uint64_t bdpBytes{0};   // BdpWindow: the pair's bandwidth-delay product
     std::unique_ptr<CcState> cc;
 
     // Receiver.
@@ -69,6 +70,7 @@ class QueuePair
     uint64_t lastNackSeq{UINT64_MAX};
     Time lastNotify;
     bool notified{false};
+    bool cnpPending{false};  // CnpInAck: the next ACK/NACK carries the congestion flag
     std::map<uint64_t, OutOfOrderSegment> outOfOrder;  // by first byte (OutOfOrderReceive)
 
     bool HasUnsent() const

@@ -90,7 +90,6 @@ RdmaNic::NextData(uint32_t port)
     FabricPort& p = m_ports[port];
     Time now = Simulator::Now();
     Time earliest = Time::Max();
-    uint64_t window = m_net->WindowBytes();
     uint32_t n = list.size();
     uint32_t header = m_net->DataHeaderBytes();
     // VL arbitration (IB with arbitration tables): pick the SL first, then round robin among
@@ -102,6 +101,7 @@ RdmaNic::NextData(uint32_t port)
         auto head = [&](uint32_t sl) -> int64_t {
             for (QueuePair* qp : list)
             {
+                uint64_t window = m_net->QpWindow(*qp);
                 if (qp->priority == sl && !(window && qp->sndNxt - qp->sndUna >= window) &&
                     qp->nextSend <= now && m_net->Fc().MayTransmit(p, sl, full))
                 {
@@ -121,6 +121,7 @@ RdmaNic::NextData(uint32_t port)
         {
             continue;
         }
+        uint64_t window = m_net->QpWindow(*qp);
         if (window && qp->sndNxt - qp->sndUna >= window)
         {
             continue;
@@ -166,7 +167,7 @@ RdmaNic::NextData(uint32_t port)
         }
         qp->sndNxt += payload;
         qp->maxSent = std::max(qp->maxSent, qp->sndNxt);
-        qp->nextSend = now + PicoSeconds(static_cast<int64_t>(pkt->wireBytes * 8000.0 / qp->rateGbps + 0.5));
+        qp->nextSend = now + m_net->WireTime(pkt->wireBytes, qp->rateGbps);
         m_net->Cc().OnSent(*qp, payload);
         ArmRto(qp);
         if (!qp->HasUnsent())
@@ -234,7 +235,12 @@ RdmaNic::SendControl(PacketKind kind, QueuePair& qp, uint64_t seq)
 {
     FabricPacket* pkt = m_net->NewPacket();
     pkt->kind = kind;
-    pkt->priority = kControlPriority;
+    pkt->priority = kind == PacketKind::Cnp ? kControlPriority : m_net->AckPriority(qp.priority);
+    if (kind != PacketKind::Cnp && qp.cnpPending)
+    {
+        pkt->ecnCe = true;  // CnpInAck: the congestion flag rides on this ACK/NACK
+        qp.cnpPending = false;
+    }
     pkt->src = qp.dst;
     pkt->dst = qp.src;
     pkt->qp = qp.index;
@@ -255,7 +261,14 @@ RdmaNic::OnData(uint32_t port, FabricPacket* pkt)
         qp.notified = true;
         qp.lastNotify = now;
         m_net->cnps++;
-        SendControl(PacketKind::Cnp, qp, 0);
+        if (m_net->CnpInAck())
+        {
+            qp.cnpPending = true;
+        }
+        else
+        {
+            SendControl(PacketKind::Cnp, qp, 0);
+        }
     }
     if (pkt->seq == qp.rcvNxt && !m_outOfOrderReceive)
     {
@@ -271,7 +284,7 @@ RdmaNic::OnData(uint32_t port, FabricPacket* pkt)
             SendControl(PacketKind::Ack, qp, qp.rcvNxt);
         }
         m_net->FreePacket(pkt);
-        if (last)
+        if (last && !m_net->CompleteOnAck())
         {
             m_net->MessageDelivered(msg, 0);
         }
@@ -354,7 +367,10 @@ RdmaNic::DeliverInOrder(QueuePair& qp, uint32_t payload, bool last, uint64_t mes
     }
     for (uint64_t id : completed)
     {
-        m_net->MessageDelivered(id, 0);
+        if (!m_net->CompleteOnAck())
+        {
+            m_net->MessageDelivered(id, 0);
+        }
     }
 }
 
@@ -363,12 +379,21 @@ RdmaNic::OnAck(FabricPacket* pkt)
 {
     QueuePair* qp = m_net->Qp(pkt->qp);
     bool nack = pkt->kind == PacketKind::Nack;
+    if (pkt->ecnCe && qp->cc)
+    {
+        m_net->Cc().OnNotification(*qp);  // CnpInAck: the ACK carries the congestion flag
+    }
+    std::vector<uint64_t> acked;  // Completion ack: messages whose last byte this ACK covers
     if (pkt->seq > qp->sndUna)
     {
         qp->sndUna = pkt->seq;
         qp->rtoStart = Simulator::Now();
         while (!qp->messages.empty() && qp->messages.front().end <= qp->sndUna)
         {
+            if (m_net->CompleteOnAck())
+            {
+                acked.push_back(qp->messages.front().id);
+            }
             qp->messages.pop_front();
         }
         if (qp->sndNxt < qp->sndUna)
@@ -387,6 +412,11 @@ RdmaNic::OnAck(FabricPacket* pkt)
         qp->cc.reset();
     }
     Activate(qp);
+    // After the QP's state is settled: a handler may queue new messages on it.
+    for (uint64_t id : acked)
+    {
+        m_net->MessageDelivered(id, 0);
+    }
 }
 
 void
