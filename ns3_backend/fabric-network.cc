@@ -8,6 +8,7 @@
 #include "ns3/string.h"
 #include "ns3/uinteger.h"
 
+#include <algorithm>
 #include <deque>
 #include <sstream>
 #include <stdexcept>
@@ -166,7 +167,18 @@ FabricNetwork::GetTypeId()
                           "links have no such rounding) [ps]. Default 1.",
                           UintegerValue(1),
                           MakeUintegerAccessor(&FabricNetwork::m_txGranularityPs),
-                          MakeUintegerChecker<uint32_t>(1, 1000000));
+                          MakeUintegerChecker<uint32_t>(1, 1000000))
+            .AddAttribute("EcmpHash",
+                          "Switch ECMP hash: fabric = our per-flow hash mixed with the run seed; "
+                          "reference = the reference's Murmur3 of (source IP, destination IP, "
+                          "sport | dport << 16) seeded with the switch's node id (+ the run seed "
+                          "when non-zero), next hops ordered by node id, hosts at 11.x.y.1, sport "
+                          "10000 + the pair's n-th QP, dport 100. Real switches hash the 5-tuple "
+                          "with a vendor function [mode]. Default fabric.",
+                          EnumValue<EcmpHashMode>(EcmpHashMode::Fabric),
+                          MakeEnumAccessor<EcmpHashMode>(&FabricNetwork::m_ecmpMode),
+                          MakeEnumChecker(EcmpHashMode::Fabric, "fabric", EcmpHashMode::Reference,
+                                          "reference"));
     return tid;
 }
 
@@ -234,6 +246,8 @@ std::string
 FabricNetwork::Finalize(uint32_t seed)
 {
     m_hashSeed = seed * 0x9E3779B1u + 0x7F4A7C15u;
+    m_referenceEcmp = m_ecmpMode == EcmpHashMode::Reference;
+    m_hashSeedOffset = seed * 0x9E3779B1u;  // 0 for seed 0: exactly the reference's seeds
     m_slByStream.clear();
     std::istringstream slList(m_slByStreamText);
     for (std::string item; std::getline(slList, item, ',');)
@@ -301,6 +315,20 @@ FabricNetwork::Finalize(uint32_t seed)
             }
         }
     }
+    if (m_referenceEcmp)
+    {
+        // the reference lists next hops in BFS order, i.e. by node id on two-tier fabrics
+        for (uint32_t u = 0; u < n; ++u)
+        {
+            auto& ports = m_devices[u]->Ports();
+            for (auto& hops : m_next[u])
+            {
+                std::stable_sort(hops.begin(), hops.end(), [&](uint32_t x, uint32_t y) {
+                    return ports[x].peer->GetNodeId() < ports[y].peer->GetNodeId();
+                });
+            }
+        }
+    }
     for (uint32_t h = 0; h < m_numHosts; ++h)
     {
         if (m_devices[h]->Ports().empty())
@@ -320,6 +348,58 @@ Mix32(uint32_t h)
     h *= 0xC2B2AE35u;
     h ^= h >> 16;
     return h;
+}
+
+// The reference's ECMP hash (Murmur3, 32 bit) over 12 key bytes.
+static uint32_t
+ReferenceEcmpHash(const uint32_t key[3], uint32_t seed)
+{
+    uint32_t h = seed;
+    for (int i = 0; i < 3; ++i)
+    {
+        uint32_t k = key[i] * 0xcc9e2d51u;
+        k = (k << 15) | (k >> 17);
+        k *= 0x1b873593u;
+        h ^= k;
+        h = (h << 13) | (h >> 19);
+        h = h * 5 + 0xe6546b64u;
+    }
+    h ^= 12;
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
+    return h;
+}
+
+static inline uint32_t
+ReferenceIp(uint32_t host)
+{
+    return 0x0b000001u | ((host / 256) << 16) | ((host % 256) << 8);
+}
+
+uint32_t
+FabricNetwork::RoutePacket(uint32_t node, const FabricPacket& pkt) const
+{
+    if (!m_referenceEcmp)
+    {
+        return Route(node, pkt.dst, pkt.flowHash);
+    }
+    const auto& hops = m_next[node][pkt.dst];
+    if (hops.size() == 1)
+    {
+        return hops[0];
+    }
+    if (hops.empty())
+    {
+        return Route(node, pkt.dst, pkt.flowHash);  // throws: no route
+    }
+    uint32_t sport = m_qps[pkt.qp]->sport;
+    // ACK/NACK/CNP answer with the ports swapped (sport 100, dport = the data's sport).
+    uint32_t ports = pkt.kind == PacketKind::Data ? (sport | (100u << 16)) : (100u | (sport << 16));
+    uint32_t key[3] = {ReferenceIp(pkt.src), ReferenceIp(pkt.dst), ports};
+    return hops[ReferenceEcmpHash(key, node + m_hashSeedOffset) % hops.size()];
 }
 
 uint32_t
@@ -396,9 +476,11 @@ FabricNetwork::Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream)
         if (m_qpPerMessage)
         {
             // a new source port per message (the reference's sport counter per pair)
-            uint32_t n = m_pairMessages[{src, dst}]++;
+            uint32_t n = m_pairMessages[{src, dst}];
             q->flowHash = Mix32(q->flowHash ^ Mix32(n * 0x27D4EB2Fu + 1));
         }
+        // one source port per QP (per message with QpPerMessage), as the reference's counter
+        q->sport = static_cast<uint16_t>(10000 + m_pairMessages[{src, dst}]++);
         q->priority = m_slByStream.empty() ? m_dataPriority
                                             : m_slByStream[stream % m_slByStream.size()];
         q->nic = PeekPointer(DynamicCast<RdmaNic>(m_devices[src]));

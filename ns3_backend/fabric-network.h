@@ -30,6 +30,13 @@ enum class CompletionMode : uint8_t
     Ack = 1,       // the ACK covering its last byte reaches the sender (the ns-3 reference)
 };
 
+/// Which hash picks among equal-cost next hops at switches.
+enum class EcmpHashMode : uint8_t
+{
+    Fabric = 0,     // our per-flow hash, mixed with the run seed
+    Reference = 1,  // the reference's Murmur3 over (sip, dip, sport | dport << 16)
+};
+
 struct LinkRecord
 {
     uint32_t a, b, portA, portB;
@@ -62,6 +69,8 @@ class FabricNetwork : public Object
     // ---- called by devices ----
     /// Egress port on node `node` toward host `dst` for a flow hash.
     uint32_t Route(uint32_t node, uint32_t dst, uint32_t flowHash) const;
+    /// ECMP egress for a packet: Route() by its flow hash, or the reference's hash (EcmpHash).
+    uint32_t RoutePacket(uint32_t node, const FabricPacket& pkt) const;
     /// All egress ports of `node` on shortest paths toward host `dst` (adaptive routing).
     const std::vector<uint32_t>& Candidates(uint32_t node, uint32_t dst) const
     {
@@ -286,6 +295,9 @@ class FabricNetwork : public Object
     // reference-compatibility switches (astrasim_ns3_compat)
     CompletionMode m_completion{CompletionMode::LastByte};
     bool m_qpPerMessage{false};
+    bool m_referenceEcmp{false};
+    EcmpHashMode m_ecmpMode{EcmpHashMode::Fabric};
+    uint32_t m_hashSeedOffset{0};
     bool m_acksAtDataPriority{false};
     bool m_cnpInAck{false};
     bool m_bdpWindow{false};

@@ -228,7 +228,7 @@ FabricSwitch::SelectEgress(const FabricPacket& pkt) const
 {
     if (m_routing == RoutingMode::Ecmp)
     {
-        return m_net->Route(m_nodeId, pkt.dst, pkt.flowHash);
+        return m_net->RoutePacket(m_nodeId, pkt);
     }
     const std::vector<uint32_t>& ports = m_net->Candidates(m_nodeId, pkt.dst);
     uint32_t n = ports.size();

@@ -44,6 +44,7 @@ class QueuePair
     uint32_t dst{0};
     uint32_t stream{0};
     uint32_t flowHash{0};
+    uint16_t sport{10000};  // UDP source port (EcmpHash reference: 10000 + n-th QP of the pair)
     uint32_t port{0};       // sender NIC port chosen by ECMP over first hops
     uint8_t priority{3};
     RdmaNic* nic{nullptr};
