@@ -172,6 +172,14 @@ DcqcnCongestionControl::GetTypeId()
                           "the target (paper, QCN) instead of a constant R_HAI (the reference's "
                           "Mellanox variant) [bool]. Default true.",
                           BooleanValue(true), MakeBooleanAccessor(&DcqcnCongestionControl::m_hyperGrows),
+                          MakeBooleanChecker())
+            .AddAttribute("DecreaseOnTimer", "RP: cuts happen on a periodic check every "
+                          "RateDecreaseIntervalUs, started 1 ns after the QP's first CNP, if a CNP "
+                          "arrived during the period; the first CNP only sets alpha = 1 and starts "
+                          "the timers, which then run until the QP completes (the reference's "
+                          "Mellanox variant). false = cut at the CNP itself, at most once per "
+                          "interval (the paper's NP/RP timing) [bool]. Default false.",
+                          BooleanValue(false), MakeBooleanAccessor(&DcqcnCongestionControl::m_decreaseOnTimer),
                           MakeBooleanChecker());
     return tid;
 }
@@ -234,6 +242,21 @@ DcqcnCongestionControl::OnNotification(QueuePair& qp)
     auto& s = static_cast<DcqcnState&>(*qp.cc);
     Time now = Simulator::Now();
     m_cnps++;
+    if (m_decreaseOnTimer)
+    {
+        s.decreaseCnp = true;
+        s.cnpSeen = true;
+        if (!s.cnpEver)
+        {
+            s.cnpEver = true;
+            s.alpha = 1.0;
+            s.cnpSeen = false;  // the first period starts here
+            s.alphaTimer = Simulator::Schedule(m_alphaPeriod, &DcqcnCongestionControl::AlphaTick, this, &qp);
+            s.decreaseTimer = Simulator::Schedule(m_decreaseInterval + NanoSeconds(1),
+                                                  &DcqcnCongestionControl::DecreaseTick, this, &qp);
+        }
+        return;
+    }
     s.cnpSeen = true;
     if (!s.alphaTimer.IsPending())
     {
@@ -266,12 +289,50 @@ DcqcnCongestionControl::OnNotification(QueuePair& qp)
 }
 
 void
+DcqcnCongestionControl::DecreaseTick(QueuePair* qp)
+{
+    auto& s = static_cast<DcqcnState&>(*qp->cc);
+    s.decreaseTimer = Simulator::Schedule(m_decreaseInterval, &DcqcnCongestionControl::DecreaseTick, this, qp);
+    if (!s.decreaseCnp)
+    {
+        return;
+    }
+    s.decreaseCnp = false;
+    Cut(*qp, s);
+}
+
+void
+DcqcnCongestionControl::Cut(QueuePair& qp, DcqcnState& s)
+{
+    if (m_clampTarget || s.timerStage > 0 || s.byteStage > 0)
+    {
+        s.targetGbps = qp.rateGbps;
+    }
+    double cut = qp.rateGbps * (1.0 - s.alpha / 2.0);
+    qp.rateGbps = std::max(m_minMbps / 1000.0, cut);
+    m_cuts++;
+    m_cutsToMinRate += cut <= m_minMbps / 1000.0;
+    if (m_minRateSeenGbps < 0 || qp.rateGbps < m_minRateSeenGbps)
+    {
+        m_minRateSeenGbps = qp.rateGbps;
+    }
+    s.cutEver = true;
+    s.lastCut = Simulator::Now();
+    s.timerStage = 0;
+    s.byteStage = 0;
+    s.bytesSinceIncrease = 0;
+    s.increaseTimer.Cancel();
+    s.increaseTimer = Simulator::Schedule(m_rpTimer, &DcqcnCongestionControl::IncreaseTick, this, &qp);
+    qp.nic->RateChanged(&qp);
+}
+
+void
 DcqcnCongestionControl::AlphaTick(QueuePair* qp)
 {
     auto& s = static_cast<DcqcnState&>(*qp->cc);
     s.alpha = (1.0 - m_g) * s.alpha + (s.cnpSeen ? m_g : 0.0);
     s.cnpSeen = false;
-    if (s.alpha > 1e-4 || qp->rateGbps < qp->lineGbps)
+    if (m_decreaseOnTimer || s.alpha > 1e-4 || qp->rateGbps < qp->lineGbps)
     {
         s.alphaTimer = Simulator::Schedule(m_alphaPeriod, &DcqcnCongestionControl::AlphaTick, this, qp);
     }
@@ -380,6 +441,7 @@ DcqcnCongestionControl::Stop(QueuePair& qp)
     auto& s = static_cast<DcqcnState&>(*qp.cc);
     s.alphaTimer.Cancel();
     s.increaseTimer.Cancel();
+    s.decreaseTimer.Cancel();
 }
 
 } // namespace fabric

@@ -68,6 +68,10 @@ struct DcqcnState : public CcState
     uint64_t bytesSinceIncrease{0};
     EventId alphaTimer;
     EventId increaseTimer;
+    // DecreaseOnTimer (the reference's Mellanox variant): a periodic check cuts if a CNP came
+    EventId decreaseTimer;
+    bool decreaseCnp{false};
+    bool cnpEver{false};
 };
 
 class DcqcnCongestionControl : public CongestionControl
@@ -94,6 +98,9 @@ class DcqcnCongestionControl : public CongestionControl
     void AlphaTick(QueuePair* qp);
     void IncreaseTick(QueuePair* qp);
     void Increase(QueuePair& qp, DcqcnState& s);
+    /// DecreaseOnTimer: every RateDecreaseIntervalUs, cut once if a CNP arrived in the period.
+    void DecreaseTick(QueuePair* qp);
+    void Cut(QueuePair& qp, DcqcnState& s);
 
     /// The marking curve of a port at `gbps` (the per-rate map, else the single values).
     const EcnThreshold& Curve(double gbps);
@@ -119,6 +126,7 @@ class DcqcnCongestionControl : public CongestionControl
     double m_minMbps;
     bool m_clampTarget;
     bool m_hyperGrows;
+    bool m_decreaseOnTimer{false};
 
     // counters for the telemetry (congestion_control_stats)
     uint64_t m_cnps{0};
