@@ -35,10 +35,11 @@ SYSTEM_RING_4CHUNKS = {
 # fabric keys per config variant, on top of {preset: astrasim_ns3_compat, topology: ...}
 VARIANTS: dict[str, dict[str, Any]] = {
     "no_cc": {},
-    "dcqcn": {"congestion_control": "dcqcn_astrasim_ref"},
+    "dcqcn": {"congestion_control": "dcqcn_astrasim_ref",
+              "congestion_control_params": {"DecreaseOnTimer": True}},
     "pfc_only": {"transport_params": {"BdpWindow": False}},
     "dcqcn_hpcc_runpy": {"congestion_control": "dcqcn_astrasim_ref",
-                         "congestion_control_params": {"RpTimerUs": 300, "RateAiMbps": 80,
+                         "congestion_control_params": {"DecreaseOnTimer": True, "RpTimerUs": 300, "RateAiMbps": 80,
                                                        "RateHaiMbps": 800, "MinRateMbps": 1000},
                          "transport_params": {"BdpWindow": False, "AcksAtDataPriority": False}},
 }
