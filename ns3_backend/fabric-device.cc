@@ -12,6 +12,18 @@ namespace fabric
 NS_LOG_COMPONENT_DEFINE("FabricDevice");
 NS_OBJECT_ENSURE_REGISTERED(FabricDevice);
 
+uint32_t
+FabricPort::NodeId() const
+{
+    return owner->GetNodeId();
+}
+
+bool
+FabricPort::WaitedForPeer(uint32_t prio) const
+{
+    return owner->Net()->Fc().WaitedForPeer(*this, prio);
+}
+
 TypeId
 FabricDevice::GetTypeId()
 {

@@ -4,6 +4,7 @@
 #ifndef ASTRASIM_FABRIC_DEVICE_H
 #define ASTRASIM_FABRIC_DEVICE_H
 
+#include "../congestion/port-view.h"
 #include "fabric-event.h"
 #include "fabric-packet.h"
 #include "pcap-writer.h"
@@ -25,8 +26,9 @@ namespace fabric
 class FabricDevice;
 class FabricNetwork;
 
-/// One egress side of a full-duplex link, owned by the transmitting device.
-struct FabricPort
+/// One egress side of a full-duplex link, owned by the transmitting device. Policies see it
+/// only as a PortView.
+struct FabricPort : public PortView
 {
     FabricDevice* owner{nullptr};
     uint32_t index{0};
@@ -53,8 +55,6 @@ struct FabricPort
     std::array<Time, kNumPriorities> pauseStart{};
     std::array<bool, kNumPriorities> pauseOpen{};
     std::array<EventId, kNumPriorities> pauseExpiry{};
-    // Credits for credit-based flow control (IB), bytes per priority/VL; unused by PFC.
-    std::array<int64_t, kNumPriorities> credits{};
 
     // Optional capture of frames sent on this port.
     std::shared_ptr<PcapWriter> pcap;
@@ -99,6 +99,30 @@ struct FabricPort
         }
         return s;
     }
+
+    // PortView
+    uint32_t NodeId() const override;
+    uint32_t PortIndex() const override
+    {
+        return index;
+    }
+    double LinkGbps() const override
+    {
+        return gbps;
+    }
+    uint64_t QueuedBytes(uint32_t prio) const override
+    {
+        return queueBytes[prio];
+    }
+    uint64_t QueuedBytesTotal() const override
+    {
+        return TotalQueueBytes();
+    }
+    uint64_t TransmittedBytes() const override
+    {
+        return txBytes;
+    }
+    bool WaitedForPeer(uint32_t prio) const override;
 };
 
 class FabricDevice : public Object

@@ -448,6 +448,23 @@ FabricNetwork::ControlBytes(PacketKind k) const
     }
 }
 
+Time
+FabricNetwork::BaseRtt(uint32_t src, uint32_t dst, uint32_t flowHash) const
+{
+    // A full data frame out and an ACK back, store and forward at every hop, no queueing.
+    uint32_t extra = m_cc->ExtraHeaderBytes();
+    uint32_t data = m_mtu + DataHeaderBytes() + extra;
+    uint32_t ack = ControlBytes(PacketKind::Ack) + extra;
+    Time rtt;
+    for (uint32_t node = src; node != dst;)
+    {
+        const FabricPort& p = m_devices[node]->Ports()[Route(node, dst, flowHash)];
+        rtt += 2 * p.latency + p.TxTime(data) + p.TxTime(ack);
+        node = p.peer->GetNodeId();
+    }
+    return rtt;
+}
+
 uint64_t
 FabricNetwork::Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream)
 {
@@ -484,8 +501,10 @@ FabricNetwork::Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream)
         q->priority = m_slByStream.empty() ? m_dataPriority
                                             : m_slByStream[stream % m_slByStream.size()];
         q->nic = PeekPointer(DynamicCast<RdmaNic>(m_devices[src]));
+        q->sender = q->nic;
         q->port = Route(src, dst, q->flowHash);
         q->lineGbps = m_devices[src]->Ports()[q->port].gbps;
+        q->baseRtt = BaseRtt(src, dst, q->flowHash);
         q->rateGbps = q->lineGbps;
         if (m_bdpWindow)
         {
@@ -509,6 +528,7 @@ FabricNetwork::Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream)
     if (qp->sndUna >= qp->enqueued)
     {
         qp->rateGbps = qp->lineGbps;
+        qp->windowBytes = qp->bdpBytes ? qp->bdpBytes : m_windowBytes;
         qp->cc = m_cc->Start(*qp);
     }
     uint64_t id = m_nextMessage++;
@@ -549,18 +569,24 @@ FabricNetwork::PairBdpBytes(uint32_t src, uint32_t dst)
     return bdp;
 }
 
-uint64_t
-FabricNetwork::QpWindow(const QueuePair& qp) const
+void
+FabricNetwork::ScaleWindowWithRate(QueuePair& qp) const
 {
     uint64_t w = qp.bdpBytes ? qp.bdpBytes : m_windowBytes;
-    if (w == 0 || !m_windowScalesWithRate || qp.rateGbps >= qp.lineGbps)
+    if (w == 0 || !m_windowScalesWithRate)
     {
-        return w;
+        return;
     }
+    if (qp.rateGbps >= qp.lineGbps)
+    {
+        qp.windowBytes = w;
+        return;
+    }
+    // integer arithmetic as the reference: win x rate / line rate (bit/s), at least 1 byte
     uint64_t rateBps = static_cast<uint64_t>(qp.rateGbps * 1e9);
     uint64_t lineBps = static_cast<uint64_t>(qp.lineGbps * 1e9 + 0.5);
     uint64_t scaled = static_cast<uint64_t>(static_cast<long double>(w) * rateBps / lineBps);
-    return scaled == 0 ? 1 : scaled;
+    qp.windowBytes = scaled == 0 ? 1 : scaled;
 }
 
 void

@@ -144,9 +144,9 @@ class FabricNetwork : public Object
     {
         return m_dataPriority;
     }
-    /// Window of `qp` in bytes (0 = none): WindowBytes, or the pair's BDP (BdpWindow), scaled
-    /// by rate / line rate when WindowScalesWithRate (at least 1 byte).
-    uint64_t QpWindow(const QueuePair& qp) const;
+    /// WindowScalesWithRate: after a CC rate change, qp.windowBytes := base x rate / line rate
+    /// (at least 1 byte), base = the pair's BDP (BdpWindow) or WindowBytes.
+    void ScaleWindowWithRate(QueuePair& qp) const;
     bool CompleteOnAck() const
     {
         return m_completion == CompletionMode::Ack;
@@ -230,6 +230,8 @@ class FabricNetwork : public Object
     }
 
   private:
+    /// Unloaded round trip of a full data frame from `src` to `dst` and its ACK back.
+    Time BaseRtt(uint32_t src, uint32_t dst, uint32_t flowHash) const;
     void FireUser(uint64_t id);
     /// The reference's per-pair BDP: (2 x one-way delay + one MTU payload per hop) x bottleneck.
     uint64_t PairBdpBytes(uint32_t src, uint32_t dst);

@@ -273,14 +273,18 @@ FabricSwitch::OnTransmitted(uint32_t port, FabricPacket* pkt)
     }
     m_mmu.Release(pkt->ingressPort, pkt->priority, pkt->wireBytes);
     FabricPort& p = m_ports[port];
-    if (pkt->kind == PacketKind::Data &&
-        m_net->Cc().MarkAtPort(p, pkt->priority, p.queueBytes[pkt->priority]))
+    CongestionControl& cc = m_net->Cc();
+    if (pkt->kind == PacketKind::Data && cc.MarkAtPort(p, pkt->priority, p.queueBytes[pkt->priority]))
     {
         if (!pkt->ecnCe)
         {
             pkt->ecnCe = true;
             p.ecnMarks++;
         }
+    }
+    if (pkt->kind == PacketKind::Data && cc.StampsInt())
+    {
+        cc.StampAtEgress(p, pkt->intRecords);
     }
     m_net->Fc().AfterDequeue(*this, pkt->ingressPort, pkt->priority);
 }

@@ -62,6 +62,24 @@ RdmaNic::RateChanged(QueuePair* qp)
     TryTransmit(qp->port);
 }
 
+void
+RdmaNic::ApplyCc(QueuePair& qp, const CcDecision& decision)
+{
+    if (decision.HasRate())
+    {
+        qp.rateGbps = decision.rateGbps;
+    }
+    if (decision.HasWindow())
+    {
+        qp.windowBytes = decision.windowBytes;
+    }
+    else if (decision.HasRate())
+    {
+        m_net->ScaleWindowWithRate(qp);  // WindowScalesWithRate (the reference's VAR_WIN)
+    }
+    RateChanged(&qp);
+}
+
 FabricPacket*
 RdmaNic::Dequeue(uint32_t port)
 {
@@ -91,7 +109,7 @@ RdmaNic::NextData(uint32_t port)
     Time now = Simulator::Now();
     Time earliest = Time::Max();
     uint32_t n = list.size();
-    uint32_t header = m_net->DataHeaderBytes();
+    uint32_t header = m_net->DataHeaderBytes() + m_net->Cc().ExtraHeaderBytes();
     // VL arbitration (IB with arbitration tables): pick the SL first, then round robin among
     // its QPs. Without tables the policy answers kArbitrateDefault and nothing changes.
     int onlySl = -1;
@@ -101,8 +119,7 @@ RdmaNic::NextData(uint32_t port)
         auto head = [&](uint32_t sl) -> int64_t {
             for (QueuePair* qp : list)
             {
-                uint64_t window = m_net->QpWindow(*qp);
-                if (qp->priority == sl && !(window && qp->sndNxt - qp->sndUna >= window) &&
+                if (qp->priority == sl && !(qp->windowBytes && qp->sndNxt - qp->sndUna >= qp->windowBytes) &&
                     qp->nextSend <= now && m_net->Fc().MayTransmit(p, sl, full))
                 {
                     return full;
@@ -121,8 +138,7 @@ RdmaNic::NextData(uint32_t port)
         {
             continue;
         }
-        uint64_t window = m_net->QpWindow(*qp);
-        if (window && qp->sndNxt - qp->sndUna >= window)
+        if (qp->windowBytes && qp->sndNxt - qp->sndUna >= qp->windowBytes)
         {
             continue;
         }
@@ -160,6 +176,7 @@ RdmaNic::NextData(uint32_t port)
         pkt->messageId = msg->id;
         pkt->lastOfMessage = (qp->sndNxt + payload == msg->end);
         pkt->retransmission = qp->sndNxt < qp->maxSent;
+        pkt->sendTsPs = now.GetTimeStep();
         m_net->dataPackets++;
         if (pkt->retransmission)
         {
@@ -168,7 +185,7 @@ RdmaNic::NextData(uint32_t port)
         qp->sndNxt += payload;
         qp->maxSent = std::max(qp->maxSent, qp->sndNxt);
         qp->nextSend = now + m_net->WireTime(pkt->wireBytes, qp->rateGbps);
-        m_net->Cc().OnSent(*qp, payload);
+        CongestionControl::Apply(*qp, m_net->Cc().OnSent(*qp, payload));
         ArmRto(qp);
         if (!qp->HasUnsent())
         {
@@ -231,7 +248,7 @@ RdmaNic::RtoFired(QueuePair* qp)
 }
 
 void
-RdmaNic::SendControl(PacketKind kind, QueuePair& qp, uint64_t seq)
+RdmaNic::SendControl(PacketKind kind, QueuePair& qp, uint64_t seq, const FabricPacket* echo)
 {
     FabricPacket* pkt = m_net->NewPacket();
     pkt->kind = kind;
@@ -247,6 +264,16 @@ RdmaNic::SendControl(PacketKind kind, QueuePair& qp, uint64_t seq)
     pkt->flowHash = qp.flowHash;
     pkt->seq = seq;
     pkt->wireBytes = m_net->ControlBytes(kind);
+    if (kind != PacketKind::Cnp)
+    {
+        pkt->wireBytes += m_net->Cc().ExtraHeaderBytes();  // the echoed INT header
+    }
+    if (echo)
+    {
+        pkt->sendTsPs = echo->sendTsPs;
+        pkt->ecnEcho = echo->ecnCe;
+        pkt->intRecords = echo->intRecords;
+    }
     EnqueueControl(m_net->Route(m_nodeId, qp.src, qp.flowHash), pkt);
 }
 
@@ -281,7 +308,7 @@ RdmaNic::OnData(uint32_t port, FabricPacket* pkt)
         {
             qp.unackedPackets = 0;
             m_net->acks++;
-            SendControl(PacketKind::Ack, qp, qp.rcvNxt);
+            SendControl(PacketKind::Ack, qp, qp.rcvNxt, pkt);
         }
         m_net->FreePacket(pkt);
         if (last && !m_net->CompleteOnAck())
@@ -292,11 +319,7 @@ RdmaNic::OnData(uint32_t port, FabricPacket* pkt)
     }
     if (pkt->seq == qp.rcvNxt)
     {
-        uint32_t payload = pkt->payloadBytes;
-        bool last = pkt->lastOfMessage;
-        uint64_t msg = pkt->messageId;
-        m_net->FreePacket(pkt);
-        DeliverInOrder(qp, payload, last, msg);
+        DeliverInOrder(qp, pkt->payloadBytes, pkt->lastOfMessage, pkt->messageId, pkt);
         return;
     }
     if (pkt->seq > qp.rcvNxt && m_outOfOrderReceive)
@@ -313,20 +336,21 @@ RdmaNic::OnData(uint32_t port, FabricPacket* pkt)
             qp.lastNackSeq = qp.rcvNxt;
             qp.lastNack = now;
             m_net->nacks++;
-            SendControl(PacketKind::Nack, qp, qp.rcvNxt);
+            SendControl(PacketKind::Nack, qp, qp.rcvNxt, pkt);
         }
     }
     else
     {
         // Duplicate (an ACK was lost or a go-back-N resend): re-acknowledge.
         m_net->acks++;
-        SendControl(PacketKind::Ack, qp, qp.rcvNxt);
+        SendControl(PacketKind::Ack, qp, qp.rcvNxt, pkt);
     }
     m_net->FreePacket(pkt);
 }
 
 void
-RdmaNic::DeliverInOrder(QueuePair& qp, uint32_t payload, bool last, uint64_t messageId)
+RdmaNic::DeliverInOrder(QueuePair& qp, uint32_t payload, bool last, uint64_t messageId,
+                        FabricPacket* echo)
 {
     // Completions are collected first: a handler may queue new messages on this QP.
     std::vector<uint64_t> completed;
@@ -363,8 +387,9 @@ RdmaNic::DeliverInOrder(QueuePair& qp, uint32_t payload, bool last, uint64_t mes
     if (ack)
     {
         m_net->acks++;
-        SendControl(PacketKind::Ack, qp, qp.rcvNxt);
+        SendControl(PacketKind::Ack, qp, qp.rcvNxt, echo);
     }
+    m_net->FreePacket(echo);
     for (uint64_t id : completed)
     {
         if (!m_net->CompleteOnAck())
@@ -381,9 +406,11 @@ RdmaNic::OnAck(FabricPacket* pkt)
     bool nack = pkt->kind == PacketKind::Nack;
     if (pkt->ecnCe && qp->cc)
     {
-        m_net->Cc().OnNotification(*qp);  // CnpInAck: the ACK carries the congestion flag
+        // CnpInAck: the ACK carries the congestion flag (the reference's CNP)
+        CongestionControl::Apply(*qp, m_net->Cc().OnCnp(*qp));
     }
     std::vector<uint64_t> acked;  // Completion ack: messages whose last byte this ACK covers
+    uint64_t newlyAcked = pkt->seq > qp->sndUna ? pkt->seq - qp->sndUna : 0;
     if (pkt->seq > qp->sndUna)
     {
         qp->sndUna = pkt->seq;
@@ -404,6 +431,20 @@ RdmaNic::OnAck(FabricPacket* pkt)
     if (nack && qp->sndNxt > qp->sndUna)
     {
         qp->sndNxt = qp->sndUna;  // go-back-N
+    }
+    if (qp->cc)
+    {
+        AckSample ack;
+        ack.ackSeq = pkt->seq;
+        ack.newlyAcked = newlyAcked;
+        ack.nack = nack;
+        ack.ecnEcho = pkt->ecnEcho;
+        if (pkt->sendTsPs >= 0)
+        {
+            ack.rtt = Simulator::Now() - TimeStep(pkt->sendTsPs);
+        }
+        ack.intRecords = &pkt->intRecords;
+        CongestionControl::Apply(*qp, m_net->Cc().OnAck(*qp, ack));
     }
     if (qp->sndUna >= qp->enqueued)
     {
@@ -466,7 +507,7 @@ RdmaNic::Receive(uint32_t port, FabricPacket* pkt)
         QueuePair* qp = m_net->Qp(pkt->qp);
         if (qp->cc)
         {
-            m_net->Cc().OnNotification(*qp);
+            CongestionControl::Apply(*qp, m_net->Cc().OnCnp(*qp));
         }
         break;
     }

@@ -29,6 +29,9 @@ CONGESTION_CONTROL_TYPES = {
     "none": "ns3::fabric::NoCongestionControl",
     "dcqcn": "ns3::fabric::DcqcnCongestionControl",
     "ib_cc": "ns3::fabric::IbCongestionControl",
+    "hpcc": "ns3::fabric::HpccCongestionControl",
+    "dctcp": "ns3::fabric::DctcpCongestionControl",
+    "timely": "ns3::fabric::TimelyCongestionControl",
 }
 DEFAULT_PRESET = {"roce": "dcqcn_mlnx", "ib": "ib_default"}
 
