@@ -1,4 +1,4 @@
-"""The `astrasim-py` command line: run, chakra, topology, sweep."""
+"""The `astrasim-py` command line: run, chakra, topology, sweep, preset."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ SUBCOMMANDS = (
     "astrasim_py.chakra.cli",
     "astrasim_py.topology.cli",
     "astrasim_py.sweep.cli",
+    "astrasim_py.network.ns3.preset_cli",
 )
 
 
