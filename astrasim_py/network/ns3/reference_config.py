@@ -136,8 +136,8 @@ def parse_reference_config(path: str) -> ReferenceConfig:
                          fix="add TOPOLOGY_FILE <path to the topology .txt>")
     cc_name = _CC_NAMES.get(cc_mode)
     if cc_name and cc_name != "dcqcn":
-        from astrasim_py.network.ns3.config import CONGESTION_CONTROL_TYPES
-        if cc_name not in CONGESTION_CONTROL_TYPES:
+        from astrasim_py.network.ns3.registry import policy_types
+        if cc_name not in policy_types("congestion_control"):
             refuse("CC_MODE", f"{cc_name} is not available in this build", "use CC_MODE 1 (DCQCN) or 12 (none)")
     for key, values in items:
         v = values[0] if values else ""
