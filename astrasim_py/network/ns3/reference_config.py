@@ -224,7 +224,6 @@ def parse_reference_config(path: str) -> ReferenceConfig:
             if values != ["0", "0", "0"]:
                 refuse(key, "link failures are not modelled", "use LINK_DOWN 0 0 0")
             mapping.append(f"{key} 0 0 0 -> no link failure")
-    fabric["flow_control"] = "pfc"
     qcn = keys.get("ENABLE_QCN", ["1"])[0] != "0"
     if cc_mode == 1:
         fabric["congestion_control"] = "dcqcn_astrasim_ref"
