@@ -47,6 +47,21 @@ def test_ack_completion_adds_the_ack_trip(make_backend):
     assert be.flow_done_ns[f] == 5 * FRAME + 2 * L + 2 * (ACK + L)  # 2107
 
 
+def test_completion_fabric_option(make_backend):
+    """fabric.completion: ack equals the Completion attribute; a bad value names the field."""
+    from astrasim_py.errors import InputError
+
+    net = _star(**COMPAT)
+    net["fabric"]["completion"] = "ack"
+    be = make_backend(net, 2)
+    f = be.flow(0, 1, 4000)
+    be.run()
+    assert be.flow_done_ns[f] == 5 * FRAME + 2 * L + 2 * (ACK + L)
+    net["fabric"]["completion"] = "first_byte"
+    with pytest.raises(InputError, match="fabric.completion"):
+        make_backend(net, 2)
+
+
 def test_qp_per_message_interleaves_instead_of_fifo(make_backend):
     """Two 4-packet messages on one pair: FIFO finishes them at 4 and 8 frames. Separate QPs
     share the port round robin; A's first packet left before B existed: A A B A B A B B, so A's
