@@ -79,6 +79,7 @@ FabricDevice::TryTransmit(uint32_t port)
     else if (pkt->kind == PacketKind::Pause)
     {
         p.pauseFramesSent++;
+        p.xoffFramesSent += pkt->pauseQuanta > 0;
     }
     OnTransmitted(port, pkt);
     if (p.pcap)

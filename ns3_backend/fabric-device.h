@@ -63,6 +63,7 @@ struct FabricPort : public PortView
     uint64_t txBytes{0};
     uint64_t txDataPackets{0};
     uint64_t pauseFramesSent{0};
+    uint64_t xoffFramesSent{0};  // of which PAUSE (quanta > 0), not RESUME
     uint64_t pauseFramesReceived{0};
     int64_t pausedPs{0};
     uint64_t maxQueueBytes{0};

@@ -782,7 +782,7 @@ FabricNetwork::TelemetryJson()
     {
         d->FinalizePauseAccounting();
     }
-    uint64_t drops = 0, pauseFrames = 0, ecn = 0, maxQ = 0, maxBuf = 0;
+    uint64_t drops = 0, pauseFrames = 0, xoffFrames = 0, ecn = 0, maxQ = 0, maxBuf = 0;
     int64_t pausedPs = 0;
     std::ostringstream ports;
     bool first = true;
@@ -792,6 +792,7 @@ FabricNetwork::TelemetryJson()
         {
             drops += p.drops;
             pauseFrames += p.pauseFramesSent;
+            xoffFrames += p.xoffFramesSent;
             ecn += p.ecnMarks;
             maxQ = std::max(maxQ, p.maxQueueBytes);
             pausedPs += p.pausedPs;
@@ -825,6 +826,7 @@ FabricNetwork::TelemetryJson()
     os << "{\"data_packets\":" << dataPackets << ",\"retransmitted_packets\":"
        << retransmittedPackets << ",\"drops\":" << drops << ",\"pfc_pause_frames\":" << (pfc ? pauseFrames : 0)
        << ",\"flow_control_frames\":" << pauseFrames
+       << ",\"pfc_xoff_frames\":" << (pfc ? xoffFrames : 0)
        << ",\"pfc_paused_ns\":" << pausedPs / 1000 << ",\"ecn_marks\":" << ecn
        << ",\"cnps\":" << cnps << ",\"acks\":" << acks << ",\"nacks\":" << nacks
        << ",\"timeouts\":" << timeouts << ",\"max_queue_bytes\":" << maxQ

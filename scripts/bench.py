@@ -161,7 +161,8 @@ def reference_suite(only: str | None) -> int:
             out = json.loads(proc.stdout.strip().splitlines()[-1])
             runs.append(out["simulated_ns"])
             if seed == 0:
-                extra = {k: out[k] for k in ("pfc_pause_frames", "ecn_marks", "cnps", "wall_s", "events")}
+                extra = {k: out.get(k) for k in ("pfc_pause_frames", "pfc_xoff_frames", "ecn_marks", "cnps",
+                                                 "wall_s", "events")}
         row = compare(case, runs) if runs else {"case": case.name, "reference_ns": case.reference_ns, "pass": False}
         row.update(extra)
         rows.append(row)

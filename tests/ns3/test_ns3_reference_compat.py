@@ -319,3 +319,24 @@ def _values(params: dict[str, str]) -> dict[str, object]:
         except ValueError:
             out[key] = text.lower()
     return out
+
+
+def test_pause_until_resume_sends_one_xoff_per_xon(make_backend):
+    """7-to-1 incast into a 1 MB buffer: PFC pauses; without quanta refresh every XOFF is followed
+    by exactly one XON (the reference's pause/resume pairs)."""
+    counts = {}
+    for until_resume in (False, True):
+        net = _star(8, **COMPAT)
+        net["fabric"]["switch_buffer_bytes"] = 1_000_000
+        net["fabric"]["flow_control_params"] = {"PauseUntilResume": until_resume, "PauseQuanta": 1000}
+        be = make_backend(net, 8)
+        for src in range(1, 8):
+            be.flow(src, 0, 1_000_000)
+        be.run()
+        tel = be.telemetry()
+        assert tel["drops"] == 0 and tel["delivered_bytes"] == 7_000_000
+        counts[until_resume] = (tel["pfc_xoff_frames"], tel["pfc_pause_frames"] - tel["pfc_xoff_frames"])
+    xoff, xon = counts[True]
+    assert xoff > 0 and xoff == xon
+    refreshed_xoff, _ = counts[False]
+    assert refreshed_xoff > xoff  # 1000 quanta = 1.28 us at 400 Gb/s: refreshed while congested

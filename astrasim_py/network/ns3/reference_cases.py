@@ -5,6 +5,7 @@ generator, ASTRA-sim's `Ring_4chunks` system values (4 chunks, one active, LIFO,
 delay 10), the reference topologies from `topologies/ref_*.yaml`, and the fabric preset
 `astrasim_ns3_compat` plus the config variant's differences (specs: ns3_configs/README.md):
   no_cc            CC_MODE 12: PFC, the rate-scaled BDP window, no congestion control
+  no_cc_trace_on   the same, the shipped file with packet tracing on (one case: 8 NPUs, 1 MiB)
   dcqcn            CC_MODE 1 with the shipped DCQCN values (dcqcn_astrasim_ref)
   pfc_only         CC_MODE 0, ENABLE_QCN 0, HAS_WIN 0
   dcqcn_hpcc_runpy CC_MODE 1, HAS_WIN 0, ACK_HIGH_PRIO 1, RP_TIMER 300, AI 80 / HAI 800 / MIN 1000 Mb/s
@@ -35,6 +36,7 @@ SYSTEM_RING_4CHUNKS = {
 # fabric keys per config variant, on top of {preset: astrasim_ns3_compat, topology: ...}
 VARIANTS: dict[str, dict[str, Any]] = {
     "no_cc": {},
+    "no_cc_trace_on": {},  # the shipped config.txt as is: packet tracing changes no simulated ns
     "dcqcn": {"congestion_control": "dcqcn_astrasim_ref",
               "congestion_control_params": {"DecreaseOnTimer": True}},
     "pfc_only": {"transport_params": {"BdpWindow": False}},
@@ -44,7 +46,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
                          "transport_params": {"BdpWindow": False, "AcksAtDataPriority": False}},
 }
 # the reference's config.txt behind each variant (for the cross-check against its files)
-VARIANT_CONFIG_FILES = {"no_cc": "config_cc12_trace_off.txt", "dcqcn": "config_dcqcn.txt",
+VARIANT_CONFIG_FILES = {"no_cc": "config_cc12_trace_off.txt", "no_cc_trace_on": "config_cc12_shipped_trace_on.txt", "dcqcn": "config_dcqcn.txt",
                         "pfc_only": "config_pfc_only.txt",
                         "dcqcn_hpcc_runpy": "config_dcqcn_hpcc_runpy_preset.txt"}
 TOPOLOGIES = {"star8": "ref_8n_1sw_400g", "star16": "ref_16n_1sw_400g",
@@ -85,7 +87,7 @@ def _cases() -> list[ReferenceCase]:
     three = ("no_cc", "dcqcn", "pfc_only")
     ar = lambda n, mib, topo, ns, variants=three: [  # noqa: E731
         ReferenceCase("all_reduce", "ring", n, mib, topo, v, ns) for v in variants]
-    out += ar(8, 1, "star8", 154_096)
+    out += ar(8, 1, "star8", 154_096, three + ("no_cc_trace_on",))
     out += ar(8, 16, "star8", 784_628)
     out += ar(8, 64, "star8", 2_805_024)
     for mib, ns in ((1, 287_080), (16, 959_860), (64, 3_124_420), (256, 11_783_140)):
@@ -110,8 +112,6 @@ def _cases() -> list[ReferenceCase]:
 
 
 CASES: list[ReferenceCase] = _cases()
-# The reference's own 8-host 1 MiB run with packet tracing on is a fifth config of the first case
-# (same 154,096 ns); tracing changes nothing in a simulation, so it is not repeated here.
 
 
 def case_by_name(name: str) -> ReferenceCase:
@@ -166,6 +166,7 @@ def run_case(case: ReferenceCase, seed: int = 0, work: Path | None = None) -> di
                                 logical_topology=str(logical) if logical else None))
     fab = result["fabric"]
     return {"simulated_ns": int(result["max_finish_ns"]), "pfc_pause_frames": fab["pfc_pause_frames"],
+            "pfc_xoff_frames": fab.get("pfc_xoff_frames", 0),
             "ecn_marks": fab["ecn_marks"], "cnps": fab["cnps"], "drops": fab["drops"],
             "events": fab["events"], "congestion_control_stats": fab.get("congestion_control_stats", {})}
 
