@@ -17,6 +17,7 @@ SUBCOMMANDS = (
     "astrasim_py.topology.cli",
     "astrasim_py.sweep.cli",
     "astrasim_py.network.ns3.preset_cli",
+    "astrasim_py.workload.llm.cli",
 )
 
 

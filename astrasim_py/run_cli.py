@@ -39,7 +39,7 @@ def add_parser(sub) -> None:
                    help="analytical (congestion-unaware), analytical-aware, or ns3")
     p.add_argument("--output-json", default=None, metavar="FILE", help="write the result document here")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--quiet", action="store_true", help="do not print the per-rank report lines")
+    p.add_argument("--quiet", action="store_true", help="do not print the per-rank report lines nor the progress line")
     p.set_defaults(func=main)
 
 
@@ -54,7 +54,7 @@ def main(args: argparse.Namespace) -> int:
         echo=not args.quiet, comm_scale=args.comm_scale, compute_scale=args.compute_scale,
         logging_configuration=None if args.logging_configuration == "empty" else args.logging_configuration,
         logical_topology=args.logical_topology_configuration)
-    result = run(request)
+    result = run(request, progress=not args.quiet)
     if args.output_json:
         from astrasim_py.results import write_json
         write_json(result, args.output_json)

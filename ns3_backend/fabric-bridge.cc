@@ -636,6 +636,15 @@ FabricBridge::Finalize()
     return m_impl->net->Finalize(m_seed);
 }
 
+void
+FabricBridge::EnableProgress(double everySeconds, double afterSeconds, int64_t boundNs)
+{
+    if (m_impl->net)
+    {
+        m_impl->net->Progress().Enable(everySeconds, afterSeconds, boundNs);
+    }
+}
+
 std::string
 FabricBridge::EnablePcap(uint32_t node, uint32_t port, const std::string& path)
 {

@@ -42,6 +42,9 @@ class FabricBridge
     std::string Finalize();
     /// Capture frames sent on (node, port) into `path` (pcap, ns timestamps); "" or an error.
     std::string EnablePcap(uint32_t node, uint32_t port, const std::string& path);
+    // A progress line on stderr every everySeconds once a run has taken afterSeconds of wall
+    // clock; boundNs > 0 (a known end of simulated time) adds an ETA. Call after Finalize.
+    void EnableProgress(double everySeconds, double afterSeconds, int64_t boundNs);
 
     /// Queue a message on QP (src, dst, stream); returns its id (delivery -> handler(1, id)).
     uint64_t Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream);

@@ -746,7 +746,9 @@ FabricNetwork::Run()
     m_stallReason.clear();
     m_aborted = false;
     m_running = true;
+    m_progress.Start();
     Simulator::Run();
+    m_progress.Finish();
     m_running = false;
     for (auto& d : m_devices)
     {

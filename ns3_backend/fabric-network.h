@@ -7,6 +7,7 @@
 #include "../congestion/flow-control.h"
 #include "fabric-device.h"
 #include "fabric-switch.h"
+#include "progress-meter.h"
 #include "queue-pair.h"
 #include "rdma-nic.h"
 
@@ -106,6 +107,12 @@ class FabricNetwork : public Object
     void BytesDelivered(uint64_t bytes)
     {
         m_deliveredBytes += bytes;
+        m_progress.Tick();
+    }
+    // The stderr progress line of long runs (off unless enabled; never changes a result).
+    ProgressMeter& Progress()
+    {
+        return m_progress;
     }
 
     // Fabric-wide packet parameters (attributes).
@@ -269,6 +276,7 @@ class FabricNetwork : public Object
     bool m_running{false};
     Time m_lastActivity;
     std::string m_stallReason;
+    ProgressMeter m_progress;
 
     // time series
     std::vector<int64_t> m_tsTime;

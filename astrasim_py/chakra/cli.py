@@ -7,6 +7,7 @@ import json
 import os
 import sys
 
+from astrasim_py.chakra.pytorch import cli as pytorch_cli
 from astrasim_py.errors import InputError
 
 
@@ -16,7 +17,7 @@ def add_parser(sub) -> None:
     commands = parser.add_subparsers(dest="chakra_command", required=True)
 
     gen = commands.add_parser("generate", help="write a synthetic workload <output>.<rank>.et")
-    what = gen.add_mutually_exclusive_group(required=True)
+    what = gen.add_mutually_exclusive_group()
     what.add_argument("--collective", help="all_reduce, all_gather, reduce_scatter, all_to_all, broadcast, "
                                            "reduce, gather, scatter, reduce_scatter_block, barrier, send_recv")
     what.add_argument("--chain", help='dependency chain per rank, e.g. "comp:100,all_reduce:1MiB,comp:100"')
@@ -27,21 +28,52 @@ def add_parser(sub) -> None:
     gen.add_argument("--output", required=True, help="DIR/PREFIX; files are PREFIX.<rank>.et")
     gen.add_argument("--version", default="1.0.0", help='GlobalMetadata version (default "1.0.0")')
     gen.add_argument("--name", help="node name of the collective (default: its upper-case name)")
-    gen.add_argument("--pattern", default="pairs", choices=("pairs", "ring"), help="send_recv pattern")
+    gen.add_argument("--pattern", default=None,
+                     choices=("pairs", "ring", "incast", "permutation", "random_permutation", "all_to_all",
+                              "hotspot", "poisson"),
+                     help="send_recv pattern (pairs, ring), or on its own a congesting traffic pattern "
+                          "(incast, permutation, random_permutation, all_to_all, hotspot, poisson)")
+    traffic = gen.add_argument_group("traffic patterns (--pattern without --collective)")
+    traffic.add_argument("--target", type=int, default=0, help="incast: receiving rank (default 0)")
+    traffic.add_argument("--senders", type=int, default=None, help="incast: how many senders (default all others)")
+    traffic.add_argument("--shift", type=int, default=None, help="permutation: r sends to r+shift (default npus/2)")
+    traffic.add_argument("--hotspot", type=int, default=0, help="hotspot: the hot rank (default 0)")
+    traffic.add_argument("--hot-fraction", type=float, default=0.5,
+                         help="hotspot: probability a flow goes to the hot rank (default 0.5)")
+    traffic.add_argument("--flows", type=int, default=4, help="hotspot: flows per rank (default 4)")
+    traffic.add_argument("--seed", type=int, default=0, help="random_permutation, hotspot, poisson: seed (default 0)")
+    traffic.add_argument("--load", type=float, default=0.3,
+                         help="poisson: offered load per host, fraction of --link-gbps (default 0.3)")
+    traffic.add_argument("--link-gbps", type=float, default=400.0, help="poisson: host link rate [Gb/s] (default 400)")
+    traffic.add_argument("--duration-us", type=float, default=1000.0,
+                         help="poisson: arrivals over this many µs (default 1000)")
+    traffic.add_argument("--cdf", default="websearch",
+                         help="poisson: flow-size CDF, websearch, datamining or a file (default websearch)")
+    traffic.add_argument("--cdf-scale", type=float, default=1.0,
+                         help="poisson: multiply every CDF size (small, fast runs; default 1)")
     gen.add_argument("--tag", type=int, default=0, help="send_recv comm_tag (default 0)")
     gen.add_argument("--runtime", type=int, default=5, help="microbenchmarks: COMP duration in µs (default 5)")
     gen.add_argument("--tensor-size", default="1024", help="microbenchmarks: tensor_size bytes (default 1024)")
     gen.set_defaults(func=_generate)
 
-    conv = commands.add_parser("convert", help="convert an ASTRA-sim 1.0 text workload")
-    conv.add_argument("--input-type", required=True, choices=("text",), help="input format")
-    conv.add_argument("--input", required=True, help="text workload file")
-    conv.add_argument("--output", required=True, help="output PREFIX; files are PREFIX.<rank>.et")
-    conv.add_argument("--num-npus", type=int, required=True, help="number of ranks")
+    conv = commands.add_parser("convert", help="convert an ASTRA-sim 1.0 text workload, an MSCCL-IR XML "
+                                               "or a PyTorch trace")
+    conv.add_argument("--input-type", required=True, choices=("text", "msccl", "pytorch"), help="input format")
+    conv.add_argument("--input", required=True, help="text workload file, MSCCL-IR XML (msccl), or a PyTorch "
+                                                     "host/merged JSON (pytorch)")
+    conv.add_argument("--output", required=True, help="output PREFIX; files are PREFIX.<rank>.et "
+                                                      "(pytorch without --ranks: the file itself)")
+    conv.add_argument("--num-npus", type=int, help="number of ranks (text; msccl takes ngpus from the XML)")
+    from astrasim_py.chakra.msccl import add_arguments as add_msccl_arguments
+
+    add_msccl_arguments(conv)
     conv.add_argument("--num-passes", type=int, default=1, help="training passes (default 1)")
     conv.add_argument("--schema", default="mlcommons", choices=("mlcommons", "fork"),
                       help='metadata schema attr: "1.0.2-chakra.1.0.0" (mlcommons) or "...0.0.4" (fork)')
+    pytorch_cli.add_convert_options(conv)
     conv.set_defaults(func=_convert)
+    pytorch_cli.add_link_parser(commands)
+    pytorch_cli.add_collect_parser(commands)
 
     val = commands.add_parser("validate", help="check every rank file of a workload prefix")
     val.add_argument("prefix", help="workload PREFIX (reads PREFIX.<rank>.et), or one .et file")
@@ -60,12 +92,28 @@ def add_parser(sub) -> None:
     view.add_argument("--labels", choices=("auto", "on", "off"), default="auto", help="node labels")
     view.set_defaults(func=_view)
 
+    from astrasim_py.chakra.collective_examples import add_algorithm_parser
+
+    add_algorithm_parser(commands)
+
 
 def _generate(args: argparse.Namespace) -> int:
     from astrasim_py.chakra import generators as gen
     from astrasim_py.chakra.units import parse_size
 
     size = parse_size(args.size, field="size")
+    if not (args.collective or args.chain or args.microbenchmarks):
+        from astrasim_py.chakra.traffic import PATTERNS
+
+        if args.pattern not in PATTERNS:
+            raise InputError("nothing to generate", field="--collective/--chain/--microbenchmarks/--pattern",
+                             fix=f"give one of them; --pattern alone takes {', '.join(PATTERNS)}")
+        return _generate_traffic(args, size)
+    if args.pattern in (None, "pairs", "ring"):
+        args.pattern = args.pattern or "pairs"
+    elif not args.collective or args.collective.lower().replace("-", "_") not in ("send_recv", "sendrecv", "p2p"):
+        raise InputError(f"--pattern {args.pattern} is a traffic pattern", field="--pattern",
+                         fix="give it without --collective/--chain (send_recv takes pairs or ring)")
     if args.microbenchmarks:
         families = gen.generate_microbenchmarks(args.npus, runtime=args.runtime, comm_size=size,
                                                 tensor_size=parse_size(args.tensor_size, field="tensor-size"),
@@ -92,9 +140,35 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _generate_traffic(args: argparse.Namespace, size: int) -> int:
+    from astrasim_py.chakra import traffic as tr
+    from astrasim_py.chakra.generators import write_workload
+
+    n = args.npus
+    options = {key: getattr(args, key) for key in tr.PATTERN_OPTIONS[args.pattern]}
+    flows = tr.generate_flows(args.pattern, n, size, options, where="--pattern")
+    if size == 0 and args.pattern != "poisson":
+        print("WARNING: --size 0: every flow moves no data", file=sys.stderr)
+    _make_parent(args.output)
+    paths = write_workload(args.output, tr.flows_to_graphs(flows, n, version=args.version))
+    total = sum(f.size_bytes for f in flows)
+    print(f"wrote {len(paths)} rank files {args.output}.<0..{len(paths) - 1}>.et: {args.pattern}, "
+          f"{len(flows)} flows, {total} bytes")
+    return 0
+
+
 def _convert(args: argparse.Namespace) -> int:
+    if args.input_type == "msccl":
+        from astrasim_py.chakra.msccl import cli_convert
+
+        _make_parent(args.output)
+        return cli_convert(args)
     from astrasim_py.chakra.text_converter import SCHEMA_FORK, SCHEMA_MLCOMMONS, convert_text
 
+    if args.input_type == "pytorch":
+        return pytorch_cli.run_convert(args)
+    if args.num_npus is None:
+        raise InputError("--input-type text needs --num-npus", field="num-npus", fix="give the number of ranks")
     schema = SCHEMA_MLCOMMONS if args.schema == "mlcommons" else SCHEMA_FORK
     _make_parent(args.output)
     paths = convert_text(args.input, args.output, args.num_npus, args.num_passes, schema=schema)

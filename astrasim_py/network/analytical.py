@@ -29,19 +29,22 @@ Callback = Callable[[], None]
 
 
 class _ProgressPrinter:
-    """Prints simulated time and event count to stderr at most every 5 s of wall clock."""
+    """Prints simulated time and events/s to stderr every few seconds of wall clock (the ns-3
+    fabric prints the same line from C++)."""
 
     def __init__(self, every_s: float = 5.0) -> None:
         self.start = time.perf_counter()
         self.last = self.start
+        self.last_events = 0
         self.every_s = every_s
 
     def __call__(self, now: int, events: int) -> None:
         wall = time.perf_counter()
         if wall - self.last >= self.every_s:
-            self.last = wall
-            print(f"[progress] simulated {now} ns, {events} events, {wall - self.start:.1f} s",
-                  file=sys.stderr, flush=True)
+            rate = (events - self.last_events) / (wall - self.last)
+            self.last, self.last_events = wall, events
+            print(f"[progress] simulated {now / 1000:.1f} us, {events} events, {rate / 1e6:.2f} M events/s, "
+                  f"wall {wall - self.start:.1f} s", file=sys.stderr, flush=True)
 
 
 class _FastMatcher(MessageMatcher):
@@ -187,7 +190,7 @@ class AnalyticalBackend(NetworkBackend):
 
     def run(self) -> None:
         """Run until the event queue drains (progress lines on stderr for runs longer than 5 s)."""
-        self.queue.run(_ProgressPrinter())
+        self.queue.run(_ProgressPrinter() if getattr(self, "progress", True) else None)
 
     def telemetry(self) -> dict[str, Any]:
         """Message counts (no fabric state in this model)."""

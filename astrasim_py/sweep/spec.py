@@ -141,7 +141,10 @@ def validate_generate(value: Any, where: str, field_name: str) -> dict[str, Any]
     if not isinstance(gen, dict) or set(value) != {"generate"}:
         raise InputError("a generated workload is written `{generate: {collective, npus, size}}`",
                          file=where, field=field_name, fix="give a trace path or a generate mapping")
-    missing = [k for k in GENERATE_KEYS if k not in gen]
+    if "pattern" in gen:  # a traffic pattern (astrasim_py.chakra.traffic): size is optional for poisson
+        missing = [k for k in ("npus",) if k not in gen]
+    else:
+        missing = [k for k in GENERATE_KEYS if k not in gen]
     if missing:
         raise InputError(f"generate is missing {', '.join(missing)}", file=where, field=field_name,
                          fix="give collective (e.g. all_reduce), npus (e.g. 8) and size in bytes")
@@ -185,6 +188,13 @@ def _parse_axes(raw: Any, where: str) -> list[AxisGroup]:
     return groups
 
 
+def _traffic_keys() -> set[str]:
+    """Parameters a generated traffic pattern takes (pattern and its options)."""
+    from astrasim_py.chakra.traffic import PATTERN_OPTIONS
+
+    return {"pattern"} | {k for opts in PATTERN_OPTIONS.values() for k in opts}
+
+
 def check_axis_key(key: str, where: str, field_name: str) -> None:
     """Reject an axis key that does not name a run field, an override or a generate parameter."""
     head, _, rest = key.partition(".")
@@ -193,6 +203,8 @@ def check_axis_key(key: str, where: str, field_name: str) -> None:
     if head in ("network_overrides", "system_overrides", "network", "system") and rest:
         return
     if head == "workload" and rest.startswith("generate.") and rest.split(".", 1)[1] in GENERATE_KEYS:
+        return
+    if head == "workload" and rest.startswith("generate.") and rest.split(".", 1)[1] in _traffic_keys():
         return
     raise InputError(f"unknown axis '{key}'", file=where, field=field_name,
                      fix="use a run field (backend, seed, ...), preset, network.<key> / system.<key> "

@@ -20,7 +20,7 @@ def trace_key(generate: dict[str, Any]) -> str:
     """Folder name of a generated trace: readable parameters plus a hash (generator version included)."""
     text = json.dumps({"generate": generate, "version": astrasim_py.__version__}, sort_keys=True)
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-    return f"{generate.get('collective')}-{generate.get('npus')}npus-{generate.get('size')}-{digest}"
+    return f"{generate.get('collective', generate.get('pattern'))}-{generate.get('npus')}npus-{generate.get('size')}-{digest}"
 
 
 def materialize_trace(generate: dict[str, Any], traces_dir: Path) -> str:
@@ -49,6 +49,9 @@ def write_generated_trace(generate: dict[str, Any], prefix: Path) -> None:
     from astrasim_py.chakra.generators import COLLECTIVES, generate_collective, write_workload
     from astrasim_py.chakra.units import parse_size
 
+    if "pattern" in generate:  # congesting traffic: {pattern, npus, size, <pattern options>}
+        _write_traffic(generate, prefix)
+        return
     collective = str(generate["collective"])
     if collective not in COLLECTIVES:
         raise InputError(f"unknown collective {collective!r}", field="workload.generate.collective",
@@ -62,3 +65,19 @@ def write_generated_trace(generate: dict[str, Any], prefix: Path) -> None:
                          field="workload.generate.npus", fix="e.g. npus: 8")
     size = parse_size(generate["size"], field="workload.generate.size")
     write_workload(str(prefix), generate_collective(collective, npus, size))
+
+
+def _write_traffic(generate: dict[str, Any], prefix: Path) -> None:
+    """A traffic pattern of astrasim_py.chakra.traffic (e.g. {pattern: incast, npus: 8, size: 1MiB})."""
+    from astrasim_py.chakra import traffic
+    from astrasim_py.chakra.generators import write_workload
+    from astrasim_py.chakra.units import parse_size
+
+    npus = generate.get("npus")
+    if not isinstance(npus, int) or isinstance(npus, bool) or npus < 2:
+        raise InputError(f"npus must be an integer >= 2, got {npus!r}", field="workload.generate.npus",
+                         fix="e.g. npus: 8")
+    size = parse_size(generate.get("size", 0), field="workload.generate.size")
+    options = {k: v for k, v in generate.items() if k not in ("pattern", "npus", "size")}
+    flows = traffic.generate_flows(str(generate["pattern"]), npus, size, options, where="workload.generate")
+    write_workload(str(prefix), traffic.flows_to_graphs(flows, npus))

@@ -91,6 +91,13 @@ def draw_topology(topo: Topology, output: str | Path, title: str | None = None) 
     if n <= _LABEL_MAX_NODES:
         for node in range(n):
             ax.annotate(str(node), pos[node], fontsize=6, ha="center", va="center", zorder=3)
+    else:  # too many to label each: name the first and last id of every row (or of the circle)
+        rows = node_layers(topo) if topo.num_switches else np.zeros(n, dtype=int)
+        for tier in np.unique(rows):
+            members = np.flatnonzero(rows == tier)
+            for node in {int(members[0]), int(members[-1])}:
+                ax.annotate(str(node), pos[node], xytext=(0, 6), textcoords="offset points", fontsize=6,
+                            ha="center", va="bottom", zorder=3)
     ax.set_title(title or f"{topo.name}: {topo.num_hosts} hosts, {topo.num_switches} switches, "
                           f"{len(topo.links)} links")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, fontsize=7, frameon=False)

@@ -39,6 +39,8 @@ class WorkloadShared:
     num_npus: int
     emit: Callable[[str], None]
     collectives: list[dict] = field(default_factory=list)
+    # When a list: every finished node as [rank, node id, start_ns, end_ns] (timelines, breakdowns).
+    timeline: list | None = None
 
 
 class Workload:
@@ -201,7 +203,13 @@ class Workload:
             comm_type = get_int_attr(node, "comm_type", file=f)
             if comm_type == CollectiveCommType.BROADCAST:
                 slot = self._occupy(node)
-                self._after(self._replay_ns(node), node, slot, "Comm", now)
+                delay = self._replay_ns(node)
+                # Replayed, not simulated; listed so that results show every collective a rank issued.
+                self.shared.collectives.append({
+                    "rank": self.rank, "node_id": int(node.id), "name": node.name, "collective": "BROADCAST",
+                    "size_bytes": get_int_attr(node, "comm_size", 0, file=f), "group": self._group_of(node),
+                    "start_ns": now, "end_ns": now + delay, "duration_ns": delay, "replayed": True})
+                self._after(delay, node, slot, "Comm", now)
                 return
             if comm_type not in SIMULATED:
                 raise InputError(f"node {node.id} ({node.name}): unsupported collective comm type {comm_type}",
@@ -230,7 +238,8 @@ class Workload:
                 record["duration_ns"] = end - now
                 self._complete(node, slot, "Comm", now)
 
-            self.sys.generate_collective(comm_type, size, involved, group_id, priority, done)
+            self.sys.generate_collective(comm_type, size, involved, group_id, priority, done,
+                                         node_id=int(node.id))
             return
         size = get_int_attr(node, "comm_size", file=f)
         tag = get_int_attr(node, "comm_tag", file=f) % COLLECTIVE_TAG_OFFSET
@@ -305,6 +314,8 @@ class Workload:
         self._release(slot)
         if kind is not None:
             self.stats.add(kind, start, now)
+        if self.shared.timeline is not None:
+            self.shared.timeline.append([self.rank, int(node.id), start, now])
         self.feeder.finish(node.id)
         self.issue_ready()
         self._check_done()

@@ -92,6 +92,14 @@ class Ns3Backend(NetworkBackend):
         for line in self.warnings:
             print(f"[ns3] warning: {line}", file=sys.stderr)
 
+    def enable_progress(self, every_s: float = 2.0, after_s: float = 3.0, bound_ns: int = 0) -> None:
+        """A progress line on stderr (simulated time, events/s, ETA if bound_ns is known) for runs
+        longer than after_s of wall clock; printed from C++, so no Python runs per packet."""
+        enable = getattr(self._bridge, "EnableProgress", None)
+        if enable is None:  # a fabric library built before the meter existed: run without it
+            return
+        enable(float(every_s), float(after_s), int(bound_ns))
+
     # ------------------------------------------------------------------ NetworkBackend
     def now(self) -> int:
         """Current simulated time in integer ns (truncated from picoseconds)."""
@@ -135,17 +143,21 @@ class Ns3Backend(NetworkBackend):
     def telemetry(self) -> dict[str, Any]:
         """Fabric counters, per port and per link, plus the policy parameters in force."""
         data = json.loads(str(self._bridge.Telemetry()))
+        plots = None
+        if self.config.time_series_interval_ns:
+            data["time_series"] = self.time_series()
+            if self.config.plot_dir:
+                from astrasim_py.network.ns3.plots import safe_plot_time_series
+
+                plots = safe_plot_time_series(data["time_series"], self.config.plot_dir,
+                                              self.config.transport, self.warnings)
         data["config"] = self.describe()
         data["wall"] = {"startup_s": round(self.startup_seconds, 6), "event_loop_s": round(self.run_seconds, 6),
                         "python_callbacks_s": round(self.python_seconds, 6),
                         "python_callbacks": self.python_callbacks,
                         "fabric_in_callbacks_s": round(self.fabric_seconds_in_callbacks, 6)}
-        if self.config.time_series_interval_ns:
-            data["time_series"] = self.time_series()
-            if self.config.plot_dir:
-                from astrasim_py.network.ns3.plots import plot_time_series
-
-                data["plots"] = [str(p) for p in plot_time_series(data["time_series"], self.config.plot_dir)]
+        if plots is not None:
+            data["plots"] = plots
         return data
 
     def close(self) -> None:
@@ -195,6 +207,7 @@ class Ns3Backend(NetworkBackend):
                 "switch_attributes": attrs("switch")["attributes"],
                 "topology": {"name": topo.name, "summary": describe_topology(topo),
                              "mapped_from_astrasim_dims": self.config.mapped_from_analytical},
+                **({"ib_buffer_sizing": self.config.buffer_sizing} if self.config.buffer_sizing else {}),
                 "warnings": self.warnings}
 
     def time_series(self) -> dict[str, Any]:

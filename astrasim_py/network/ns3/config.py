@@ -76,6 +76,8 @@ class FabricConfig:
     mapped_from_analytical: bool = False
     pcap_ports: list[tuple[int, int]] = field(default_factory=list)
     pcap_dir: str = "."
+    # IB per-VL buffer sizes and what each link class needs (ib_buffers.size_ib_buffers).
+    buffer_sizing: dict[str, Any] = field(default_factory=dict)
 
 
 def list_presets() -> list[str]:
@@ -304,9 +306,14 @@ def _parse(network: Mapping[str, Any], num_npus: int, source: str) -> FabricConf
             isinstance(x, (list, tuple)) and len(x) == 2 and all(isinstance(v, int) for v in x) for x in pcap):
         raise InputError(f"{pcap!r} is not a list of [node, port] pairs", file=source,
                          field="fabric.telemetry.pcap_ports", fix="e.g. pcap_ports: [[0, 0], [8, 1]]")
+    buffer_sizing: dict[str, Any] = {}
+    if fc.kind == "ib_credits":
+        from astrasim_py.network.ns3.ib_buffers import size_ib_buffers
+
+        buffer_sizing = size_ib_buffers(topo, fc.params, net_params, sw_params)
     return FabricConfig(transport, topo, preset, fc, cc, net_params, sw_params, nic_params,
                         interval, telemetry.get("plot_dir"), mapped,
-                        [tuple(x) for x in pcap], str(telemetry.get("pcap_dir") or "."))
+                        [tuple(x) for x in pcap], str(telemetry.get("pcap_dir") or "."), buffer_sizing)
 
 
 def describe_topology(topo: Topology) -> str:

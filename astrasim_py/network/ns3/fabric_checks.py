@@ -4,17 +4,11 @@ credit round trip runs below line rate however idle the fabric is."""
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass
 
 from astrasim_py.network.ns3.config import FabricConfig
-
-BLOCK_BYTES = 64          # IB flow-control block
-MAX_BUFFER_BLOCKS = 2048  # 12-bit credit arithmetic (ns3::fabric::IbCreditFlowControl)
-# Attribute defaults of the C++ models (ib_credits.cc, fabric-network.cc, fabric-switch.cc).
-DEFAULTS = {"SwitchBufferBytesPerVl": 65536, "HcaBufferBytesPerVl": 65536, "CreditUpdateDelayNs": 256,
-            "MtuBytes": 1000, "DataHeaderBytes": 62, "PreambleIfgBytes": 20, "ForwardingDelayNs": 0}
+from astrasim_py.network.ns3.ib_buffers import (BLOCK_BYTES, BUFFER_ATTRS, MAX_BUFFER_BLOCKS, credit_loops,
+                                                number)
 
 
 @dataclass(frozen=True)
@@ -29,38 +23,17 @@ class CreditLimit:
     round_trip_ns: float
 
 
-def _number(params: dict[str, str], name: str) -> float:
-    """An attribute value as a number in its name's unit ('256ns' -> 256)."""
-    value = params.get(name)
-    if value is None:
-        return DEFAULTS[name]
-    match = re.match(r"\s*([0-9.]+)", value)
-    return float(match.group(1)) if match else DEFAULTS[name]
-
-
 def credit_limits(cfg: FabricConfig) -> list[CreditLimit]:
     """Link directions whose credit loop caps them below line rate (IB credits only)."""
     if cfg.flow_control.kind != "ib_credits":
         return []
-    fc, net, sw = cfg.flow_control.params, cfg.network_params, cfg.switch_params
-    wire = _number(net, "MtuBytes") + _number(net, "DataHeaderBytes") + _number(net, "PreambleIfgBytes")
-    blocks_per_packet = math.ceil(wire / BLOCK_BYTES)
-    update_ns = _number(fc, "CreditUpdateDelayNs")
-    forward_ns = _number(sw, "ForwardingDelayNs")
-    hosts = cfg.topology.num_hosts
+    fc = cfg.flow_control.params
     out = []
-    for link in cfg.topology.links:
-        for src, dst in ((link.a, link.b), (link.b, link.a)):
-            to_switch = dst >= hosts
-            buffer = int(_number(fc, "SwitchBufferBytesPerVl" if to_switch else "HcaBufferBytesPerVl"))
-            packets = min(buffer // BLOCK_BYTES, MAX_BUFFER_BLOCKS) // blocks_per_packet
-            # Credits come back after the frame was forwarded on (switch) or consumed (HCA),
-            # the update delay and the return trip.
-            tx_ns = wire * 8 / link.rate_gbps
-            round_trip = 2 * link.latency_ns + tx_ns + update_ns + (forward_ns if to_switch else 0)
-            limit = packets * wire * 8 / round_trip
-            if limit < link.rate_gbps:
-                out.append(CreditLimit(src, dst, link.rate_gbps, limit, buffer, round_trip))
+    for loop in credit_loops(cfg.topology, fc, cfg.network_params, cfg.switch_params):
+        buffer = int(number(fc, BUFFER_ATTRS[loop.to_switch]))
+        limit = loop.limit_gbps(buffer)
+        if limit < loop.rate_gbps:
+            out.append(CreditLimit(loop.src, loop.dst, loop.rate_gbps, limit, buffer, loop.round_trip_ns))
     return out
 
 
