@@ -27,6 +27,8 @@ def add_parser(sub) -> None:
     p.add_argument("--remote-memory-configuration", default=None, metavar="FILE.json")
     p.add_argument("--comm-group-configuration", default="empty", metavar="FILE.json")
     p.add_argument("--logging-configuration", default="empty", metavar="FILE")
+    p.add_argument("--logical-topology-configuration", default=None, metavar="FILE.json",
+                   help='ASTRA-sim ns-3: {"logical-dims": ["8","2"]}; NPUs per dimension')
     p.add_argument("--logging-folder", default=None, metavar="DIR", help="write log.log here")
     p.add_argument("--num-queues-per-dim", type=int, default=1)
     p.add_argument("--injection-scale", type=float, default=1.0, help="multiplies endpoint-delay")
@@ -50,7 +52,8 @@ def main(args: argparse.Namespace) -> int:
         backend=args.backend, rendezvous=args.rendezvous_protocol, num_queues_per_dim=args.num_queues_per_dim,
         injection_scale=args.injection_scale, seed=args.seed, logging_folder=args.logging_folder,
         echo=not args.quiet, comm_scale=args.comm_scale, compute_scale=args.compute_scale,
-        logging_configuration=None if args.logging_configuration == "empty" else args.logging_configuration)
+        logging_configuration=None if args.logging_configuration == "empty" else args.logging_configuration,
+        logical_topology=args.logical_topology_configuration)
     result = run(request, progress=not args.quiet)
     if args.output_json:
         from astrasim_py.results import write_json

@@ -39,6 +39,8 @@ class RunRequest:
     comm_scale: float = 1.0
     compute_scale: float = 1.0
     logging_configuration: str | None = None
+    # ASTRA-sim ns-3's --logical-topology-configuration: NPUs per dimension (JSON logical-dims).
+    logical_topology: str | None = None
 
 
 def _make_backend(request: RunRequest, netcfg, num_npus: int):
@@ -54,6 +56,20 @@ def _make_backend(request: RunRequest, netcfg, num_npus: int):
         return create_ns3(netcfg.raw, num_npus, request.seed, request.network)
     raise InputError(f"unknown backend {request.backend!r}", field="--backend",
                      fix="use " + ", ".join(BACKENDS))
+
+
+def _logical_dims(request: RunRequest, num_npus: int) -> list[int]:
+    from astrasim_py.config.logical_topology import load_logical_dims
+
+    dims = load_logical_dims(request.logical_topology)
+    product = 1
+    for d in dims:
+        product *= d
+    if product != num_npus:
+        raise InputError(f"logical-dims {dims} multiply to {product} NPUs but the run has {num_npus}",
+                         file=request.logical_topology, field="logical-dims",
+                         fix="make the product equal the number of workload rank files")
+    return dims
 
 
 def _check_request(request: RunRequest) -> None:
@@ -102,6 +118,8 @@ def run(request: RunRequest, *, progress: bool = True, traces: list | None = Non
         dim_sizes = [num_npus]
     else:
         dim_sizes = [d.npus for d in netcfg.dims]
+    if request.logical_topology:
+        dim_sizes = _logical_dims(request, num_npus)
     if found and (len(found) != num_npus or found[-1] != num_npus - 1):
         raise InputError(f"the workload has {len(found)} rank file(s) but the network has {num_npus} NPUs",
                          file=request.network, field="npus_count",

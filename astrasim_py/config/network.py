@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,9 +105,25 @@ def parse_network(data: dict[str, Any], source: str = "") -> NetworkConfig:
     return NetworkConfig(dims=dims, raw=data, source=source)
 
 
+def _reference_config(path: str) -> dict[str, Any] | None:
+    """An ASTRA-sim ns-3 config.txt, mapped to a fabric section (mapping printed on stderr)."""
+    if not path or not path.endswith(".txt") or not os.path.isfile(path):
+        return None
+    from astrasim_py.network.ns3.reference_config import looks_like_reference_config, parse_reference_config
+
+    if not looks_like_reference_config(path):
+        return None
+    ref = parse_reference_config(path)
+    print(f"network: {path} is an ns-3 reference config.txt: using preset astrasim_ns3_compat "
+          "(the reference's semantics: ACK completion, its framing and timing); key mapping:", file=sys.stderr)
+    for line in ref.mapping:
+        print(f"  {line}", file=sys.stderr)
+    return ref.network
+
+
 def load_network(path: str, overrides: dict[str, Any] | None = None) -> NetworkConfig:
     """Read and validate a network YAML (dotted-key overrides applied first)."""
-    data = read_mapping(path, "network configuration")
+    data = _reference_config(path) or read_mapping(path, "network configuration")
     if overrides:
         data = apply_overrides(data, overrides)
     return parse_network(data, source=path)

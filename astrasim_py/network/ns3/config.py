@@ -41,10 +41,12 @@ FABRIC_KEYS = {
     "transport_params": "attribute overrides of the NIC transport (ns3::fabric::FabricNetwork)",
     "switch_params": "attribute overrides of ns3::fabric::FabricSwitch",
     "routing": "ecmp | dmodk | adaptive (switch choice among shortest-path ports)",
+    "completion": "last_byte | ack (a message completes at its last byte, or when its last ACK returns)",
     "telemetry": "time_series_interval_ns, plot_dir, pcap_ports ([[node, port], ...]), pcap_dir",
 }
 IB_MTUS = ("256", "512", "1024", "2048", "4096")
 ROUTING_MODES = ("ecmp", "dmodk", "adaptive")
+COMPLETION_MODES = ("last_byte", "ack")
 TELEMETRY_KEYS = {"time_series_interval_ns", "plot_dir", "pcap_ports", "pcap_dir"}
 
 
@@ -261,6 +263,12 @@ def _parse(network: Mapping[str, Any], num_npus: int, source: str) -> FabricConf
                       _param_strings(fabric.get("switch_params"), "fabric.switch_params").items()})
     nic_params = {k: _with_unit(k, v) for k, v in
                   _param_strings(preset_doc.get("nic_params"), f"{preset}.nic_params").items()}
+    completion = fabric.get("completion")
+    if completion is not None:
+        if completion not in COMPLETION_MODES:
+            raise InputError(f"unknown completion '{completion}'", file=source, field="fabric.completion",
+                             fix="use last_byte (default, ASTRA-sim's callback) or ack (the ns-3 reference)")
+        net_params["Completion"] = str(completion)
     routing = fabric.get("routing")
     if routing is not None:
         if routing not in ROUTING_MODES:
