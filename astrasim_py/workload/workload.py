@@ -8,12 +8,14 @@ bypass the communication slot); every completion rescans the ready set.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from typing import Callable
 
 from astrasim_py.chakra.attrs import find_attr, get_attr, get_int_attr
 from astrasim_py.chakra.feeder import DependencyFeeder
 from astrasim_py.chakra.schema import CollectiveCommType, NodeType
+from astrasim_py.config.checks import MAX_NS, check_time_ns
 from astrasim_py.errors import InputError
 from astrasim_py.system.algorithms import COMM_NAMES
 from astrasim_py.system.sys import COLLECTIVE_TAG_OFFSET, Sys
@@ -23,6 +25,7 @@ from astrasim_py.workload.stats import RankStats
 SIMULATED = (CollectiveCommType.ALL_REDUCE, CollectiveCommType.ALL_GATHER, CollectiveCommType.ALL_TO_ALL,
              CollectiveCommType.REDUCE_SCATTER)
 DEFAULT_INVOLVED = [True, True, True, True]
+_WARNED_SINGLE: set[int] = set()  # one warning per single-rank group and process
 
 
 @dataclass
@@ -177,7 +180,11 @@ class Workload:
         if self.shared.roofline and gpu:
             num_ops = get_int_attr(node, "num_ops", file=self.file)
             tensor = get_int_attr(node, "tensor_size", file=self.file)
-            if tensor == 0:
+            if num_ops < 0 or tensor < 0:
+                bad = "num_ops" if num_ops < 0 else "tensor_size"
+                raise InputError(f"node {node.id} ({node.name}): {bad} is negative", file=self.file,
+                                 field=bad, fix="give a count >= 0")
+            if tensor == 0 or num_ops == 0:  # no bytes or no operations: no roofline time
                 self._complete(node, slot, "GPU", now)
                 return
             intensity = num_ops / tensor
@@ -293,6 +300,10 @@ class Workload:
         if self.rank not in members:
             raise InputError(f"node {node.id}: rank {self.rank} is not in communicator group {name}",
                              file=self.file, field="pg_name", fix="issue the collective only on the group's ranks")
+        if len(members) == 1 and gid not in _WARNED_SINGLE:  # legal, but a 0 ns result surprises
+            _WARNED_SINGLE.add(gid)
+            print(f"WARNING: {self.file}: communicator group {name} has one rank: its collectives "
+                  "move no data and finish in 0 ns", file=sys.stderr, flush=True)
         return gid
 
     def _parse_process_groups(self, node) -> None:
@@ -316,6 +327,8 @@ class Workload:
 
     # -- completion --------------------------------------------------------------------------
     def _after(self, delay: int, node, slot: str, kind: str, start: int) -> None:
+        if delay > MAX_NS - start:  # would end beyond 64-bit ns (a huge duration or a tiny rate)
+            check_time_ns(float(start) + float(delay), f"node {node.id} ({node.name})'s end time", self.file)
         self.sys.register(delay, lambda: self._complete(node, slot, kind, start))
 
     def _complete(self, node, slot: str, kind: str | None, start: int) -> None:
