@@ -82,7 +82,8 @@ def read_text(path: str | os.PathLike, kind: str, max_bytes: int | None = MAX_CO
     if b"\x00" in data:
         raise InputError(f"{kind} contains NUL bytes (a binary file?)", file=name,
                          fix="pass a text (YAML/JSON) file")
-    return decode_utf8(data, name, kind)
+    # universal newlines, as open(..., "r") gives: converters keep text offsets and names exact
+    return decode_utf8(data, name, kind).replace("\r\n", "\n").replace("\r", "\n")
 
 
 class _BoundedLoader(yaml.SafeLoader):

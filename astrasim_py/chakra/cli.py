@@ -185,7 +185,14 @@ def _check_runnable(reports) -> None:
 
     runnable = set(SIMULATED) | {CollectiveCommType.BROADCAST}
     names = {v: k for k, v in vars(CollectiveCommType).items() if not k.startswith("_")}
+    from astrasim_py.config.checks import LIMITS
+
     for report in reports:
+        sizes = [c[1] for c in report.collectives] + [p[3] for p in report.point_to_point]
+        if sizes and max(sizes) > LIMITS.max_bytes:
+            raise InputError(f"a communication of {max(sizes)} bytes is above the {LIMITS.max_bytes}-byte (1 PiB) "
+                             "limit of `astrasim-py run`", file=report.path, field="comm_size",
+                             fix="give byte counts a run can move, or pass --chakra-only")
         for comm_type, _size, _pg in report.collectives:
             if comm_type not in runnable:
                 raise InputError(f"collective comm type {comm_type} ({names.get(comm_type, 'not a Chakra type')}) "

@@ -11,7 +11,6 @@ from typing import TextIO
 from astrasim_py.chakra.attrs import INTEGER_KINDS, get_int_attr
 from astrasim_py.chakra.io import EtTrace
 from astrasim_py.chakra.schema import NODE_TYPE_NAMES, NodeType
-from astrasim_py.config.checks import LIMITS
 from astrasim_py.errors import InputError
 
 _MEM_TYPES = (NodeType.MEM_LOAD_NODE, NodeType.MEM_STORE_NODE)
@@ -72,16 +71,8 @@ def validate_trace(trace: EtTrace, *, rank: int | None = None, num_npus: int | N
             raise InputError(f"{_where(node)}: unknown node type {node_type}", file=path, field="type",
                              fix="use a NodeType 0..7 (COMP_NODE=4, COMM_SEND_NODE=5, "
                                  "COMM_RECV_NODE=6, COMM_COLL_NODE=7)")
-        if node.duration_micros > LIMITS.max_duration_micros:
-            raise InputError(f"{_where(node)}: duration_micros is {node.duration_micros}, above "
-                             f"{LIMITS.max_duration_micros} us", file=path, field="duration_micros",
-                             fix="a node's duration must keep the run inside 64-bit nanoseconds; "
-                                 "a negative duration written as uint64 wraps to a huge one")
         if node_type in _MEM_TYPES:
-            size = get_int_attr(node, "tensor_size", file=path)  # the remote-memory model needs the bytes
-            if not 0 <= size <= LIMITS.max_bytes:
-                raise InputError(f"{_where(node)}: tensor_size is {size}", file=path, field="tensor_size",
-                                 fix=f"give a byte count of 0..{LIMITS.max_bytes}")
+            get_int_attr(node, "tensor_size", file=path)  # the remote-memory model needs the bytes
         if node_type in _COMM_REQUIRED:
             signature = _check_comm(node, path, rank, num_npus, report)
             if node_type == NodeType.COMM_COLL_NODE:
@@ -136,10 +127,6 @@ def _check_comm(node, path: str, rank: int | None, num_npus: int | None,
     if values["comm_size"] < 0:
         raise InputError(f"{_where(node)}: comm_size is {values['comm_size']}", file=path,
                          field="comm_size", fix="comm_size is a byte count >= 0")
-    if values["comm_size"] > LIMITS.max_bytes:
-        raise InputError(f"{_where(node)}: comm_size is {values['comm_size']} bytes, above the "
-                         f"{LIMITS.max_bytes}-byte (1 PiB) limit", file=path, field="comm_size",
-                         fix="give a byte count that a run can move (the time must fit 64-bit ns)")
     if values["comm_size"] == 0:
         report.zero_size_comm_ids.append(node.id)
     if node.type == NodeType.COMM_COLL_NODE:

@@ -103,7 +103,7 @@ def check_time_ns(value: float, what: str, file: str | None = None) -> int:
     """A computed simulated time as int ns; InputError when it is not finite or passes 2^63 ns."""
     if not math.isfinite(value) or value > MAX_NS or value < 0:
         shown = f"{value:g}" if isinstance(value, float) else f"{float(value):g}"
-        raise InputError(f"{what} is {shown} ns, outside 0..2^63-1 ns (64-bit nanoseconds, 292 years)",
+        raise InputError(f"{shown} ns is outside 0..2^63-1 ns (64-bit nanoseconds, 292 years)",
                          file=file, field=what,
                          fix="check the inputs for a tiny bandwidth or compute rate, or a huge size or duration")
     return int(value)

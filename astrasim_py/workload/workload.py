@@ -15,7 +15,7 @@ from typing import Callable
 from astrasim_py.chakra.attrs import find_attr, get_attr, get_int_attr
 from astrasim_py.chakra.feeder import DependencyFeeder
 from astrasim_py.chakra.schema import CollectiveCommType, NodeType
-from astrasim_py.config.checks import MAX_NS, check_time_ns
+from astrasim_py.config.checks import LIMITS, MAX_NS, check_time_ns
 from astrasim_py.errors import InputError
 from astrasim_py.system.algorithms import COMM_NAMES
 from astrasim_py.system.sys import COLLECTIVE_TAG_OFFSET, Sys
@@ -45,6 +45,15 @@ class WorkloadShared:
     messages: list[dict] = field(default_factory=list)  # one per SEND node: src, dst, size, start/end
     # When a list: every finished node as [rank, node id, start_ns, end_ns] (timelines, breakdowns).
     timeline: list | None = None
+
+
+def _check_bytes(node, size: int, name: str, file: str) -> int:
+    """A byte count a run can move: 0..LIMITS.max_bytes (2^63 B would never finish)."""
+    if not 0 <= size <= LIMITS.max_bytes:
+        raise InputError(f"node {node.id} ({node.name}): {name} is {size} bytes, outside 0..{LIMITS.max_bytes} "
+                         "(1 PiB)", file=file, field=name,
+                         fix="give a byte count a run can move (its time must fit 64-bit ns)")
+    return size
 
 
 class Workload:
@@ -138,7 +147,7 @@ class Workload:
             self._after(runtime, node, slot, self._kind(node), now)
             return
         if ntype in (NodeType.MEM_LOAD_NODE, NodeType.MEM_STORE_NODE):
-            size = get_int_attr(node, "tensor_size", file=self.file)
+            size = _check_bytes(node, get_int_attr(node, "tensor_size", file=self.file), "tensor_size", self.file)
             delay = self.shared.remote_memory.request(self.rank, size, now)
             self._after(delay, node, "", "Remote mem", now)
         elif ntype == NodeType.COMP_NODE or (self._is_cpu(node) and ntype not in
@@ -223,7 +232,7 @@ class Workload:
                 raise InputError(f"node {node.id} ({node.name}): unsupported collective comm type {comm_type}",
                                  file=f, field="comm_type",
                                  fix="use ALL_REDUCE(0), ALL_GATHER(2), ALL_TO_ALL(6), REDUCE_SCATTER(7) or BROADCAST(5)")
-            size = get_int_attr(node, "comm_size", file=f)
+            size = _check_bytes(node, get_int_attr(node, "comm_size", file=f), "comm_size", f)
             involved = DEFAULT_INVOLVED
             attr = find_attr(node, "involved_dim")
             if attr is not None and attr.WhichOneof("value") is not None:
@@ -249,7 +258,7 @@ class Workload:
             self.sys.generate_collective(comm_type, size, involved, group_id, priority, done,
                                          node_id=int(node.id))
             return
-        size = get_int_attr(node, "comm_size", file=f)
+        size = _check_bytes(node, get_int_attr(node, "comm_size", file=f), "comm_size", f)
         tag = get_int_attr(node, "comm_tag", file=f) % COLLECTIVE_TAG_OFFSET
         if ntype == NodeType.COMM_SEND_NODE:
             src = get_int_attr(node, "comm_src", self.rank, file=f)
