@@ -155,7 +155,7 @@ class Ns3Backend(NetworkBackend):
             err, self._error = self._error, None
             raise err
         if reason:
-            raise SimulationError(f"ns-3 fabric: {reason}")
+            raise SimulationError(f"ns-3 fabric: {reason}{self._stall_hint(reason)}")
 
     def telemetry(self) -> dict[str, Any]:
         """Fabric counters, per port and per link, plus the policy parameters in force."""
@@ -236,6 +236,21 @@ class Ns3Backend(NetworkBackend):
         return int(self._bridge.EventCount())
 
     # ------------------------------------------------------------------ internals
+    def _stall_hint(self, reason: str) -> str:
+        """Name a configured cause of a stall the watchdog saw (a buffer below one frame)."""
+        if not reason.startswith("no progress"):
+            return ""
+        try:
+            buffer = int(self.config.switch_params.get("BufferBytes", "-1"))
+            frame = int(self.config.network_params.get("MtuBytes", "1000")) + 62
+        except ValueError:
+            return ""
+        if 0 <= buffer < frame and self.config.topology.num_switches:
+            return (f"; the switch buffer of {buffer} bytes cannot hold one {frame}-byte frame "
+                    f"(fix: raise fabric.switch_buffer_bytes to at least {frame})")
+        return ""
+
+
     def _check_endpoints(self, src: int, dst: int) -> None:
         n = self.config.topology.num_hosts
         if not (0 <= src < n and 0 <= dst < n) or src == dst:

@@ -305,7 +305,7 @@ def _parse(network: Mapping[str, Any], num_npus: int, source: str) -> FabricConf
                       maximum=2**63 // 1000 if key.endswith("_ns") else LIMITS.max_bytes,
                       fix="give a non-negative integer")
         target[attr] = _with_unit(attr, str(val))
-    _check_buffers(fabric, transport, net_params, sw_params, source)
+    _check_buffers(fabric, transport, fc.type_id, net_params, sw_params, source)
     if transport == "ib" and net_params.get("MtuBytes", "1000") not in IB_MTUS:
         raise InputError(f"InfiniBand path MTU {net_params.get('MtuBytes', '1000')} is not an IB MTU",
                          file=source, field="fabric.mtu_bytes", fix=f"use one of {', '.join(IB_MTUS)}")
@@ -342,9 +342,12 @@ _SIMPLE_UNITS = {"mtu_bytes": "bytes", "nic_latency_ns": "ns", "switch_latency_n
 _FRAME_OVERHEAD_BYTES = 62  # RoCEv2 headers a buffered frame carries besides its payload
 
 
-def _check_buffers(fabric: Mapping[str, Any], transport: str, net_params: Mapping[str, str],
+def _check_buffers(fabric: Mapping[str, Any], transport: str, flow_control: str, net_params: Mapping[str, str],
                    sw_params: Mapping[str, str], source: str) -> None:
-    """Buffer settings that cannot work, refused before the run instead of stalling in it."""
+    """Buffer settings that cannot work, refused before the run instead of stalling in it.
+
+    A lossy fabric (no flow control) may be given a tiny buffer on purpose, to study drops and
+    the stall watchdog; the stall message then says why (Ns3Backend.run)."""
     if transport == "ib" and "switch_buffer_bytes" in fabric:
         raise InputError("InfiniBand switches buffer per virtual lane; switch_buffer_bytes is not used",
                          file=source, field="fabric.switch_buffer_bytes",
@@ -362,7 +365,7 @@ def _check_buffers(fabric: Mapping[str, Any], transport: str, net_params: Mappin
     frame = mtu + _FRAME_OVERHEAD_BYTES
     buffer_field = ("fabric.switch_buffer_bytes" if "switch_buffer_bytes" in fabric
                     else "fabric.switch_params.BufferBytes")
-    if buffer < frame:
+    if buffer < frame and flow_control != FLOW_CONTROL_TYPES["none"]:
         raise InputError(f"a switch buffer of {buffer} bytes cannot hold one {frame}-byte frame "
                          f"(MTU {mtu} + {_FRAME_OVERHEAD_BYTES} header bytes)", file=source,
                          field=buffer_field, fix=f"give at least {frame} bytes, or a smaller mtu_bytes")
