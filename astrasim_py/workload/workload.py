@@ -331,6 +331,10 @@ class Workload:
             except (TypeError, ValueError, AttributeError):
                 continue
             ranks = group.get("ranks") or list(range(self.shared.num_npus))
+            if not isinstance(ranks, list) or not all(
+                    isinstance(r, int) and not isinstance(r, bool) and 0 <= r < self.shared.num_npus for r in ranks):
+                raise InputError(f"node {node.id}: process group {gid} lists ranks {ranks!r}", file=self.file,
+                                 field="inputs.values", fix=f"list integer ranks of 0..{self.shared.num_npus - 1}")
             if gid > 0:
                 self.shared.comm_groups.setdefault(gid, sorted(int(r) for r in ranks))
 

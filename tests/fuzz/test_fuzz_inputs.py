@@ -101,6 +101,22 @@ def test_system_json(trace8, capsys, changes):
         _run_and_check(capsys, run_args(trace8, None, str(path)), Path(tmp))
 
 
+MEMORY_KEYS = ["memory-type", "remote-mem-latency", "remote-mem-bw", "num-nodes", "num-npus-per-node"]
+
+
+@FUZZ
+@given(doc=st.dictionaries(st.sampled_from(MEMORY_KEYS), st.one_of(HOSTILE, st.sampled_from(
+    ["NO_MEMORY_EXPANSION", "PER_NODE_MEMORY_EXPANSION", "PER_NPU_MEMORY_EXPANSION", "MEMORY_POOL"])), max_size=4),
+       size=st.sampled_from([0, 1, 1 << 20, 1 << 50, 2**63 - 1]))
+def test_remote_memory_json(capsys, doc, size):
+    with tempfile.TemporaryDirectory() as tmp:
+        prefix = write_trace(Path(tmp), 8, lambda r: [Node(id=1, name="load", type=NodeType.MEM_LOAD_NODE,
+                                                            attr=[make_attr("tensor_size", "uint64_val", size)])])
+        memory = Path(tmp) / "mem.json"
+        memory.write_text(json.dumps(doc, default=str))
+        _run_and_check(capsys, run_args(prefix, None, None, f"--remote-memory-configuration={memory}"), Path(tmp))
+
+
 INT_ATTRS = ["comm_type", "comm_size", "comm_src", "comm_dst", "comm_tag", "num_ops", "tensor_size",
              "comm_priority", "is_cpu_op"]
 INT_KINDS = st.sampled_from(["int64_val", "uint64_val", "int32_val", "uint32_val"])
