@@ -365,7 +365,7 @@ def _check_buffers(fabric: Mapping[str, Any], transport: str, flow_control: str,
     frame = mtu + _FRAME_OVERHEAD_BYTES
     buffer_field = ("fabric.switch_buffer_bytes" if "switch_buffer_bytes" in fabric
                     else "fabric.switch_params.BufferBytes")
-    if buffer < frame and flow_control != FLOW_CONTROL_TYPES["none"]:
+    if buffer < frame and not flow_control.endswith("NoFlowControl"):
         raise InputError(f"a switch buffer of {buffer} bytes cannot hold one {frame}-byte frame "
                          f"(MTU {mtu} + {_FRAME_OVERHEAD_BYTES} header bytes)", file=source,
                          field=buffer_field, fix=f"give at least {frame} bytes, or a smaller mtu_bytes")
