@@ -59,16 +59,26 @@ def _check_request(request: dict[str, Any], cache: dict[str, Any]) -> None:
                      lambda: load_network(run.network, run.network_overrides))
     _cached(cache, ("system", run.system, run.system_overrides), lambda: load_system(run.system, run.system_overrides))
     _cached(cache, ("memory", run.remote_memory), lambda: load_remote_memory(run.remote_memory))
-    if isinstance(run.workload, dict):
+    from astrasim_py.workload.jobs import is_jobs_file
+
+    npus = None  # several jobs share the fabric: the runner places them on hosts itself
+    if isinstance(run.workload, dict) and "jobs" in run.workload:
+        for job in run.workload["jobs"]:
+            _check_generate(job.get("generate") or {})
+    elif isinstance(run.workload, dict):
         npus = _check_generate(run.workload.get("generate") or {})
+    elif is_jobs_file(run.workload):
+        from astrasim_py.workload.jobs import load_jobs
+
+        _cached(cache, ("jobs", run.workload), lambda: load_jobs(run.workload))
     else:
         found = existing_ranks(run.workload)
         if not found:
             raise InputError("no rank files found", file=f"{run.workload}.0.et", field="workload",
                              fix="the workload prefix names files <prefix>.<rank>.et")
         npus = len(found)
-    num_npus = netcfg.num_npus or npus
-    if netcfg.num_npus and npus != netcfg.num_npus:
+    num_npus = netcfg.num_npus or npus or 1
+    if netcfg.num_npus and npus is not None and npus != netcfg.num_npus:
         raise InputError(f"the workload has {npus} rank(s) but the network has {netcfg.num_npus} NPUs",
                          file=run.network, field="npus_count", fix="make npus_count match the workload's ranks")
     if run.comm_group:
@@ -83,8 +93,12 @@ def _check_request(request: dict[str, Any], cache: dict[str, Any]) -> None:
                          file=run.network, field="topology", fix="give the per-dimension lists, or use ns3")
 
 
-def _check_generate(generate: dict[str, Any]) -> int:
-    """The generator's own checks, without writing the trace; returns its rank count."""
+def _check_generate(generate: dict[str, Any]) -> int | None:
+    """The collective generator's checks, without writing the trace; returns its rank count.
+
+    Other generated forms (traffic patterns) are left to their generator."""
+    if "collective" not in generate:
+        return None
     from astrasim_py.chakra.generators import COLLECTIVES
     from astrasim_py.chakra.units import parse_size
     from astrasim_py.config.checks import LIMITS, integer

@@ -78,6 +78,8 @@ class FabricConfig:
     pcap_dir: str = "."
     # IB per-VL buffer sizes and what each link class needs (ib_buffers.size_ib_buffers).
     buffer_sizing: dict[str, Any] = field(default_factory=dict)
+    # settings the chosen transport does not use (fabric_warnings prints them)
+    notes: list[str] = field(default_factory=list)
 
 
 def list_presets() -> list[str]:
@@ -305,7 +307,7 @@ def _parse(network: Mapping[str, Any], num_npus: int, source: str) -> FabricConf
                       maximum=2**63 // 1000 if key.endswith("_ns") else LIMITS.max_bytes,
                       fix="give a non-negative integer")
         target[attr] = _with_unit(attr, str(val))
-    _check_buffers(fabric, transport, fc.type_id, net_params, sw_params, source)
+    notes = _check_buffers(fabric, transport, fc.type_id, net_params, sw_params, source)
     if transport == "ib" and net_params.get("MtuBytes", "1000") not in IB_MTUS:
         raise InputError(f"InfiniBand path MTU {net_params.get('MtuBytes', '1000')} is not an IB MTU",
                          file=source, field="fabric.mtu_bytes", fix=f"use one of {', '.join(IB_MTUS)}")
@@ -334,7 +336,8 @@ def _parse(network: Mapping[str, Any], num_npus: int, source: str) -> FabricConf
         buffer_sizing = size_ib_buffers(topo, fc.params, net_params, sw_params)
     return FabricConfig(transport, topo, preset, fc, cc, net_params, sw_params, nic_params,
                         interval, telemetry.get("plot_dir"), mapped,
-                        [tuple(x) for x in pcap], str(telemetry.get("pcap_dir") or "."), buffer_sizing)
+                        [tuple(x) for x in pcap], str(telemetry.get("pcap_dir") or "."), buffer_sizing,
+                        notes)
 
 
 _SIMPLE_UNITS = {"mtu_bytes": "bytes", "nic_latency_ns": "ns", "switch_latency_ns": "ns",
@@ -343,25 +346,24 @@ _FRAME_OVERHEAD_BYTES = 62  # RoCEv2 headers a buffered frame carries besides it
 
 
 def _check_buffers(fabric: Mapping[str, Any], transport: str, flow_control: str, net_params: Mapping[str, str],
-                   sw_params: Mapping[str, str], source: str) -> None:
+                   sw_params: Mapping[str, str], source: str) -> list[str]:
     """Buffer settings that cannot work, refused before the run instead of stalling in it.
 
     A lossy fabric (no flow control) may be given a tiny buffer on purpose, to study drops and
     the stall watchdog; the stall message then says why (Ns3Backend.run)."""
-    if transport == "ib" and "switch_buffer_bytes" in fabric:
-        raise InputError("InfiniBand switches buffer per virtual lane; switch_buffer_bytes is not used",
-                         file=source, field="fabric.switch_buffer_bytes",
-                         fix="set fabric.flow_control_params.SwitchBufferBytesPerVl instead")
+    if transport == "ib":  # a study may sweep the transport over one base file: say it, do not refuse
+        return (["fabric.switch_buffer_bytes is not used by InfiniBand switches (they buffer per VL); "
+                 "set fabric.flow_control_params.SwitchBufferBytesPerVl"] if "switch_buffer_bytes" in fabric else [])
     if transport != "roce":
-        return
+        return []
     try:
         buffer = int(sw_params["BufferBytes"]) if "BufferBytes" in sw_params else None
         headroom = int(sw_params.get("HeadroomBytes", "0"))
         mtu = int(net_params.get("MtuBytes", "1000"))
     except ValueError:
-        return  # not integers: the attribute check names them
+        return []  # not integers: the attribute check names them
     if buffer is None or buffer < 0 or headroom < 0 or mtu < 0:
-        return  # negative: the attribute check names the field
+        return []  # negative: the attribute check names the field
     frame = mtu + _FRAME_OVERHEAD_BYTES
     buffer_field = ("fabric.switch_buffer_bytes" if "switch_buffer_bytes" in fabric
                     else "fabric.switch_params.BufferBytes")
@@ -374,6 +376,7 @@ def _check_buffers(fabric: Mapping[str, Any], transport: str, flow_control: str,
                          file=source, field="fabric.headroom_bytes" if "headroom_bytes" in fabric
                          else "fabric.switch_params.HeadroomBytes",
                          fix="give a headroom well below the buffer (0 = automatic)")
+    return []
 
 
 def describe_topology(topo: Topology) -> str:
