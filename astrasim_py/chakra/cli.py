@@ -33,11 +33,14 @@ def add_parser(sub) -> None:
     gen.add_argument("--tensor-size", default="1024", help="microbenchmarks: tensor_size bytes (default 1024)")
     gen.set_defaults(func=_generate)
 
-    conv = commands.add_parser("convert", help="convert an ASTRA-sim 1.0 text workload")
-    conv.add_argument("--input-type", required=True, choices=("text",), help="input format")
-    conv.add_argument("--input", required=True, help="text workload file")
+    conv = commands.add_parser("convert", help="convert an ASTRA-sim 1.0 text workload or an MSCCL-IR XML")
+    conv.add_argument("--input-type", required=True, choices=("text", "msccl"), help="input format")
+    conv.add_argument("--input", required=True, help="text workload file, or MSCCL-IR XML (msccl)")
     conv.add_argument("--output", required=True, help="output PREFIX; files are PREFIX.<rank>.et")
-    conv.add_argument("--num-npus", type=int, required=True, help="number of ranks")
+    conv.add_argument("--num-npus", type=int, help="number of ranks (text; msccl takes ngpus from the XML)")
+    conv.add_argument("--size", help="msccl: collective size in bytes (1048576, 1MiB); all-gather: per rank")
+    conv.add_argument("--local-mem-bw", type=float, help="msccl: reduction bandwidth in GB/s (default 50)")
+    conv.add_argument("--system", help="msccl: take local-mem-bw from this system JSON")
     conv.add_argument("--num-passes", type=int, default=1, help="training passes (default 1)")
     conv.add_argument("--schema", default="mlcommons", choices=("mlcommons", "fork"),
                       help='metadata schema attr: "1.0.2-chakra.1.0.0" (mlcommons) or "...0.0.4" (fork)')
@@ -93,8 +96,15 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _convert(args: argparse.Namespace) -> int:
+    if args.input_type == "msccl":
+        from astrasim_py.chakra.msccl import cli_convert
+
+        _make_parent(args.output)
+        return cli_convert(args)
     from astrasim_py.chakra.text_converter import SCHEMA_FORK, SCHEMA_MLCOMMONS, convert_text
 
+    if args.num_npus is None:
+        raise InputError("--input-type text needs --num-npus", field="num-npus", fix="give the number of ranks")
     schema = SCHEMA_MLCOMMONS if args.schema == "mlcommons" else SCHEMA_FORK
     _make_parent(args.output)
     paths = convert_text(args.input, args.output, args.num_npus, args.num_passes, schema=schema)
