@@ -73,6 +73,12 @@ def load_algorithm(prefix: str, num_ranks: int, *, rendezvous: bool = False,
 
 def _compile(path: str, rank: int, num_ranks: int) -> RankAlgorithm:
     trace = read_et(path)
+    return compile_rank(trace, rank, num_ranks)
+
+
+def compile_rank(trace, rank: int, num_ranks: int) -> RankAlgorithm:
+    """Check one rank's algorithm ET (an EtTrace) and compile it."""
+    path = trace.path
     nodes = sorted(trace.nodes, key=lambda n: n.id)
     for node in nodes:
         if node.type not in _KINDS:
