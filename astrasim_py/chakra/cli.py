@@ -63,6 +63,10 @@ def add_parser(sub) -> None:
     view.add_argument("--labels", choices=("auto", "on", "off"), default="auto", help="node labels")
     view.set_defaults(func=_view)
 
+    from astrasim_py.chakra.collective_examples import add_algorithm_parser
+
+    add_algorithm_parser(commands)
+
 
 def _generate(args: argparse.Namespace) -> int:
     from astrasim_py.chakra import generators as gen

@@ -183,3 +183,30 @@ def build_example(name: str, num_ranks: int, size_bytes: int, *, servers: int = 
                              fix="make --npus a multiple of --servers")
         return hierarchical_allreduce(servers, num_ranks // servers, size_bytes, local_mem_bw_gbps)
     raise InputError(f"unknown algorithm {name!r}", field="algorithm", fix="use " + ", ".join(EXAMPLES))
+
+
+def add_algorithm_parser(commands) -> None:
+    """Register `chakra algorithm`: write one of the example custom collectives as per-rank ETs."""
+    p = commands.add_parser("algorithm", help="write an example custom all-reduce (ring, double-binary-tree, "
+                                              "hierarchical) as <output>.<rank>.et")
+    p.add_argument("--name", required=True, choices=EXAMPLES, help="which algorithm")
+    p.add_argument("--npus", type=int, required=True, help="ranks of the group it runs on")
+    p.add_argument("--size", required=True, help="all-reduce bytes (1048576, 1MiB)")
+    p.add_argument("--output", required=True, help="PREFIX; files are PREFIX.<rank>.et")
+    p.add_argument("--servers", type=int, default=2, help="hierarchical: number of servers (default 2)")
+    p.add_argument("--pieces", type=int, default=1, help="double-binary-tree: pipeline pieces per tree")
+    p.add_argument("--local-mem-bw", type=float, default=DEFAULT_LOCAL_MEM_BW_GBPS,
+                   help="reduction bandwidth in GB/s (default 50)")
+    p.set_defaults(func=_algorithm_cli)
+
+
+def _algorithm_cli(args) -> int:
+    from astrasim_py.chakra.units import parse_size
+
+    size = parse_size(args.size, field="size")
+    builder = build_example(args.name, args.npus, size, servers=args.servers, pieces=args.pieces,
+                            local_mem_bw_gbps=args.local_mem_bw)
+    paths = builder.write(args.output)
+    print(f"wrote {len(paths)} rank files {args.output}.<0..{len(paths) - 1}>.et ({args.name} all-reduce); "
+          f'select it with "all-reduce-implementation-custom": ["{args.output}"]')
+    return 0
