@@ -64,7 +64,7 @@ def load_algorithm(prefix: str, num_ranks: int, *, rendezvous: bool = False,
             raise InputError(f"custom collective rank file missing: the communicator group has {num_ranks} "
                              f"rank(s), so {os.path.basename(path)} must exist", file=path, field=field_name,
                              fix=f"write one ET per rank {prefix}.<0..{num_ranks - 1}>.et (astrasim-py chakra "
-                                 "convert --input-type msccl), or fix the path (relative to the working directory)")
+                                 "convert --input-type msccl), or fix the path (relative to the working directory, else to the file naming it)")
         ranks.append(_compile(path, rank, num_ranks))
     check_matching(ranks)
     check_progress(ranks, rendezvous=rendezvous)
@@ -249,7 +249,9 @@ def check_progress(ranks: list[RankAlgorithm], *, rendezvous: bool = False) -> N
                    if issued < len(candidates) else f"a step rank {peer_rank} never issues")
         parts.append(f"rank {rank} waits at {algo.describe(i)} for {partner}")
     more = f" (and {len(stuck) - 4} more rank(s))" if len(stuck) > 4 else ""
-    raise InputError("custom collective deadlocks before the run: " + "; ".join(parts) + more,
+    why = " (with rendezvous every SEND waits until its RECV is posted)" if rendezvous else ""
+    raise InputError("custom collective deadlocks before the run" + why + ": " + "; ".join(parts) + more,
                      file=ranks[stuck[0]].path, field="data_deps",
-                     fix="order the steps so that some rank sends before it waits to receive "
-                         "(e.g. post the SEND first, or make the RECV not depend on it)")
+                     fix=("post each RECV before the SEND it waits for, or run without --rendezvous-protocol"
+                          if rendezvous else "order the steps so that some rank sends before it waits to "
+                          "receive (e.g. post the SEND first, or make the RECV not depend on it)"))
