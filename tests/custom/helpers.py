@@ -20,24 +20,31 @@ def step(s: int, kind: str, off: int, cnt: int = 1, depid: int = -1, deps: int =
             f'cnt="{cnt}" depid="{depid}" deps="{deps}" hasdep="{hasdep}"/>')
 
 
-def ring_allreduce_xml(n: int = 8) -> str:
-    """MSCCL-IR of an n-GPU one-channel ring all-reduce (the algorithm of ASTRA-sim's example)."""
-    lines = [f'<algo name="allreduce_ring_1channelsperring" proto="LL128" nchannels="1" nchunksperloop="{n}" '
-             f'ngpus="{n}" coll="allreduce" inplace="1">']
+def ring_allreduce_xml(n: int = 8, channels: int = 1) -> str:
+    """MSCCL-IR of an n-GPU ring all-reduce (channels=1: the algorithm of ASTRA-sim's example).
+
+    channels=2: a second threadblock on channel 1 runs the ring the other way round on the
+    second half of the chunks."""
+    lines = [f'<algo name="allreduce_ring_{channels}channelsperring" proto="LL128" nchannels="{channels}" '
+             f'nchunksperloop="{n * channels}" ngpus="{n}" coll="allreduce" inplace="1">']
     for r in range(n):
-        lines.append(f'  <gpu id="{r}" i_chunks="{n}" o_chunks="0" s_chunks="0">')
-        lines.append(f'    <tb id="0" send="{(r + 1) % n}" recv="{(r - 1) % n}" chan="0">')
-        s = 0
-        lines.append(step(s, "s", r))
-        for k in range(1, n):  # reduce-scatter: receive chunk r-k, reduce, pass it on
-            lines += [step(s + 1, "rrc", (r - k) % n), step(s + 2, "s", (r - k) % n)]
-            s += 2
-        for k in range(n - 2):  # all-gather: receive the reduced chunk, pass it on
-            off = (r - k) % n
-            lines += [step(s + 1, "r", off), step(s + 2, "s", off)]
-            s += 2
-        lines.append(step(s + 1, "r", (r + 2) % n))
-        lines += ["    </tb>", "  </gpu>"]
+        lines.append(f'  <gpu id="{r}" i_chunks="{n * channels}" o_chunks="0" s_chunks="0">')
+        for chan in range(channels):
+            d, base = (1, 0) if chan == 0 else (-1, n)
+            lines.append(f'    <tb id="{chan}" send="{(r + d) % n}" recv="{(r - d) % n}" chan="{chan}">')
+            s = 0
+            lines.append(step(s, "s", base + r))
+            for k in range(1, n):  # reduce-scatter: receive chunk r-k, reduce, pass it on
+                off = base + (r - d * k) % n
+                lines += [step(s + 1, "rrc", off), step(s + 2, "s", off)]
+                s += 2
+            for k in range(n - 2):  # all-gather: receive the reduced chunk, pass it on
+                off = base + (r - d * k) % n
+                lines += [step(s + 1, "r", off), step(s + 2, "s", off)]
+                s += 2
+            lines.append(step(s + 1, "r", base + (r + 2 * d) % n))
+            lines.append("    </tb>")
+        lines.append("  </gpu>")
     lines.append("</algo>")
     return "\n".join(lines) + "\n"
 

@@ -46,6 +46,18 @@ def test_own_converted_ring_gives_astrasims_90174(tmp_path, backend):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_two_channel_bidirectional_ring(tmp_path, backend):
+    xml = tmp_path / "ring2.xml"
+    xml.write_text(ring_allreduce_xml(8, channels=2))
+    convert_msccl(str(xml), str(tmp_path / "algo"), MiB)
+    system = write_system(tmp_path / "sys.json", all_reduce_implementation_custom=[str(tmp_path / "algo")])
+    # each direction all-reduces half the data on its own directed links: a 1-channel ring of 512 KiB
+    half_ring = 14 * int(500 + 65536 / BW) + 7 * (3 * (65536 // 50) // 1000 * 1000)
+    assert half_ring == 45080
+    assert _run(tmp_path, system, backend)["finish_ns"] == [half_ring] * 8
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_shipped_ets_and_system_json_as_they_are(shared_dir, tmp_path, monkeypatch, backend):
     # ASTRA-sim resolves the JSON's relative prefix from its checkout: lay the same path out here.
     folder = tmp_path / os.path.dirname(SHIPPED_PREFIX_IN_JSON)
