@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from astrasim_py.chakra.io import read_et
 from astrasim_py.cli import main
 
@@ -29,4 +31,6 @@ def test_check_algorithm_errors(tmp_path, capsys):
     assert main(["chakra", "check-algorithm", str(prefix), "--npus", "4", "--rendezvous"]) == 2
     err = capsys.readouterr().err
     assert "deadlocks before the run (with rendezvous" in err and err.count("\n") == 1
-    assert main(["chakra", "algorithm", "--name", "tree", "--npus", "4", "--size", "1", "--output", "x"]) == 2
+    with pytest.raises(SystemExit) as exit_info:  # argparse refuses an unknown --name
+        main(["chakra", "algorithm", "--name", "tree", "--npus", "4", "--size", "1", "--output", "x"])
+    assert exit_info.value.code == 2
