@@ -64,8 +64,10 @@ class ThreadBlock:
     steps: list[Step] = field(default_factory=list)
 
 
-def _int(element, name: str, path: str, where: str) -> int:
+def _int(element, name: str, path: str, where: str, default: int | None = None) -> int:
     text = element.get(name)
+    if text is None and default is not None:
+        return default
     try:
         return int(text)
     except (TypeError, ValueError):
@@ -143,7 +145,7 @@ def iter_msccl_graphs(xml_path: str, size_bytes: int, local_mem_bw_gbps: float =
                                      fix="the root element of MSCCL-IR is <algo>")
                 gpu_attrs = {name: _int(element, name, xml_path, "<gpu>") for name in ("id",)}
                 for name in ("i_chunks", "o_chunks", "s_chunks"):
-                    gpu_attrs[name] = int(element.get(name, "0") or 0)
+                    gpu_attrs[name] = _int(element, name, xml_path, f"<gpu id={gpu_attrs['id']}>", 0)
                 tbs = []
             elif event == "end" and tag == "tb":
                 tbs.append(_threadblock(element, gpu_attrs.get("id", -1), xml_path))
@@ -186,7 +188,7 @@ def _algo_attrs(element, path: str) -> dict:
 def _threadblock(element, gpu: int, path: str) -> ThreadBlock:
     where = f"gpu {gpu} <tb id={element.get('id')}>"
     tb = ThreadBlock(_int(element, "id", path, where), _int(element, "send", path, where),
-                     _int(element, "recv", path, where), int(element.get("chan", "0") or 0))
+                     _int(element, "recv", path, where), _int(element, "chan", path, where, 0))
     for step in element.findall("step"):
         index_text = step.get("s", step.get("step"))
         kind = (step.get("type") or "").strip()
@@ -196,13 +198,17 @@ def _threadblock(element, gpu: int, path: str) -> ThreadBlock:
                              fix="use s, r, rrc, rcs, rrs, rrcs, cpy, re or nop")
         if index_text is None:
             raise InputError(f"{swhere}: no step index", file=path, field="s", fix='give s="N"')
-        tb.steps.append(Step(int(index_text), kind, _int(step, "cnt", path, swhere),
-                             int(step.get("depid", "-1")), int(step.get("deps", "-1"))))
+        index = _int(step, "s" if step.get("s") is not None else "step", path, swhere)
+        tb.steps.append(Step(index, kind, _int(step, "cnt", path, swhere, 1),
+                             _int(step, "depid", path, swhere, -1), _int(step, "deps", path, swhere, -1)))
     return tb
 
 
 def _gpu_nodes(gpu: int, tbs: list[ThreadBlock], ngpus: int, chunk: int, lmbw: float, path: str) -> list:
     by_id = {tb.tb_id: tb for tb in tbs}
+    if len(by_id) != len(tbs):
+        raise InputError(f"gpu {gpu}: two <tb> elements share an id", file=path, field="tb.id",
+                         fix="number the threadblocks of a GPU uniquely")
     nodes: list = []
     step_nodes: dict[tuple[int, int], list[int]] = {}  # (tb, step) -> node ids of that step
     for tb in tbs:
