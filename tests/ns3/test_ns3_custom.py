@@ -6,7 +6,6 @@ import pytest
 import yaml
 
 from astrasim_py.chakra.collective_examples import hierarchical_allreduce, ring_allreduce
-from astrasim_py.chakra.msccl import convert_msccl
 from astrasim_py.runner import RunRequest, run
 from tests.custom.helpers import MiB, SHIPPED, generate, write_ring_net, write_system
 
