@@ -92,7 +92,7 @@ class CustomCollectives:
         for prefix, n in sorted(needed):
             self.algorithm(prefix, n)
 
-    def start(self, sysobj: "Sys", prefix: str, group_id: int, priority: int,
+    def start(self, sysobj: "Sys", prefix: str, comm_type: int, group_id: int, priority: int,
               notifier: Callable[[], None]):
         """Run the algorithm as one stream with one phase on the first dimension's queue."""
         from astrasim_py.system.sys import GROUP_STREAM_OFFSET, DataSet, Phase, Stream
@@ -106,7 +106,7 @@ class CustomCollectives:
         sysobj._stream_counters[group_id] = counter + 1
         queue_id, _direction = sysobj._queue(0, "plain")
         run = CustomRun(sysobj, algo[position], group)
-        stream = Stream(group_id * GROUP_STREAM_OFFSET + counter, [Phase(queue_id, run, -1)], priority, dataset)
+        stream = Stream(group_id * GROUP_STREAM_OFFSET + counter, [Phase(queue_id, run, comm_type)], priority, dataset)
         dataset.total = 1
         dataset.stream_ids = [stream.stream_id]
         sysobj.proceed(stream)

@@ -355,7 +355,7 @@ class Sys:
         if custom is not None:  # a Chakra-ET algorithm selected by the system JSON (system/custom.py)
             prefix = custom.lookup(comm_type, node_id)
             if prefix is not None:
-                return custom.start(self, prefix, group_id, priority, notifier)
+                return custom.start(self, prefix, comm_type, group_id, priority, notifier)
         system = self.ctx.system
         group = None
         total_nodes = self.ctx.num_npus
