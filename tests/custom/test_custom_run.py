@@ -272,3 +272,12 @@ def test_bad_system_keys(tmp_path):
     wrong = write_system(tmp_path / "c.json", per_node_custom_implementation=str(tmp_path / "pn.yaml"))
     with pytest.raises(InputError, match="key 'x' is not a workload node id"):
         load_system(wrong)
+
+
+def test_run_collective_driver_uses_the_custom_algorithm(tmp_path):
+    from astrasim_py.system.driver import run_collective
+
+    ring_allreduce(8, MiB).write(str(tmp_path / "algo"))
+    system = write_system(tmp_path / "sys.json", all_reduce_implementation_custom=[str(tmp_path / "algo")])
+    for backend in BACKENDS:
+        assert run_collective(write_ring_net(tmp_path / "n.yml"), system, 0, 123, backend) == (90174, 90174)
