@@ -193,3 +193,27 @@ def test_missing_size_and_missing_file(tmp_path, capsys):
     assert main(["chakra", "convert", "--input-type", "msccl", "--input", str(xml), "--output",
                  str(tmp_path / "o")]) == 2
     assert "needs --size" in capsys.readouterr().err
+
+
+def test_conversion_is_deterministic_and_atomic(tmp_path):
+    xml = tmp_path / "ring.xml"
+    xml.write_text(ring_allreduce_xml(4, channels=2))
+    first = [open(p, "rb").read() for p in convert_msccl(str(xml), str(tmp_path / "a"), MiB)]
+    second = [open(p, "rb").read() for p in convert_msccl(str(xml), str(tmp_path / "a"), MiB)]
+    assert first == second and not list(tmp_path.glob("*.tmp"))
+
+
+def test_current_converter_output_without_comm_size_is_explained(tmp_path):
+    from astrasim_py.chakra.attrs import int32_attr
+    from astrasim_py.chakra.collective_check import load_algorithm
+    from astrasim_py.chakra.io import write_et
+    from astrasim_py.chakra.schema import GlobalMetadata, Node
+
+    for rank in range(2):
+        node = Node(id=0, name="COMM_SEND_NODE_tb0_step0", type=NodeType.COMM_SEND_NODE)
+        node.attr.extend([int32_attr("comm_dst", 1 - rank), int32_attr("comm_tag", 0),
+                          int32_attr("msg_chunk_cnt", 1)])  # what collectiveapi HEAD writes instead
+        write_et(tmp_path / f"head.{rank}.et", GlobalMetadata(), [node])
+    with pytest.raises(InputError, match="comm_size is missing \\(the current collectiveapi converter writes "
+                                         "msg_chunk_cnt instead"):
+        load_algorithm(str(tmp_path / "head"), 2)
