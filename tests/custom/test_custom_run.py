@@ -281,3 +281,30 @@ def test_run_collective_driver_uses_the_custom_algorithm(tmp_path):
     system = write_system(tmp_path / "sys.json", all_reduce_implementation_custom=[str(tmp_path / "algo")])
     for backend in BACKENDS:
         assert run_collective(write_ring_net(tmp_path / "n.yml"), system, 0, 123, backend) == (90174, 90174)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_reduce_scatter_and_all_to_all_keys(tmp_path, backend):
+    chunk = MiB // 8
+    rs = CollectiveBuilder(8, "reduce_scatter")
+    for r in range(8):  # ring reduce-scatter: send, 6 x (recv, reduce, send), recv, reduce
+        last = rs.send(r, (r + 1) % 8, chunk)
+        for k in range(7):
+            red = rs.reduce(r, chunk, after=rs.recv(r, (r - 1) % 8, chunk, after=last))
+            last = rs.send(r, (r + 1) % 8, chunk, after=red) if k < 6 else red
+    rs.write(str(tmp_path / "rs"))
+    a2a = CollectiveBuilder(8, "alltoall")
+    for r in range(8):  # direct: everything at once
+        for p in range(8):
+            if p != r:
+                a2a.transfer(r, p, chunk)
+    a2a.write(str(tmp_path / "a2a"))
+    system = write_system(tmp_path / "sys.json", reduce_scatter_implementation_custom=[str(tmp_path / "rs")],
+                          all_to_all_implementation_custom=[str(tmp_path / "a2a")])
+    hop = int(500 + chunk / BW)
+    rs_doc = _run(tmp_path, system, backend, network=write_ring_net(tmp_path / "fc.yml", "FullyConnected"),
+                  workload=generate(tmp_path / "w" / "rs", "--collective", "reduce_scatter", "--npus", "8"))
+    assert rs_doc["finish_ns"] == [7 * hop + 7 * 7000] * 8
+    a2a_doc = _run(tmp_path, system, backend, network=write_ring_net(tmp_path / "fc.yml", "FullyConnected"),
+                   workload=generate(tmp_path / "w" / "a2a", "--collective", "all_to_all", "--npus", "8"))
+    assert a2a_doc["finish_ns"] == [hop] * 8  # 56 one-hop messages on 56 directed links, in parallel
