@@ -48,3 +48,20 @@ def test_doc_double_binary_tree_matches_the_module(tmp_path, examples):
     doc = _finish(tmp_path / "a", examples["double_binary_tree"](8, MiB), net)
     module = _finish(tmp_path / "b", double_binary_tree_allreduce(8, MiB), net)
     assert doc == module and len(set(doc)) == 2
+
+
+def test_readme_ring_is_the_msccl_ring(tmp_path, monkeypatch):
+    from astrasim_py.chakra.collective_examples import ring_allreduce
+    from astrasim_py.chakra.io import read_et
+
+    readme = (API.parents[2] / "README.md").read_text()
+    block = re.findall(r"  ```python\n(.*?)  ```", readme, re.S)[0]
+    monkeypatch.chdir(tmp_path)
+    exec("\n".join(line[2:] for line in block.splitlines()), {})  # noqa: S102 - our own documentation
+    ring_allreduce(8, MiB).write("ref")
+
+    def shape(prefix, rank):  # everything but the node names
+        return [(n.type, list(n.data_deps), n.duration_micros, [a.SerializeToString() for a in n.attr])
+                for n in read_et(f"{prefix}.{rank}.et").nodes]
+
+    assert all(shape("algos/ring", r) == shape("ref", r) for r in range(8))
