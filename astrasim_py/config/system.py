@@ -107,8 +107,6 @@ class SystemConfig:
             out[f"{comm}-implementation-custom"] = [prefix]
         if self.per_node_custom_file:
             out[PER_NODE_KEY] = self.per_node_custom_file
-            out["per-node-custom-implementation-resolved"] = {
-                str(k): v for k, v in sorted(self.per_node_custom_implementation.items())}
         return out
 
 

@@ -308,3 +308,18 @@ def test_reduce_scatter_and_all_to_all_keys(tmp_path, backend):
     a2a_doc = _run(tmp_path, system, backend, network=write_ring_net(tmp_path / "fc.yml", "FullyConnected"),
                    workload=generate(tmp_path / "w" / "a2a", "--collective", "all_to_all", "--npus", "8"))
     assert a2a_doc["finish_ns"] == [hop] * 8  # 56 one-hop messages on 56 directed links, in parallel
+
+
+def test_resolved_system_round_trips(tmp_path):
+    import json
+
+    from astrasim_py.config.system import load_system, parse_system
+
+    (tmp_path / "pn.yaml").write_text("3: algos/x\n")
+    path = write_system(tmp_path / "s.json", all_gather_implementation_custom=["algos/ag"],
+                        per_node_custom_implementation=str(tmp_path / "pn.yaml"))
+    first = load_system(path)
+    again = parse_system(json.loads(json.dumps(first.to_dict())), source=path)
+    assert again.to_dict() == first.to_dict()
+    assert again.custom_implementation == {"all-gather": "algos/ag"}
+    assert again.per_node_custom_implementation == {3: "algos/x"} and again.collective_optimization is None
