@@ -38,9 +38,9 @@ def add_parser(sub) -> None:
     conv.add_argument("--input", required=True, help="text workload file, or MSCCL-IR XML (msccl)")
     conv.add_argument("--output", required=True, help="output PREFIX; files are PREFIX.<rank>.et")
     conv.add_argument("--num-npus", type=int, help="number of ranks (text; msccl takes ngpus from the XML)")
-    conv.add_argument("--size", help="msccl: collective size in bytes (1048576, 1MiB); all-gather: per rank")
-    conv.add_argument("--local-mem-bw", type=float, help="msccl: reduction bandwidth in GB/s (default 50)")
-    conv.add_argument("--system", help="msccl: take local-mem-bw from this system JSON")
+    from astrasim_py.chakra.msccl import add_arguments as add_msccl_arguments
+
+    add_msccl_arguments(conv)
     conv.add_argument("--num-passes", type=int, default=1, help="training passes (default 1)")
     conv.add_argument("--schema", default="mlcommons", choices=("mlcommons", "fork"),
                       help='metadata schema attr: "1.0.2-chakra.1.0.0" (mlcommons) or "...0.0.4" (fork)')

@@ -314,6 +314,13 @@ def _check_acyclic(nodes: list, gpu: int, path: str) -> None:
                          fix="cross-threadblock dependencies (depid/deps) must form a DAG with the step order")
 
 
+def add_arguments(conv) -> None:
+    """The `chakra convert` options only --input-type msccl uses."""
+    conv.add_argument("--size", help="msccl: collective size in bytes (1048576, 1MiB); all-gather: per rank")
+    conv.add_argument("--local-mem-bw", type=float, help="msccl: reduction bandwidth in GB/s (default 50)")
+    conv.add_argument("--system", help="msccl: take local-mem-bw from this system JSON")
+
+
 def cli_convert(args) -> int:
     """`chakra convert --input-type msccl`: the CLI entry (args from astrasim_py/chakra/cli.py)."""
     from astrasim_py.chakra.units import parse_size
