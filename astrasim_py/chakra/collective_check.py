@@ -12,7 +12,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 
-from astrasim_py.chakra.attrs import find_attr, get_int_attr
+from astrasim_py.chakra.attrs import INTEGER_KINDS, get_int_attr
 from astrasim_py.chakra.io import read_et
 from astrasim_py.chakra.schema import NodeType, node_type_name
 from astrasim_py.chakra.validate import validate_trace
@@ -77,37 +77,49 @@ def _compile(path: str, rank: int, num_ranks: int) -> RankAlgorithm:
 
 
 def compile_rank(trace, rank: int, num_ranks: int) -> RankAlgorithm:
-    """Check one rank's algorithm ET (an EtTrace) and compile it."""
+    """Check one rank's algorithm ET (an EtTrace) and compile it.
+
+    One pass over the nodes; on anything odd (duplicate id, missing dependency, cycle, a wrong
+    attribute kind) the general validator is run to name the problem precisely."""
     path = trace.path
     nodes = sorted(trace.nodes, key=lambda n: n.id)
-    for node in nodes:
-        if node.type not in _KINDS:
-            raise InputError(f"node {node.id} ({node.name}): {node_type_name(node.type)} cannot be a step of "
+    algo = RankAlgorithm(path=path, rank=rank)
+    index: dict[int, int] = {}
+    parents_of: list[tuple[int, ...]] = []
+    suspicious = False
+    for i, node in enumerate(nodes):
+        ntype = node.type
+        kind = _KINDS.get(ntype)
+        if kind is None:
+            raise InputError(f"node {node.id} ({node.name}): {node_type_name(ntype)} cannot be a step of "
                              "a custom collective", file=path, field="type",
                              fix="use only COMM_SEND_NODE, COMM_RECV_NODE and COMP_NODE in algorithm ETs")
-        if node.type != NodeType.COMP_NODE and find_attr(node, "comm_size") is None:
-            hint = (" (the current collectiveapi converter writes msg_chunk_cnt instead; ASTRA-sim needs "
-                    "comm_size)") if find_attr(node, "msg_chunk_cnt") is not None else ""
-            raise InputError(f"node {node.id} ({node.name}): attribute comm_size is missing{hint}", file=path,
-                             field="comm_size", fix="convert the XML with astrasim-py chakra convert "
-                                                     "--input-type msccl --size BYTES")
-    if nodes:
-        validate_trace(trace, warn_stream=None)  # duplicate ids, missing dependencies, cycles, attr kinds
-    algo = RankAlgorithm(path=path, rank=rank)
-    index = {node.id: i for i, node in enumerate(nodes)}
-    for i, node in enumerate(nodes):
-        kind = _KINDS[node.type]
-        algo.ids.append(int(node.id))
+        nid = int(node.id)
+        suspicious |= nid in index
+        index[nid] = i
+        algo.ids.append(nid)
         algo.names.append(node.name)
         algo.kinds.append(kind)
         peer, size, tag, delay = -1, 0, 0, 0
         if kind == COMP:
             delay = int(node.duration_micros) * 1000 or 1
         else:
+            attrs: dict = {}
+            for attr in node.attr:
+                attrs.setdefault(attr.name, attr)  # the first of a repeated name wins (feeder_v3)
+            if "comm_size" not in attrs:
+                hint = (" (the current collectiveapi converter writes msg_chunk_cnt instead; ASTRA-sim needs "
+                        "comm_size)") if "msg_chunk_cnt" in attrs else ""
+                raise InputError(f"node {node.id} ({node.name}): attribute comm_size is missing{hint}", file=path,
+                                 field="comm_size", fix="convert the XML with astrasim-py chakra convert "
+                                                         "--input-type msccl --size BYTES")
             name = "comm_dst" if kind == SEND else "comm_src"
-            peer = get_int_attr(node, name, file=path)
-            size = get_int_attr(node, "comm_size", file=path)
-            tag = get_int_attr(node, "comm_tag", 0, file=path)
+            peer = _int_attr(node, attrs, name, None, path)
+            size = _int_attr(node, attrs, "comm_size", None, path)
+            tag = _int_attr(node, attrs, "comm_tag", 0, path)
+            if size < 0:
+                raise InputError(f"node {node.id} ({node.name}): comm_size is {size}", file=path,
+                                 field="comm_size", fix="comm_size is a byte count >= 0")
             if not 0 <= peer < num_ranks or peer == rank:
                 raise InputError(f"node {node.id} ({node.name}): {name} {peer} is outside the communicator "
                                  f"group (ranks 0..{num_ranks - 1}, this file is rank {rank})", file=path,
@@ -118,16 +130,50 @@ def compile_rank(trace, rank: int, num_ranks: int) -> RankAlgorithm:
         algo.sizes.append(size)
         algo.tags.append(tag)
         algo.delays_ns.append(delay)
-        parents = set(node.data_deps) | set(node.ctrl_deps)
-        algo.parents.append(len(parents))
+        ctrl = node.ctrl_deps
+        deps = tuple(set(node.data_deps) | set(ctrl)) if ctrl else tuple(set(node.data_deps))
+        parents_of.append(deps)
+        algo.parents.append(len(deps))
         algo.children.append([])
-    for i, node in enumerate(nodes):
-        for parent in set(node.data_deps) | set(node.ctrl_deps):
-            algo.children[index[parent]].append(i)
-    for kids in algo.children:
+    children = algo.children
+    for i, deps in enumerate(parents_of):
+        for parent in deps:
+            j = index.get(parent)
+            if j is None:
+                suspicious = True
+                break
+            children[j].append(i)
+    for kids in children:
         kids.sort()
     algo.roots = [i for i, count in enumerate(algo.parents) if count == 0]
+    if suspicious or not _acyclic(algo):
+        validate_trace(trace, warn_stream=None)  # names the duplicate id, missing dependency or cycle
+        raise InputError("the dependency graph is not a DAG of unique node ids", file=path, field="data_deps",
+                         fix="give every node a unique id and depend only on nodes of the same file")
     return algo
+
+
+def _int_attr(node, attrs: dict, name: str, default, path: str) -> int:
+    attr = attrs.get(name)
+    kind = attr.WhichOneof("value") if attr is not None else None
+    if kind in INTEGER_KINDS:
+        return int(getattr(attr, kind))
+    return get_int_attr(node, name, default, file=path) if default is not None else get_int_attr(node, name,
+                                                                                                file=path)
+
+
+def _acyclic(algo: RankAlgorithm) -> bool:
+    pending = algo.parents[:]
+    ready = list(algo.roots)
+    seen = 0
+    while ready:
+        i = ready.pop()
+        seen += 1
+        for child in algo.children[i]:
+            pending[child] -= 1
+            if pending[child] == 0:
+                ready.append(child)
+    return seen == len(pending)
 
 
 def _key(algo: RankAlgorithm, i: int) -> tuple[int, int, int, int]:
