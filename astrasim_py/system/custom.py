@@ -76,6 +76,8 @@ class CustomCollectives:
                 if node.type != NodeType.COMM_COLL_NODE:
                     continue
                 comm_type = get_int_attr(node, "comm_type", -1, file=trace.path)
+                if comm_type not in CUSTOM_KEY:  # broadcast is replayed, others refused by the workload
+                    continue
                 prefix = self.lookup(comm_type, int(node.id))
                 if prefix is None:
                     continue
