@@ -129,6 +129,8 @@ def run(request: RunRequest, *, progress: bool = True) -> dict[str, Any]:
         ctx = SystemContext(backend, syscfg, dim_sizes, num_npus, rendezvous=request.rendezvous,
                             num_queues_per_dim=request.num_queues_per_dim,
                             injection_scale=request.injection_scale, comm_groups=groups)
+        if ctx.custom is not None:  # check every custom algorithm the workload selects, before the run
+            ctx.custom.prepare(traces, groups)
         shared = WorkloadShared(
             replay_only=syscfg.replay_only, roofline=syscfg.roofline_enabled,
             peak_perf_flops=syscfg.peak_perf * 1e12, local_mem_bw_bps=syscfg.local_mem_bw * 1e9,

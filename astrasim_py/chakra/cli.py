@@ -55,11 +55,14 @@ def add_parser(sub) -> None:
     gen.add_argument("--tensor-size", default="1024", help="microbenchmarks: tensor_size bytes (default 1024)")
     gen.set_defaults(func=_generate)
 
-    conv = commands.add_parser("convert", help="convert an ASTRA-sim 1.0 text workload")
-    conv.add_argument("--input-type", required=True, choices=("text",), help="input format")
-    conv.add_argument("--input", required=True, help="text workload file")
+    conv = commands.add_parser("convert", help="convert an ASTRA-sim 1.0 text workload or an MSCCL-IR XML")
+    conv.add_argument("--input-type", required=True, choices=("text", "msccl"), help="input format")
+    conv.add_argument("--input", required=True, help="text workload file, or MSCCL-IR XML (msccl)")
     conv.add_argument("--output", required=True, help="output PREFIX; files are PREFIX.<rank>.et")
-    conv.add_argument("--num-npus", type=int, required=True, help="number of ranks")
+    conv.add_argument("--num-npus", type=int, help="number of ranks (text; msccl takes ngpus from the XML)")
+    from astrasim_py.chakra.msccl import add_arguments as add_msccl_arguments
+
+    add_msccl_arguments(conv)
     conv.add_argument("--num-passes", type=int, default=1, help="training passes (default 1)")
     conv.add_argument("--schema", default="mlcommons", choices=("mlcommons", "fork"),
                       help='metadata schema attr: "1.0.2-chakra.1.0.0" (mlcommons) or "...0.0.4" (fork)')
@@ -81,6 +84,10 @@ def add_parser(sub) -> None:
     view.add_argument("--output", required=True, help="graph.png, .svg, .pdf or .graphml")
     view.add_argument("--labels", choices=("auto", "on", "off"), default="auto", help="node labels")
     view.set_defaults(func=_view)
+
+    from astrasim_py.chakra.collective_examples import add_algorithm_parser
+
+    add_algorithm_parser(commands)
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -144,8 +151,15 @@ def _generate_traffic(args: argparse.Namespace, size: int) -> int:
 
 
 def _convert(args: argparse.Namespace) -> int:
+    if args.input_type == "msccl":
+        from astrasim_py.chakra.msccl import cli_convert
+
+        _make_parent(args.output)
+        return cli_convert(args)
     from astrasim_py.chakra.text_converter import SCHEMA_FORK, SCHEMA_MLCOMMONS, convert_text
 
+    if args.num_npus is None:
+        raise InputError("--input-type text needs --num-npus", field="num-npus", fix="give the number of ranks")
     schema = SCHEMA_MLCOMMONS if args.schema == "mlcommons" else SCHEMA_FORK
     _make_parent(args.output)
     paths = convert_text(args.input, args.output, args.num_npus, args.num_passes, schema=schema)

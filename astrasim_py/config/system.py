@@ -14,9 +14,9 @@ OPTIMIZATIONS = ("baseline", "localBWAware")
 _IMPL_RE = re.compile(r"^(one)?(ring|direct|halvingDoubling|doubleBinaryTree)(\d*)$", re.IGNORECASE)
 IMPL_KEYS = ("all-reduce-implementation", "all-gather-implementation",
              "reduce-scatter-implementation", "all-to-all-implementation")
-UNSUPPORTED_KEYS = ("all-reduce-implementation-custom", "all-gather-implementation-custom",
-                    "reduce-scatter-implementation-custom", "all-to-all-implementation-custom",
-                    "per-node-custom-implementation")
+CUSTOM_KEYS = ("all-reduce-implementation-custom", "all-gather-implementation-custom",
+               "reduce-scatter-implementation-custom", "all-to-all-implementation-custom")
+PER_NODE_KEY = "per-node-custom-implementation"
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class SystemConfig:
     """Resolved system JSON (ASTRA-sim key names in `to_dict`)."""
 
     scheduling_policy: str
-    collective_optimization: str
+    collective_optimization: str | None  # None: absent; only multi-dimension native all-reduce needs it
     preferred_dataset_splits: int
     local_mem_bw: float  # GB/s, GB = 1e9 bytes
     active_chunks_per_dimension: int = 1
@@ -81,6 +81,10 @@ class SystemConfig:
     G: float = 0.0
     local_reduction_delay: float = 1.0
     boost_mode: Any = 0  # read by nobody, as upstream
+    # Custom (Chakra-ET) collectives: "all-reduce" | ... -> ET prefix, and workload node id -> prefix.
+    custom_implementation: dict[str, str] = field(default_factory=dict)
+    per_node_custom_implementation: dict[int, str] = field(default_factory=dict)
+    per_node_custom_file: str = ""
     source: str = ""
 
     def implementations(self, comm: str) -> list[Implementation]:
@@ -91,19 +95,23 @@ class SystemConfig:
         """The resolved configuration with ASTRA-sim's key names."""
         out: dict[str, Any] = {}
         for key, value in asdict(self).items():
-            if key == "source":
+            if key in ("source", "custom_implementation", "per_node_custom_implementation",
+                       "per_node_custom_file"):
                 continue
             if key.endswith("_implementation"):
                 value = [Implementation(**v).name for v in value]
             elif isinstance(value, bool):
                 value = int(value)
             out[key if key in ("L", "o", "g", "G") else key.replace("_", "-")] = value
+        for comm, prefix in sorted(self.custom_implementation.items()):
+            out[f"{comm}-implementation-custom"] = [prefix]
+        if self.per_node_custom_file:
+            out[PER_NODE_KEY] = self.per_node_custom_file
         return out
 
 
 _REQUIRED = {
     "scheduling-policy": "LIFO, FIFO or EXPLICIT",
-    "collective-optimization": "baseline or localBWAware",
     "preferred-dataset-splits": "a positive integer (chunks per collective)",
     "local-mem-bw": "a positive number in GB/s",
 }
@@ -113,8 +121,9 @@ _NUMBERS = ("endpoint-delay", "peak-perf", "L", "o", "g", "G", "local-reduction-
 
 def parse_system(data: dict[str, Any], source: str = "") -> SystemConfig:
     """Validate a system mapping into a SystemConfig; InputError on the first problem."""
-    known = set(_REQUIRED) | set(_FLAGS) | set(_NUMBERS) | set(IMPL_KEYS) | set(UNSUPPORTED_KEYS) | {
-        "active-chunks-per-dimension", "local-mem-trace-filename", "boost-mode"}
+    known = set(_REQUIRED) | set(_FLAGS) | set(_NUMBERS) | set(IMPL_KEYS) | set(CUSTOM_KEYS) | {
+        "active-chunks-per-dimension", "local-mem-trace-filename", "boost-mode", "collective-optimization",
+        PER_NODE_KEY}
     for key in data:
         if key not in known:
             raise InputError(f"unknown key '{key}'", file=source, field=key,
@@ -123,16 +132,14 @@ def parse_system(data: dict[str, Any], source: str = "") -> SystemConfig:
         if key not in data:
             raise InputError("missing (ASTRA-sim has no usable default)", file=source, field=key,
                              fix=f"set it to {what}")
-    for key in UNSUPPORTED_KEYS:
-        if data.get(key):
-            raise InputError("custom (Chakra-defined) collectives are not supported", file=source,
-                             field=key, fix="use the native implementations")
     policy = data["scheduling-policy"]
     if policy not in SCHEDULING_POLICIES:
         raise InputError(f"unknown value {policy!r}", file=source, field="scheduling-policy",
                          fix="use LIFO, FIFO or EXPLICIT")
-    optimization = data["collective-optimization"]
-    if optimization not in OPTIMIZATIONS:
+    # Absent is fine: it only changes the result of a native all-reduce over more than one
+    # dimension, which refuses to run without it (astrasim_py/system/sys.py).
+    optimization = data.get("collective-optimization")
+    if optimization is not None and optimization not in OPTIMIZATIONS:
         raise InputError(f"unknown value {optimization!r}", file=source, field="collective-optimization",
                          fix="use baseline or localBWAware")
     splits = data["preferred-dataset-splits"]
@@ -179,6 +186,9 @@ def parse_system(data: dict[str, Any], source: str = "") -> SystemConfig:
     if kwargs.get("roofline_enabled") and kwargs.get("peak_perf", 0.0) <= 0:
         raise InputError("roofline-enabled needs peak-perf > 0", file=source, field="peak-perf",
                          fix="give the peak compute in TFLOPS")
+    from astrasim_py.config.custom_collectives import parse_custom_keys
+
+    kwargs.update(parse_custom_keys(data, source))
     return SystemConfig(scheduling_policy=policy, collective_optimization=optimization,
                         preferred_dataset_splits=int(splits), local_mem_bw=float(lmbw),
                         active_chunks_per_dimension=int(active), boost_mode=data.get("boost-mode", 0),

@@ -53,6 +53,11 @@ class SystemContext:
         self.queue_threshold = math.ceil(self.system.active_chunks_per_dimension / self.num_queues_per_dim)
         self.lmbw = self.system.local_mem_bw  # GB/s with GB = 1e9 is bytes per ns
         self.trees = TreeCache()
+        self.custom = None
+        if self.system.custom_implementation or self.system.per_node_custom_implementation:
+            from astrasim_py.system.custom import CustomCollectives
+
+            self.custom = CustomCollectives(self)
 
     def red(self, size: int) -> int:
         """Local-memory reduction charge: one write and two reads, each truncated."""
@@ -324,6 +329,10 @@ class Sys:
             phases.append(Phase(queue_id, algo, phase_type))
             size = algo.final_size
 
+        if comm_type == ALL_REDUCE and len(active) > 1 and system.collective_optimization is None:
+            raise InputError("missing: a native all-reduce over more than one dimension depends on it",
+                             file=system.source, field="collective-optimization",
+                             fix="set it to baseline or localBWAware")
         if comm_type == ALL_REDUCE and system.collective_optimization == "localBWAware":
             if active:
                 top = active[-1]
@@ -339,8 +348,14 @@ class Sys:
         return phases
 
     def generate_collective(self, comm_type: int, size: int, involved: list[bool],
-                            group_id: int, priority: int, notifier: Callable[[], None]) -> DataSet:
+                            group_id: int, priority: int, notifier: Callable[[], None],
+                            node_id: int | None = None) -> DataSet:
         """Split a collective into chunks, plan their phases, and start them through the queues."""
+        custom = self.ctx.custom
+        if custom is not None:  # a Chakra-ET algorithm selected by the system JSON (system/custom.py)
+            prefix = custom.lookup(comm_type, node_id)
+            if prefix is not None:
+                return custom.start(self, prefix, comm_type, group_id, priority, notifier)
         system = self.ctx.system
         group = None
         total_nodes = self.ctx.num_npus

@@ -230,7 +230,8 @@ class Workload:
                 record["duration_ns"] = end - now
                 self._complete(node, slot, "Comm", now)
 
-            self.sys.generate_collective(comm_type, size, involved, group_id, priority, done)
+            self.sys.generate_collective(comm_type, size, involved, group_id, priority, done,
+                                         node_id=int(node.id))
             return
         size = get_int_attr(node, "comm_size", file=f)
         tag = get_int_attr(node, "comm_tag", file=f) % COLLECTIVE_TAG_OFFSET
