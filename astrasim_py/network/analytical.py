@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 from astrasim_py.config.network import NetworkConfig
 from astrasim_py.errors import InputError
-from astrasim_py.network.api import MessageMatcher, NetworkBackend
+from astrasim_py.network.api import NetworkBackend, noop
 from astrasim_py.network.event_queue import EventQueue
 
 Callback = Callable[[], None]
@@ -47,18 +47,21 @@ class _ProgressPrinter:
                   f"wall {wall - self.start:.1f} s", file=sys.stderr, flush=True)
 
 
-class _FastMatcher(MessageMatcher):
+class _FastMatcher:
     """MessageMatcher's rules with one plain dict: key -> handler, deque of handlers, or arrivals.
 
     A key maps to a callable (one posted receive), a deque (several posted receives, FIFO), or
     an int (arrivals not yet received). Keys never hold receives and arrivals at once.
     """
 
-    def __init__(self, schedule) -> None:
-        super().__init__(schedule)
+    __slots__ = ("_queue", "_state")
+
+    def __init__(self, queue: EventQueue) -> None:
+        self._queue = queue
         self._state: dict = {}
 
     def delivered(self, key, on_sent) -> None:
+        """The last byte of a message with `key` has reached its destination."""
         on_sent()
         state = self._state.get(key)
         if state is None:
@@ -75,6 +78,7 @@ class _FastMatcher(MessageMatcher):
             state()
 
     def posted(self, key, on_recv) -> None:
+        """A receive for `key` is posted."""
         state = self._state.get(key)
         if state is None:
             self._state[key] = on_recv
@@ -83,13 +87,14 @@ class _FastMatcher(MessageMatcher):
                 del self._state[key]
             else:
                 self._state[key] = state - 1
-            self._schedule(0, on_recv)
+            self._queue.push(0, on_recv)
         elif type(state) is deque:
             state.append(on_recv)
         else:
             self._state[key] = deque((state, on_recv))
 
     def pending(self) -> tuple[int, int]:
+        """(receives still waiting, arrivals never received): both 0 after a clean run."""
         receives = arrivals = 0
         for state in self._state.values():
             if type(state) is int:
@@ -137,6 +142,64 @@ def _hops(topology: str, n: int, a: int, b: int) -> int:
     return 2
 
 
+class _Delivery:
+    """A message in flight (unaware model): the event queue calls it when its last byte lands."""
+
+    __slots__ = ("matcher", "key", "on_sent")
+
+    def __init__(self, matcher: _FastMatcher, key: tuple, on_sent: Callback) -> None:
+        self.matcher = matcher
+        self.key = key
+        self.on_sent = on_sent
+
+    def __call__(self) -> None:
+        self.matcher.delivered(self.key, self.on_sent)
+
+
+class _UnawareCore:
+    """The per-message work of the unaware model (one object, so the compiled build types it)."""
+
+    __slots__ = ("geometry", "queue", "matcher", "delays", "messages", "bytes")
+
+    def __init__(self, geometry: _Geometry, queue: EventQueue, matcher: _FastMatcher) -> None:
+        self.geometry = geometry
+        self.queue = queue
+        self.matcher = matcher
+        self.delays: dict[tuple[int, int, int], int] = {}
+        self.messages = 0
+        self.bytes = 0
+
+    def delay(self, src: int, dst: int, size: int) -> int:
+        """The closed-form network delay of one message."""
+        key = (src, dst, size)
+        value = self.delays.get(key)
+        if value is None:
+            d, a, b = self.geometry.lowest_dim(src, dst)
+            dim = self.geometry.dims[d]
+            hops = _hops(dim.topology, dim.npus, a, b)
+            value = int(hops * dim.latency_ns + size / dim.bytes_per_ns)
+            self.delays[key] = value
+        return value
+
+    def send(self, src: int, dst: int, size: int, tag: int, on_done: Callback) -> None:
+        """Deliver after the closed-form delay."""
+        self.messages += 1
+        self.bytes += size
+        delay = self.delays.get((src, dst, size))
+        if delay is None:
+            delay = self.delay(src, dst, size)
+        self.queue.push(delay, _Delivery(self.matcher, (tag, src, dst, size), on_done))
+
+    def recv(self, dst: int, src: int, size: int, tag: int, on_done: Callback) -> None:
+        """Post a receive (ASTRA-sim matching rules)."""
+        self.matcher.posted((tag, src, dst, size), on_done)
+
+    def step(self, npu: int, dst: int, src: int, size: int, tag: int, on_recv: Callback) -> None:
+        """A collective step: send to dst (nothing to do on completion), then receive from src."""
+        self.send(npu, dst, size, tag, noop)
+        self.matcher.posted((tag, src, npu, size), on_recv)
+
+
 class AnalyticalBackend(NetworkBackend):
     """Congestion-unaware analytical model (ASTRA-sim's AstraSim_Analytical_Congestion_Unaware)."""
 
@@ -145,13 +208,27 @@ class AnalyticalBackend(NetworkBackend):
     def __init__(self, net: NetworkConfig) -> None:
         self.geometry = _Geometry(net)
         self.queue = EventQueue()
-        self.matcher = _FastMatcher(self.queue.schedule)
-        self.schedule = self.queue.schedule  # type: ignore[method-assign]  # hot path, same contract
-        self._delivered = self.matcher.delivered
-        self._posted = self.matcher.posted
-        self._delays: dict[tuple[int, int, int], int] = {}
-        self.messages = 0
-        self.bytes = 0
+        self.matcher = _FastMatcher(self.queue)
+        self.core = self._make_core()
+        # Hot path: the system layer calls the queue's and the core's methods without this layer.
+        self.schedule = self.queue.schedule  # type: ignore[method-assign]
+        self.send = self.core.send  # type: ignore[method-assign]
+        self.recv = self.core.recv  # type: ignore[method-assign]
+        # A collective's send-then-receive step in one call (the ns-3 bridge offers the same).
+        self.step_unchecked = self.core.step
+
+    def _make_core(self):
+        return _UnawareCore(self.geometry, self.queue, self.matcher)
+
+    @property
+    def messages(self) -> int:
+        """Messages sent so far."""
+        return self.core.messages
+
+    @property
+    def bytes(self) -> int:
+        """Bytes sent so far."""
+        return self.core.bytes
 
     def now(self) -> int:
         """Current simulated time in ns."""
@@ -162,31 +239,16 @@ class AnalyticalBackend(NetworkBackend):
         self.queue.schedule(delay_ns, fn)
 
     def delay(self, src: int, dst: int, size: int) -> int:
-        """The closed-form network delay of one message."""
-        key = (src, dst, size)
-        value = self._delays.get(key)
-        if value is None:
-            d, a, b = self.geometry.lowest_dim(src, dst)
-            dim = self.geometry.dims[d]
-            hops = _hops(dim.topology, dim.npus, a, b)
-            value = int(hops * dim.latency_ns + size / dim.bytes_per_ns)
-            self._delays[key] = value
-        return value
+        """The closed-form network delay of one message (unaware model)."""
+        return self.core.delay(src, dst, size)
 
     def send(self, src: int, dst: int, size: int, tag: int, on_done: Callback) -> None:
-        """Deliver after the closed-form delay."""
-        self.messages += 1
-        self.bytes += size
-        key = (tag, src, dst, size)
-        delay = self._delays.get((src, dst, size))
-        if delay is None:
-            delay = self.delay(src, dst, size)
-        delivered = self._delivered
-        self.queue.push(delay, lambda: delivered(key, on_done))
+        """Inject size bytes from src to dst; on_done fires when the last byte reaches dst."""
+        self.core.send(src, dst, size, tag, on_done)
 
     def recv(self, dst: int, src: int, size: int, tag: int, on_done: Callback) -> None:
         """Post a receive (ASTRA-sim matching rules)."""
-        self._posted((tag, src, dst, size), on_done)
+        self.core.recv(dst, src, size, tag, on_done)
 
     def run(self) -> None:
         """Run until the event queue drains (progress lines on stderr for runs longer than 5 s)."""
@@ -199,11 +261,12 @@ class AnalyticalBackend(NetworkBackend):
 
 
 class _Link:
-    """One directed link: a FIFO of waiting chunks and a busy flag."""
+    """One directed link: a FIFO of waiting chunks and a busy flag; the event queue calls it
+    when the link becomes free."""
 
-    __slots__ = ("busy", "pending", "bw", "latency", "bytes", "chunks", "busy_ns", "max_queue", "on_free")
+    __slots__ = ("busy", "pending", "bw", "latency", "bytes", "chunks", "busy_ns", "max_queue", "core")
 
-    def __init__(self, bw: float, latency: float) -> None:
+    def __init__(self, bw: float, latency: float, core: "_AwareCore") -> None:
         self.busy = False
         self.pending: deque = deque()
         self.bw = bw
@@ -212,32 +275,52 @@ class _Link:
         self.chunks = 0
         self.busy_ns = 0
         self.max_queue = 0
-        self.on_free: Callback | None = None  # bound once by the backend (hot path)
+        self.core = core
+
+    def __call__(self) -> None:
+        self.core.free(self)
 
 
-class AnalyticalAwareBackend(AnalyticalBackend):
-    """Congestion-aware model (ASTRA-sim's AstraSim_Analytical_Congestion_Aware), any dimensions."""
+class _Chunk:
+    """One message crossing its route hop by hop; the event queue calls it on each arrival."""
 
-    name = "analytical-aware"
+    __slots__ = ("route", "hop", "size", "key", "on_done", "core")
 
-    def __init__(self, net: NetworkConfig) -> None:
-        super().__init__(net)
-        self._links: dict[tuple[int, int], _Link] = {}
-        self._routes: dict[tuple[int, int], tuple[_Link, ...]] = {}
+    def __init__(self, route: tuple, size: int, key: tuple, on_done: Callback, core: "_AwareCore") -> None:
+        self.route = route
+        self.hop = 0
+        self.size = size
+        self.key = key
+        self.on_done = on_done
+        self.core = core
 
-    def _link(self, u: int, v: int, d: int) -> _Link:
-        link = self._links.get((u, v))
+    def __call__(self) -> None:
+        self.core.arrive(self)
+
+
+class _AwareCore(_UnawareCore):
+    """The per-message work of the congestion-aware model: routes, link FIFOs, hop events."""
+
+    __slots__ = ("links", "routes")
+
+    def __init__(self, geometry: _Geometry, queue: EventQueue, matcher: _FastMatcher) -> None:
+        super().__init__(geometry, queue, matcher)
+        self.links: dict[tuple[int, int], _Link] = {}
+        self.routes: dict[tuple[int, int], tuple[_Link, ...]] = {}
+
+    def link(self, u: int, v: int, d: int) -> _Link:
+        """The directed link u -> v of dimension d (made on first use)."""
+        link = self.links.get((u, v))
         if link is None:
             dim = self.geometry.dims[d]
-            link = _Link(dim.bytes_per_ns, dim.latency_ns)
-            link.on_free = lambda: self._free(link)
-            self._links[(u, v)] = link
+            link = _Link(dim.bytes_per_ns, dim.latency_ns, self)
+            self.links[(u, v)] = link
         return link
 
-    def route(self, src: int, dst: int) -> tuple[_Link, ...]:
+    def route(self, src: int, dst: int) -> tuple:
         """The links a message from src to dst crosses (device ids; switches after the NPUs)."""
         key = (src, dst)
-        route = self._routes.get(key)
+        route = self.routes.get(key)
         if route is not None:
             return route
         geo = self.geometry
@@ -257,60 +340,79 @@ class AnalyticalAwareBackend(AnalyticalBackend):
             # One switch per dimension instance; its id is unique over (dimension, instance base).
             switch = geo.num_npus + d * geo.num_npus + base
             path = [src, switch, dst]
-        route = tuple(self._link(path[i], path[i + 1], d) for i in range(len(path) - 1))
-        self._routes[key] = route
+        route = tuple(self.link(path[i], path[i + 1], d) for i in range(len(path) - 1))
+        self.routes[key] = route
         return route
 
     def send(self, src: int, dst: int, size: int, tag: int, on_done: Callback) -> None:
         """Inject one chunk into the first link of its route."""
         self.messages += 1
         self.bytes += size
-        route = self._routes.get((src, dst))
+        route = self.routes.get((src, dst))
         if route is None:
             route = self.route(src, dst)
-        chunk = [route, 0, size, (tag, src, dst, size), on_done]
+        chunk = _Chunk(route, size, (tag, src, dst, size), on_done, self)
         link = route[0]
         if link.busy:
-            self._enqueue(link, chunk)
+            self.enqueue(link, chunk)
         else:
-            self._transmit(link, chunk)
+            self.transmit(link, chunk)
 
-    @staticmethod
-    def _enqueue(link: _Link, chunk: list) -> None:
+    def enqueue(self, link: _Link, chunk: _Chunk) -> None:
+        """The link is busy: the chunk waits in its FIFO."""
         link.pending.append(chunk)
         if len(link.pending) > link.max_queue:
             link.max_queue = len(link.pending)
 
-    def _transmit(self, link: _Link, chunk: list) -> None:
+    def transmit(self, link: _Link, chunk: _Chunk) -> None:
+        """Start serializing the chunk onto the link."""
         link.busy = True
-        size = chunk[2]
+        size = chunk.size
         serialization = size / link.bw
         link.bytes += size
         link.chunks += 1
         free_in = int(serialization)
         link.busy_ns += free_in
-        queue = self.queue
         # Arrival is scheduled before the link-free event: at equal times it runs first.
-        queue.push(int(serialization + link.latency), lambda: self._arrive(chunk))
-        queue.push(free_in, link.on_free)
+        self.queue.push(int(serialization + link.latency), chunk)
+        self.queue.push(free_in, link)
 
-    def _free(self, link: _Link) -> None:
+    def free(self, link: _Link) -> None:
+        """The link finished serializing: the next waiting chunk starts."""
         link.busy = False
         if link.pending:
-            self._transmit(link, link.pending.popleft())
+            self.transmit(link, link.pending.popleft())
 
-    def _arrive(self, chunk: list) -> None:
-        hop = chunk[1] + 1
-        chunk[1] = hop
-        route = chunk[0]
+    def arrive(self, chunk: _Chunk) -> None:
+        """The chunk reached the end of its current hop."""
+        hop = chunk.hop + 1
+        chunk.hop = hop
+        route = chunk.route
         if hop == len(route):
-            self._delivered(chunk[3], chunk[4])
+            self.matcher.delivered(chunk.key, chunk.on_done)
         else:
             link = route[hop]
             if link.busy:
-                self._enqueue(link, chunk)
+                self.enqueue(link, chunk)
             else:
-                self._transmit(link, chunk)
+                self.transmit(link, chunk)
+
+
+class AnalyticalAwareBackend(AnalyticalBackend):
+    """Congestion-aware model (ASTRA-sim's AstraSim_Analytical_Congestion_Aware), any dimensions."""
+
+    name = "analytical-aware"
+
+    def _make_core(self):
+        return _AwareCore(self.geometry, self.queue, self.matcher)
+
+    @property
+    def _links(self) -> dict:
+        return self.core.links
+
+    def route(self, src: int, dst: int) -> tuple:
+        """The links a message from src to dst crosses (device ids; switches after the NPUs)."""
+        return self.core.route(src, dst)
 
     def telemetry(self) -> dict[str, Any]:
         """Per-model counters plus link load summary."""

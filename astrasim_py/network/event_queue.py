@@ -3,6 +3,8 @@
 A heap holds each distinct time once; each time owns a list of callbacks run in the order they
 were scheduled. A callback scheduled for the current time while its bucket runs is appended and
 runs in the same pass, exactly as ASTRA-sim's event queue does.
+
+event_queue.pxd types this class for the compiled build (Cython); the source runs as it is.
 """
 
 from __future__ import annotations
@@ -51,9 +53,11 @@ class EventQueue:
             t = heappop(times)
             self.now = t
             bucket = buckets[t]
-            for fn in bucket:  # the iterator also visits callbacks appended while it runs
-                fn()
-            count += len(bucket)
+            i = 0
+            while i < len(bucket):  # callbacks appended while the bucket runs run in this pass
+                bucket[i]()
+                i += 1
+            count += i
             del buckets[t]
         self.events_run += count
 
