@@ -26,6 +26,7 @@ cdef class _UnawareCore:
 
     # Ids, sizes and tags stay Python ints here: they only go into dict keys (no re-boxing).
     cpdef delay(self, object src, object dst, object size)
+    @cython.locals(event=_Delivery)
     cpdef send(self, object src, object dst, object size, object tag, object on_done)
     cpdef recv(self, object dst, object src, object size, object tag, object on_done)
     cpdef step(self, object npu, object dst, object src, object size, object tag, object on_recv)

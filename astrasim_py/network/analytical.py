@@ -62,7 +62,8 @@ class _FastMatcher:
 
     def delivered(self, key, on_sent) -> None:
         """The last byte of a message with `key` has reached its destination."""
-        on_sent()
+        if on_sent is not noop:  # collective sends have nothing to do on completion
+            on_sent()
         state = self._state.get(key)
         if state is None:
             self._state[key] = 1
@@ -147,11 +148,6 @@ class _Delivery:
 
     __slots__ = ("matcher", "key", "on_sent")
 
-    def __init__(self, matcher: _FastMatcher, key: tuple, on_sent: Callback) -> None:
-        self.matcher = matcher
-        self.key = key
-        self.on_sent = on_sent
-
     def __call__(self) -> None:
         self.matcher.delivered(self.key, self.on_sent)
 
@@ -188,7 +184,11 @@ class _UnawareCore:
         delay = self.delays.get((src, dst, size))
         if delay is None:
             delay = self.delay(src, dst, size)
-        self.queue.push(delay, _Delivery(self.matcher, (tag, src, dst, size), on_done))
+        event = _Delivery.__new__(_Delivery)  # no __init__ call: cheaper in the compiled build
+        event.matcher = self.matcher
+        event.key = (tag, src, dst, size)
+        event.on_sent = on_done
+        self.queue.push(delay, event)
 
     def recv(self, dst: int, src: int, size: int, tag: int, on_done: Callback) -> None:
         """Post a receive (ASTRA-sim matching rules)."""
@@ -286,14 +286,6 @@ class _Chunk:
 
     __slots__ = ("route", "hop", "size", "key", "on_done", "core")
 
-    def __init__(self, route: tuple, size: int, key: tuple, on_done: Callback, core: "_AwareCore") -> None:
-        self.route = route
-        self.hop = 0
-        self.size = size
-        self.key = key
-        self.on_done = on_done
-        self.core = core
-
     def __call__(self) -> None:
         self.core.arrive(self)
 
@@ -351,7 +343,13 @@ class _AwareCore(_UnawareCore):
         route = self.routes.get((src, dst))
         if route is None:
             route = self.route(src, dst)
-        chunk = _Chunk(route, size, (tag, src, dst, size), on_done, self)
+        chunk = _Chunk.__new__(_Chunk)  # no __init__ call: cheaper in the compiled build
+        chunk.route = route
+        chunk.hop = 0
+        chunk.size = size
+        chunk.key = (tag, src, dst, size)
+        chunk.on_done = on_done
+        chunk.core = self
         link = route[0]
         if link.busy:
             self.enqueue(link, chunk)

@@ -1,6 +1,7 @@
 # Cython declarations for algorithms.py (the compiled build); the .py stays plain Python.
 cimport cython
 from astrasim_py.system.sys cimport Sys
+from astrasim_py.network.analytical cimport _UnawareCore
 
 cdef class _AfterReduction:
     cdef Sys sys
@@ -51,6 +52,7 @@ cdef class Ring(Algorithm):
     cdef public object _tag
     cdef public object _rank
     cdef public object _step
+    cdef public _UnawareCore _core
 
     cpdef tuple _packet(self, long long index)
     cpdef start(self)

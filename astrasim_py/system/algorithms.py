@@ -15,6 +15,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from astrasim_py.errors import InputError
+from astrasim_py.network.analytical import _UnawareCore
 from astrasim_py.network.api import noop
 from astrasim_py.system.topology import INTERMEDIATE, LEAF, ROOT, RingView, TreeNode
 
@@ -152,7 +153,7 @@ class Algorithm:
 class Ring(Algorithm):
     """Ring inside one dimension: always send to the successor, receive from the predecessor."""
 
-    __slots__ = ("_unsent", "msg", "dst", "src", "_red", "_reduce_cb", "_tag", "_rank", "_step")
+    __slots__ = ("_unsent", "msg", "dst", "src", "_red", "_reduce_cb", "_tag", "_rank", "_step", "_core")
 
     def __init__(self, sysobj, ring: RingView, comm_type: int, data_size: int, direction: int,
                  endpoint_delay: int) -> None:
@@ -188,6 +189,9 @@ class Ring(Algorithm):
         self._tag = self.stream.tag
         self._rank = sysobj.rank
         self._step = sysobj.step_unchecked
+        # The analytical backends' core: the compiled build calls its step as a C method.
+        core = getattr(sysobj.direct_backend, "core", None)
+        self._core = core if isinstance(core, _UnawareCore) else None
         for _ in range(self.pr):
             self.insert_packet()
 
@@ -226,7 +230,9 @@ class Ring(Algorithm):
         if not self._unsent or self.stream_count == 0 or self.free == 0:
             return False
         self._unsent -= 1
-        if self._step is not None:
+        if self._core is not None:
+            self._core.step(self._rank, self.dst, self.src, self.msg, self._tag, self._recv_cb)
+        elif self._step is not None:
             self._step(self._rank, self.dst, self.src, self.msg, self._tag, self._recv_cb)
         else:
             self._send_via_sys()
@@ -271,7 +277,8 @@ class Direct(Algorithm):
             if self.received < self.middle:
                 return
             for _ in range(self.pr):
-                self.ready()
+                if not self.ready():  # nothing changed: the remaining calls would fail alike
+                    break
         else:
             self.ready()
         if self.stream_count == 0 and self.free == self.pr:
