@@ -10,8 +10,8 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 __version__ = "0.1.0"
 
-# ASTRASIM_PY_PURE=1: run the Python sources of the compiled hot modules (astrasim_py/_compiled.py).
-if _os.environ.get("ASTRASIM_PY_PURE", "") not in ("", "0"):
-    from astrasim_py._compiled import install_pure_finder as _install_pure_finder
+# ASTRASIM_PY_PURE=1 (or a stale in-place build): run the Python sources of the compiled hot
+# modules instead of their extension modules (astrasim_py/_compiled.py).
+from astrasim_py._compiled import install_pure_finder as _install_pure_finder
 
-    _install_pure_finder()
+_install_pure_finder()

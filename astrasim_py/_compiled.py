@@ -4,7 +4,8 @@ back to their Python sources.
 The compiled extension modules sit beside the .py files they are built from; Python's import
 system prefers them. With ASTRASIM_PY_PURE=1 in the environment, `install_pure_finder()` (run by
 astrasim_py/__init__.py) makes those module names load from the .py sources instead, so the
-same process can be checked on the pure-Python path.
+same code can be checked on the pure-Python path. In a source checkout, an in-place build
+older than its sources is ignored the same way (with a warning), so edits always take effect.
 """
 
 from __future__ import annotations
@@ -46,10 +47,35 @@ class _SourceFinder:
         return None
 
 
+def stale_modules() -> list[str]:
+    """Compiled modules of a source checkout whose .py or .pxd changed after they were built."""
+    root = os.path.dirname(os.path.abspath(__file__))
+    if "site-packages" in root.split(os.sep):  # installed: .py and extension come from one wheel
+        return []
+    stale = []
+    for name in COMPILED_MODULES:
+        base = os.path.join(os.path.dirname(root), *name.split("."))
+        built = [base + suffix for suffix in importlib.machinery.EXTENSION_SUFFIXES if os.path.exists(base + suffix)]
+        if not built:
+            continue
+        sources = [base + ext for ext in (".py", ".pxd") if os.path.exists(base + ext)]
+        if max(os.path.getmtime(f) for f in sources) > min(os.path.getmtime(f) for f in built):
+            stale.append(name)
+    return stale
+
+
 def install_pure_finder() -> None:
-    """Load the compiled modules' Python sources when ASTRASIM_PY_PURE is set."""
-    if pure_requested() and not any(isinstance(f, _SourceFinder) for f in sys.meta_path):
-        sys.meta_path.insert(0, _SourceFinder())
+    """Load the compiled modules' Python sources when ASTRASIM_PY_PURE is set, or when a
+    checkout's in-place build is older than its sources (a warning says so)."""
+    if any(isinstance(f, _SourceFinder) for f in sys.meta_path):
+        return
+    if not pure_requested():
+        stale = stale_modules()
+        if not stale:
+            return
+        print(f"astrasim_py: compiled {', '.join(stale)} older than the source; running the Python "
+              "sources (rebuild: python scripts/build_compiled.py)", file=sys.stderr)
+    sys.meta_path.insert(0, _SourceFinder())
 
 
 def compiled_active() -> bool:
