@@ -61,8 +61,13 @@ def write_inputs(folder: str, config: str, npus: int, size: int, splits: int) ->
 
 def one(backend: str, config: str, npus: int, size: int, splits: int, folder: str) -> dict:
     """Run one point in this process and return its measurements."""
-    from astrasim_py._compiled import compiled_active
     from astrasim_py.runner import RunRequest, run
+
+    try:
+        from astrasim_py._compiled import compiled_active
+    except ImportError:  # a checkout from before the compiled build (PYTHONPATH=<old tree>)
+        def compiled_active() -> bool:
+            return False
 
     files = write_inputs(folder, config, npus, size, splits)
     cpu0 = time.process_time()
