@@ -30,6 +30,9 @@ cdef class _UnawareCore:
     cpdef send(self, object src, object dst, object size, object tag, object on_done)
     cpdef recv(self, object dst, object src, object size, object tag, object on_done)
     cpdef step(self, object npu, object dst, object src, object size, object tag, object on_recv)
+    cpdef path(self, object src, object dst, object size)
+    @cython.locals(event=_Delivery)
+    cpdef keyed_step(self, object path, long long size, tuple send_key, tuple recv_key, object on_recv)
 
 
 cdef class _Link:
@@ -59,6 +62,9 @@ cdef class _AwareCore(_UnawareCore):
 
     @cython.locals(route=tuple, chunk=_Chunk, link=_Link)
     cpdef send(self, object src, object dst, object size, object tag, object on_done)
+    cpdef path(self, object src, object dst, object size)
+    @cython.locals(chunk=_Chunk, link=_Link)
+    cpdef keyed_step(self, object path, long long size, tuple send_key, tuple recv_key, object on_recv)
     cpdef enqueue(self, _Link link, _Chunk chunk)
     @cython.locals(size="long long", serialization=cython.double, free_in="long long")
     cpdef transmit(self, _Link link, _Chunk chunk)

@@ -199,6 +199,22 @@ class _UnawareCore:
         self.send(npu, dst, size, tag, noop)
         self.matcher.posted((tag, src, npu, size), on_recv)
 
+    def path(self, src: int, dst: int, size: int):
+        """What keyed_step needs for repeated messages src -> dst of one size (here: the delay)."""
+        return self.delay(src, dst, size)
+
+    def keyed_step(self, path, size: int, send_key: tuple, recv_key: tuple, on_recv: Callback) -> None:
+        """step() for a caller that keeps its message keys and path(): a ring phase sends the
+        same message to the same peer again and again."""
+        self.messages += 1
+        self.bytes += size
+        event = _Delivery.__new__(_Delivery)
+        event.matcher = self.matcher
+        event.key = send_key
+        event.on_sent = noop
+        self.queue.push(path, event)
+        self.matcher.posted(recv_key, on_recv)
+
 
 class AnalyticalBackend(NetworkBackend):
     """Congestion-unaware analytical model (ASTRA-sim's AstraSim_Analytical_Congestion_Unaware)."""
@@ -355,6 +371,28 @@ class _AwareCore(_UnawareCore):
             self.enqueue(link, chunk)
         else:
             self.transmit(link, chunk)
+
+    def path(self, src: int, dst: int, size: int):
+        """What keyed_step needs for repeated messages src -> dst (here: the route)."""
+        return self.route(src, dst)
+
+    def keyed_step(self, path, size: int, send_key: tuple, recv_key: tuple, on_recv: Callback) -> None:
+        """step() with the caller's message keys and route (see _UnawareCore.keyed_step)."""
+        self.messages += 1
+        self.bytes += size
+        chunk = _Chunk.__new__(_Chunk)
+        chunk.route = path
+        chunk.hop = 0
+        chunk.size = size
+        chunk.key = send_key
+        chunk.on_done = noop
+        chunk.core = self
+        link = path[0]
+        if link.busy:
+            self.enqueue(link, chunk)
+        else:
+            self.transmit(link, chunk)
+        self.matcher.posted(recv_key, on_recv)
 
     def enqueue(self, link: _Link, chunk: _Chunk) -> None:
         """The link is busy: the chunk waits in its FIFO."""

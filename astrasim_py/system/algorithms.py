@@ -153,7 +153,8 @@ class Algorithm:
 class Ring(Algorithm):
     """Ring inside one dimension: always send to the successor, receive from the predecessor."""
 
-    __slots__ = ("_unsent", "msg", "dst", "src", "_red", "_reduce_cb", "_tag", "_rank", "_step", "_core")
+    __slots__ = ("_unsent", "msg", "dst", "src", "_red", "_reduce_cb", "_tag", "_rank", "_step", "_core",
+                 "_path", "_send_key", "_recv_key")
 
     def __init__(self, sysobj, ring: RingView, comm_type: int, data_size: int, direction: int,
                  endpoint_delay: int) -> None:
@@ -192,6 +193,11 @@ class Ring(Algorithm):
         # The analytical backends' core: the compiled build calls its step as a C method.
         core = getattr(sysobj.direct_backend, "core", None)
         self._core = core if isinstance(core, _UnawareCore) else None
+        if self._core is not None:
+            # Every message of this phase is alike: its keys and path (delay or route) are made once.
+            self._path = self._core.path(self._rank, self.dst, self.msg)
+            self._send_key = (self._tag, self._rank, self.dst, self.msg)
+            self._recv_key = (self._tag, self.src, self._rank, self.msg)
         for _ in range(self.pr):
             self.insert_packet()
 
@@ -231,7 +237,7 @@ class Ring(Algorithm):
             return False
         self._unsent -= 1
         if self._core is not None:
-            self._core.step(self._rank, self.dst, self.src, self.msg, self._tag, self._recv_cb)
+            self._core.keyed_step(self._path, self.msg, self._send_key, self._recv_key, self._recv_cb)
         elif self._step is not None:
             self._step(self._rank, self.dst, self.src, self.msg, self._tag, self._recv_cb)
         else:
