@@ -1,19 +1,22 @@
 # Cython declarations for analytical.py (the compiled build); the .py stays plain Python.
 cimport cython
-from astrasim_py.network.event_queue cimport EventQueue
+from astrasim_py.network.event_queue cimport Event, EventQueue
 
 cdef class _FastMatcher:
     cdef EventQueue _queue
     cdef dict _state
 
     cpdef delivered(self, object key, object on_sent)
+    @cython.locals(known="Py_ssize_t")
     cpdef posted(self, object key, object on_recv)
 
 
-cdef class _Delivery:
+cdef class _Delivery(Event):
     cdef _FastMatcher matcher
     cdef tuple key
     cdef object on_sent
+
+    cpdef fire(self)
 
 
 cdef class _UnawareCore:
@@ -35,7 +38,7 @@ cdef class _UnawareCore:
     cpdef keyed_step(self, object path, long long size, tuple send_key, tuple recv_key, object on_recv)
 
 
-cdef class _Link:
+cdef class _Link(Event):
     cdef public bint busy
     cdef public object pending
     cdef public double bw
@@ -46,14 +49,18 @@ cdef class _Link:
     cdef public long long max_queue
     cdef public _AwareCore core
 
+    cpdef fire(self)
 
-cdef class _Chunk:
+
+cdef class _Chunk(Event):
     cdef tuple route
     cdef Py_ssize_t hop
     cdef long long size
     cdef tuple key
     cdef object on_done
     cdef _AwareCore core
+
+    cpdef fire(self)
 
 
 cdef class _AwareCore(_UnawareCore):

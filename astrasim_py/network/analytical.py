@@ -23,7 +23,7 @@ from typing import Any, Callable
 from astrasim_py.config.network import NetworkConfig
 from astrasim_py.errors import InputError
 from astrasim_py.network.api import NetworkBackend, noop
-from astrasim_py.network.event_queue import EventQueue
+from astrasim_py.network.event_queue import Event, EventQueue
 
 Callback = Callable[[], None]
 
@@ -64,25 +64,24 @@ class _FastMatcher:
         """The last byte of a message with `key` has reached its destination."""
         if on_sent is not noop:  # collective sends have nothing to do on completion
             on_sent()
-        state = self._state.get(key)
+        state = self._state.pop(key, None)  # one dict operation when a receive is waiting
         if state is None:
             self._state[key] = 1
         elif type(state) is int:
             self._state[key] = state + 1
         elif type(state) is deque:
             handler = state.popleft()
-            if len(state) == 1:
-                self._state[key] = state[0]
+            self._state[key] = state[0] if len(state) == 1 else state
             handler()
         else:
-            del self._state[key]
             state()
 
     def posted(self, key, on_recv) -> None:
         """A receive for `key` is posted."""
-        state = self._state.get(key)
-        if state is None:
-            self._state[key] = on_recv
+        known = len(self._state)
+        state = self._state.setdefault(key, on_recv)  # one dict operation when nothing is there
+        if len(self._state) != known:  # inserted (the same handler may already wait on this key)
+            pass
         elif type(state) is int:
             if state == 1:
                 del self._state[key]
@@ -143,12 +142,13 @@ def _hops(topology: str, n: int, a: int, b: int) -> int:
     return 2
 
 
-class _Delivery:
-    """A message in flight (unaware model): the event queue calls it when its last byte lands."""
+class _Delivery(Event):
+    """A message in flight (unaware model): the event queue fires it when its last byte lands."""
 
     __slots__ = ("matcher", "key", "on_sent")
 
-    def __call__(self) -> None:
+    def fire(self) -> None:
+        """Hand the message to the matcher."""
         self.matcher.delivered(self.key, self.on_sent)
 
 
@@ -276,8 +276,8 @@ class AnalyticalBackend(NetworkBackend):
                 "events": self.queue.events_run}
 
 
-class _Link:
-    """One directed link: a FIFO of waiting chunks and a busy flag; the event queue calls it
+class _Link(Event):
+    """One directed link: a FIFO of waiting chunks and a busy flag; the event queue fires it
     when the link becomes free."""
 
     __slots__ = ("busy", "pending", "bw", "latency", "bytes", "chunks", "busy_ns", "max_queue", "core")
@@ -293,16 +293,18 @@ class _Link:
         self.max_queue = 0
         self.core = core
 
-    def __call__(self) -> None:
+    def fire(self) -> None:
+        """The link finished serializing."""
         self.core.free(self)
 
 
-class _Chunk:
-    """One message crossing its route hop by hop; the event queue calls it on each arrival."""
+class _Chunk(Event):
+    """One message crossing its route hop by hop; the event queue fires it on each arrival."""
 
     __slots__ = ("route", "hop", "size", "key", "on_done", "core")
 
-    def __call__(self) -> None:
+    def fire(self) -> None:
+        """The chunk reached the end of a hop."""
         self.core.arrive(self)
 
 

@@ -1,8 +1,8 @@
 # Cython declarations for sys.py (the compiled build); the .py stays plain Python.
 cimport cython
-from astrasim_py.network.event_queue cimport EventQueue
+from astrasim_py.network.event_queue cimport Event, EventQueue
 
-cdef class Sys:
+cdef class Sys(Event):
     cdef public object rank
     cdef public object ctx
     cdef public object backend
@@ -28,4 +28,4 @@ cdef class Sys:
     @cython.locals(evq=EventQueue, t="long long", bucket=list)
     cpdef register(self, long long delay, object fn)
     @cython.locals(t="long long", bucket=list, i="Py_ssize_t")
-    cpdef _call_events(self)
+    cpdef fire(self)

@@ -16,7 +16,7 @@ from astrasim_py.config.network import NetworkConfig
 from astrasim_py.config.system import Implementation, SystemConfig
 from astrasim_py.errors import InputError
 from astrasim_py.network.api import NetworkBackend, noop
-from astrasim_py.network.event_queue import EventQueue
+from astrasim_py.network.event_queue import Event, EventQueue
 from astrasim_py.system.algorithms import (ALL_GATHER, ALL_REDUCE, ALL_TO_ALL, REDUCE_SCATTER,
                                            DoubleBinaryTree, Direct, HalvingDoubling, Ring)
 from astrasim_py.system.topology import (ANTICLOCKWISE, CLOCKWISE, RingView, binary_tree,
@@ -121,8 +121,8 @@ class Stream:
         self.current.algorithm.start()
 
 
-class Sys:
-    """The system layer of one NPU."""
+class Sys(Event):
+    """The system layer of one NPU; it is also the event of its own ticks (fire() runs one)."""
 
     def __init__(self, rank: int, ctx: SystemContext) -> None:
         self.rank = rank
@@ -143,9 +143,7 @@ class Sys:
         self._rings: dict[tuple, RingView] = {}
         self._now = ctx.backend.now
         self._schedule = ctx.backend.schedule
-        # Bound once: the callable every tick's backend event runs (getattr: the compiled build's
-        # attribute syntax would name the C function, not the bound method).
-        self._run_tick = getattr(self, "_call_events")
+        self._run_tick = self  # what every tick's backend event runs: this rank's fire()
         evq = getattr(ctx.backend, "queue", None)
         # The analytical event queue: register() reads its clock and pushes to it directly.
         self._evq = evq if isinstance(evq, EventQueue) else None
@@ -180,7 +178,8 @@ class Sys:
             else:
                 bucket.append(fn)
 
-    def _call_events(self) -> None:
+    def fire(self) -> None:
+        """Run this rank's callables of the current tick (the backend event of that tick)."""
         # Exactly one backend event exists per (rank, tick), and it runs at that tick. Callables
         # registered for this tick while it runs are appended and run in this same pass.
         t = self._evq.now if self._evq is not None else self._now()
