@@ -22,7 +22,7 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
+sys.path.insert(0, os.environ.get("ASTRASIM_PY_TREE", REPO))  # another checkout to profile
 
 N = 200_000
 
@@ -68,7 +68,7 @@ def per_op_ns(net_path: str) -> dict[str, float]:
         q.run()
 
     backend = AnalyticalBackend(load_network(net_path))
-    matcher, core = backend.matcher, backend.core
+    matcher, core = backend.matcher, getattr(backend, "core", backend)  # older trees: no core
 
     def matching(n):
         for i in range(n):
@@ -175,7 +175,11 @@ def run(net_path: str, profile: bool) -> dict:
 def main() -> int:
     """Print the JSON profile of the path this process runs."""
     global _SYSTEM
-    from astrasim_py._compiled import compiled_active
+    try:
+        from astrasim_py._compiled import compiled_active
+    except ImportError:  # a tree from before the compiled build
+        def compiled_active() -> bool:
+            return False
 
     with tempfile.TemporaryDirectory() as folder:
         net = os.path.join(folder, "net.yml")
