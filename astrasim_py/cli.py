@@ -16,6 +16,9 @@ SUBCOMMANDS = (
     "astrasim_py.chakra.cli",
     "astrasim_py.topology.cli",
     "astrasim_py.sweep.cli",
+    "astrasim_py.report.cli",
+    "astrasim_py.workload.llm.cli",
+    "astrasim_py.network.ns3.preset_cli",
 )
 
 

@@ -65,10 +65,14 @@ def _check_request(request: RunRequest) -> None:
                          fix="give a non-negative scale")
 
 
-def run(request: RunRequest, *, progress: bool = True) -> dict[str, Any]:
+def run(request: RunRequest, *, progress: bool = True, traces: list | None = None,
+        record_nodes: bool = False) -> dict[str, Any]:
     """Run one simulation and return the result document written by --output-json.
 
-    progress: a progress line on stderr for runs longer than a few seconds (`--quiet` turns it off)."""
+    progress: a progress line on stderr for runs longer than a few seconds (`--quiet` turns it off).
+    traces: already loaded rank traces (e.g. adapted STG files) instead of reading request.workload.
+    record_nodes: add "nodes", every finished node as [rank, node id, start_ns, end_ns].
+    """
     from astrasim_py.chakra.workload import existing_ranks, load_workload
     from astrasim_py.config import load_comm_groups, load_network, load_remote_memory, load_system
     from astrasim_py.system.sys import Sys, SystemContext
@@ -82,9 +86,12 @@ def run(request: RunRequest, *, progress: bool = True) -> dict[str, Any]:
     memcfg = load_remote_memory(request.remote_memory)
     from astrasim_py.workload.jobs import is_jobs_file, load_jobs
 
-    jobs = load_jobs(request.workload) if is_jobs_file(request.workload) else None
-    found = existing_ranks(request.workload) if jobs is None else \
-        list(range(max(h for j in jobs for h in j.hosts) + 1 if netcfg.num_npus == 0 else netcfg.num_npus))
+    jobs = load_jobs(request.workload) if traces is None and is_jobs_file(request.workload) else None
+    if traces is not None:
+        found = list(range(len(traces)))
+    else:
+        found = existing_ranks(request.workload) if jobs is None else \
+            list(range(max(h for j in jobs for h in j.hosts) + 1 if netcfg.num_npus == 0 else netcfg.num_npus))
     num_npus = netcfg.num_npus
     if num_npus == 0:  # fabric-only network file: the trace says how many NPUs there are
         if request.backend != "ns3":
@@ -100,9 +107,9 @@ def run(request: RunRequest, *, progress: bool = True) -> dict[str, Any]:
                          file=request.network, field="npus_count",
                          fix="make the product of npus_count equal the number of <prefix>.<rank>.et files")
     groups = load_comm_groups(request.comm_group, num_npus)
-    if jobs is None:
+    if traces is None and jobs is None:  # (traces given by the caller are already validated)
         traces = load_workload(request.workload, num_npus)  # zero-size comms warn on stderr
-    else:  # several jobs on one fabric: one trace per host, a communicator group per job
+    elif traces is None:  # several jobs on one fabric: one trace per host, a communicator group per job
         from astrasim_py.workload.jobs import compose
 
         traces = compose(jobs, num_npus, groups, request.workload)
@@ -135,7 +142,7 @@ def run(request: RunRequest, *, progress: bool = True) -> dict[str, Any]:
             replay_only=syscfg.replay_only, roofline=syscfg.roofline_enabled,
             peak_perf_flops=syscfg.peak_perf * 1e12, local_mem_bw_bps=syscfg.local_mem_bw * 1e9,
             scheduling_policy=syscfg.scheduling_policy, remote_memory=RemoteMemory(memcfg),
-            comm_groups=groups, num_npus=num_npus, emit=emit)
+            comm_groups=groups, num_npus=num_npus, emit=emit, timeline=[] if record_nodes else None)
         workloads = [Workload(r, traces[r], Sys(r, ctx), shared) for r in range(num_npus)]
         startup = time.perf_counter() - wall0
         for workload in workloads:
@@ -170,10 +177,12 @@ def run(request: RunRequest, *, progress: bool = True) -> dict[str, Any]:
         from astrasim_py.workload.jobs import job_results
 
         extra["jobs"] = job_results(jobs, [w.finished_at for w in workloads], shared.collectives)
+    if shared.messages:  # point-to-point traffic: each message's completion time (absent for collectives only)
+        extra["messages"] = sorted(shared.messages, key=lambda m: (m["src"], m["start_ns"], m["tag"]))
     # Physical-limit and plotting warnings at the top level, where sweeps and reports look.
     if request.backend == "ns3":
         extra["warnings"] = list(telemetry.get("config", {}).get("warnings", []))
-    return {
+    result = {
         **extra,
         "backend": request.backend,
         "num_npus": num_npus,
@@ -199,6 +208,9 @@ def run(request: RunRequest, *, progress: bool = True) -> dict[str, Any]:
             "comm_groups": {str(k): v for k, v in sorted(groups.items())},
         },
     }
+    if record_nodes:
+        result["nodes"] = shared.timeline
+    return result
 
 
 __all__ = ["RunRequest", "run", "BACKENDS"]

@@ -1,6 +1,8 @@
 #include "congestion-control.h"
 
-#include "../ns3_backend/fabric-device.h"
+#include "../ns3_backend/queue-pair.h"
+
+#include "ns3/simulator.h"
 
 namespace ns3
 {
@@ -19,9 +21,30 @@ CongestionControl::GetTypeId()
 }
 
 bool
-CongestionControl::MarkAtPort(const FabricPort& port, uint32_t prio, uint64_t queueBytes)
+CongestionControl::MarkAtPort(const PortView& port, uint32_t prio, uint64_t queueBytes)
 {
-    return MarkAtEgress(queueBytes, port.gbps);
+    return MarkAtEgress(queueBytes, port.LinkGbps());
+}
+
+void
+CongestionControl::Apply(QueuePair& qp, const CcDecision& decision)
+{
+    if (decision.Any() && qp.sender)
+    {
+        qp.sender->ApplyCc(qp, decision);
+    }
+}
+
+EventId
+CongestionControl::ScheduleTimer(Time delay, QueuePair& qp, uint32_t timer)
+{
+    return Simulator::Schedule(delay, &CongestionControl::FireTimer, this, &qp, timer);
+}
+
+void
+CongestionControl::FireTimer(QueuePair* qp, uint32_t timer)
+{
+    Apply(*qp, OnTimer(*qp, timer));
 }
 
 TypeId

@@ -1,7 +1,6 @@
 #include "dcqcn.h"
 
 #include "../ns3_backend/queue-pair.h"
-#include "../ns3_backend/rdma-nic.h"
 
 #include "ns3/boolean.h"
 #include "ns3/double.h"
@@ -228,8 +227,8 @@ DcqcnCongestionControl::Start(QueuePair& qp)
     return s;
 }
 
-void
-DcqcnCongestionControl::OnNotification(QueuePair& qp)
+CcDecision
+DcqcnCongestionControl::OnCnp(QueuePair& qp)
 {
     auto& s = static_cast<DcqcnState&>(*qp.cc);
     Time now = Simulator::Now();
@@ -237,23 +236,23 @@ DcqcnCongestionControl::OnNotification(QueuePair& qp)
     s.cnpSeen = true;
     if (!s.alphaTimer.IsPending())
     {
-        s.alphaTimer = Simulator::Schedule(m_alphaPeriod, &DcqcnCongestionControl::AlphaTick, this, &qp);
+        s.alphaTimer = ScheduleTimer(m_alphaPeriod, qp, kAlphaTimer);
     }
     if (s.cutEver && now - s.lastCut < m_decreaseInterval)
     {
-        return;
+        return {};
     }
     if (m_clampTarget || s.timerStage > 0 || s.byteStage > 0)
     {
         s.targetGbps = qp.rateGbps;
     }
     double cut = qp.rateGbps * (1.0 - s.alpha / 2.0);
-    qp.rateGbps = std::max(m_minMbps / 1000.0, cut);
+    double rate = std::max(m_minMbps / 1000.0, cut);
     m_cuts++;
     m_cutsToMinRate += cut <= m_minMbps / 1000.0;
-    if (m_minRateSeenGbps < 0 || qp.rateGbps < m_minRateSeenGbps)
+    if (m_minRateSeenGbps < 0 || rate < m_minRateSeenGbps)
     {
-        m_minRateSeenGbps = qp.rateGbps;
+        m_minRateSeenGbps = rate;
     }
     s.cutEver = true;
     s.lastCut = now;
@@ -261,57 +260,59 @@ DcqcnCongestionControl::OnNotification(QueuePair& qp)
     s.byteStage = 0;
     s.bytesSinceIncrease = 0;
     s.increaseTimer.Cancel();
-    s.increaseTimer = Simulator::Schedule(m_rpTimer, &DcqcnCongestionControl::IncreaseTick, this, &qp);
-    qp.nic->RateChanged(&qp);
+    s.increaseTimer = ScheduleTimer(m_rpTimer, qp, kIncreaseTimer);
+    return CcDecision::Rate(rate);
 }
 
-void
-DcqcnCongestionControl::AlphaTick(QueuePair* qp)
+CcDecision
+DcqcnCongestionControl::OnTimer(QueuePair& qp, uint32_t timer)
 {
-    auto& s = static_cast<DcqcnState&>(*qp->cc);
-    s.alpha = (1.0 - m_g) * s.alpha + (s.cnpSeen ? m_g : 0.0);
-    s.cnpSeen = false;
-    if (s.alpha > 1e-4 || qp->rateGbps < qp->lineGbps)
+    auto& s = static_cast<DcqcnState&>(*qp.cc);
+    if (timer == kAlphaTimer)
     {
-        s.alphaTimer = Simulator::Schedule(m_alphaPeriod, &DcqcnCongestionControl::AlphaTick, this, qp);
+        s.alpha = (1.0 - m_g) * s.alpha + (s.cnpSeen ? m_g : 0.0);
+        s.cnpSeen = false;
+        if (s.alpha > 1e-4 || qp.rateGbps < qp.lineGbps)
+        {
+            s.alphaTimer = ScheduleTimer(m_alphaPeriod, qp, kAlphaTimer);
+        }
+        return {};
     }
-}
-
-void
-DcqcnCongestionControl::IncreaseTick(QueuePair* qp)
-{
-    auto& s = static_cast<DcqcnState&>(*qp->cc);
-    Increase(*qp, s);  // stages count completed events: F fast-recovery steps come first
+    // stages count completed events: F fast-recovery steps come first
+    double rate = Increase(qp, s, qp.rateGbps);
     s.timerStage++;
-    if (qp->rateGbps < qp->lineGbps)
+    if (rate < qp.lineGbps)
     {
-        s.increaseTimer = Simulator::Schedule(m_rpTimer, &DcqcnCongestionControl::IncreaseTick, this, qp);
+        s.increaseTimer = ScheduleTimer(m_rpTimer, qp, kIncreaseTimer);
     }
+    return CcDecision::Rate(rate);
 }
 
-void
+CcDecision
 DcqcnCongestionControl::OnSent(QueuePair& qp, uint32_t bytes)
 {
     if (!m_byteCounter || !qp.cc)
     {
-        return;
+        return {};
     }
     auto& s = static_cast<DcqcnState&>(*qp.cc);
     if (!s.cutEver || qp.rateGbps >= qp.lineGbps)
     {
-        return;
+        return {};
     }
     s.bytesSinceIncrease += bytes;
+    CcDecision d;
     while (s.bytesSinceIncrease >= m_byteCounter)
     {
         s.bytesSinceIncrease -= m_byteCounter;
-        Increase(qp, s);
+        d.rateGbps = Increase(qp, s, d.HasRate() ? d.rateGbps : qp.rateGbps);
         s.byteStage++;
     }
+    return d;
 }
 
-void
-DcqcnCongestionControl::Increase(QueuePair& qp, DcqcnState& s)
+double
+DcqcnCongestionControl::Increase(const QueuePair& qp, DcqcnState& s, double rateGbps)
 {
     uint32_t hi = s.timerStage, lo = s.timerStage;
     if (m_byteCounter)
@@ -335,12 +336,12 @@ DcqcnCongestionControl::Increase(QueuePair& qp, DcqcnState& s)
         s.targetGbps = std::min(line, s.targetGbps + m_aiMbps / 1000.0);
         m_additiveSteps++;
     }
-    qp.rateGbps = std::min(line, (qp.rateGbps + s.targetGbps) / 2.0);
-    if (line - qp.rateGbps < 1e-6 * line)
+    double rate = std::min(line, (rateGbps + s.targetGbps) / 2.0);
+    if (line - rate < 1e-6 * line)
     {
-        qp.rateGbps = line;  // converged: stop the increase timer
+        rate = line;  // converged: stop the increase timer
     }
-    qp.nic->RateChanged(&qp);
+    return rate;
 }
 
 std::string

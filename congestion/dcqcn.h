@@ -84,16 +84,19 @@ class DcqcnCongestionControl : public CongestionControl
     bool MarkAtEgress(uint64_t queueBytes, double gbps) override;
     bool ShouldNotify(Time now, Time lastNotify, bool first) const override;
     std::unique_ptr<CcState> Start(QueuePair& qp) override;
-    void OnNotification(QueuePair& qp) override;
-    void OnSent(QueuePair& qp, uint32_t bytes) override;
+    CcDecision OnCnp(QueuePair& qp) override;
+    CcDecision OnSent(QueuePair& qp, uint32_t bytes) override;
+    CcDecision OnTimer(QueuePair& qp, uint32_t timer) override;
     void Stop(QueuePair& qp) override;
     int64_t AssignStreams(int64_t stream) override;
     std::string StatsJson() const override;
 
   private:
-    void AlphaTick(QueuePair* qp);
-    void IncreaseTick(QueuePair* qp);
-    void Increase(QueuePair& qp, DcqcnState& s);
+    static constexpr uint32_t kAlphaTimer = 0;
+    static constexpr uint32_t kIncreaseTimer = 1;
+
+    /// One rate-increase event from `rateGbps`: the new rate (target updated in `s`).
+    double Increase(const QueuePair& qp, DcqcnState& s, double rateGbps);
 
     /// The marking curve of a port at `gbps` (the per-rate map, else the single values).
     const EcnThreshold& Curve(double gbps);

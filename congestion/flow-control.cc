@@ -45,11 +45,7 @@ FlowControl::GetTypeId()
 bool
 FlowControl::Admit(FabricSwitch& sw, uint32_t inPort, uint32_t prio, uint32_t bytes)
 {
-    SharedBufferMmu& mmu = sw.Mmu();
-    mmu.dynamic = m_dynamic;
-    mmu.alpha = m_alpha;
-    mmu.staticThresholdBytes = m_staticBytes;
-    return mmu.Admit(inPort, prio, bytes, IsLossless());
+    return sw.Mmu().Admit(inPort, prio, bytes, IsLossless());
 }
 
 bool

@@ -38,8 +38,9 @@ class FlowControl : public Object
     {
     }
 
-    /// After a data packet that entered on `inPort` left switch `sw` (e.g. send XON / credits).
-    virtual void AfterDequeue(FabricSwitch& sw, uint32_t inPort, uint32_t prio)
+    /// After a data packet that entered on `inPort` left switch `sw`, freeing `freedBytes` of
+    /// its buffer (e.g. send XON / return credits).
+    virtual void AfterDequeue(FabricSwitch& sw, uint32_t inPort, uint32_t prio, uint32_t freedBytes)
     {
     }
 
@@ -97,6 +98,20 @@ class FlowControl : public Object
     virtual std::string StatsJson() const
     {
         return "";
+    }
+
+    /// The shared-buffer thresholds the switches' MMUs apply (read once when a switch starts).
+    bool DynamicThreshold() const
+    {
+        return m_dynamic;
+    }
+    double ThresholdAlpha() const
+    {
+        return m_alpha;
+    }
+    uint64_t StaticThresholdBytes() const
+    {
+        return m_staticBytes;
     }
 
   protected:

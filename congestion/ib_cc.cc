@@ -1,8 +1,6 @@
 #include "ib_cc.h"
 
-#include "../ns3_backend/fabric-network.h"
 #include "../ns3_backend/queue-pair.h"
-#include "../ns3_backend/rdma-nic.h"
 
 #include "ns3/boolean.h"
 #include "ns3/log.h"
@@ -111,10 +109,9 @@ IbCongestionControl::Eligible(uint64_t& counter)
 }
 
 bool
-IbCongestionControl::MarkAtPort(const FabricPort& port, uint32_t prio, uint64_t queueBytes)
+IbCongestionControl::MarkAtPort(const PortView& port, uint32_t prio, uint64_t queueBytes)
 {
-    if (queueBytes > m_thresholdBytes && !m_victimMask &&
-        port.owner->Net()->Fc().WaitedForPeer(port, prio))
+    if (queueBytes > m_thresholdBytes && !m_victimMask && port.WaitedForPeer(prio))
     {
         m_victimSkips++;
         return false;
@@ -124,7 +121,7 @@ IbCongestionControl::MarkAtPort(const FabricPort& port, uint32_t prio, uint64_t 
         return false;
     }
     // Marking_Rate counts eligible packets per port (and VL), as each switch port does.
-    uint64_t key = (static_cast<uint64_t>(port.owner->GetNodeId()) << 24) | (port.index << 3) | (prio & 7);
+    uint64_t key = (static_cast<uint64_t>(port.NodeId()) << 24) | (port.PortIndex() << 3) | (prio & 7);
     return Eligible(m_eligibleByPort[key]);
 }
 
@@ -142,52 +139,55 @@ IbCongestionControl::Start(QueuePair& qp)
     return s;
 }
 
-void
-IbCongestionControl::ApplyRate(QueuePair& qp, uint32_t ccti)
+CcDecision
+IbCongestionControl::RateOf(const QueuePair& qp, uint32_t ccti) const
 {
     double t = m_referencePacketBytes * 8.0 / qp.lineGbps;  // ns
     double ipd = InterPacketDelay(ccti).GetNanoSeconds();
-    qp.rateGbps = qp.lineGbps * t / (t + ipd);
-    qp.nic->RateChanged(&qp);
+    return CcDecision::Rate(qp.lineGbps * t / (t + ipd));
 }
 
-void
-IbCongestionControl::OnNotification(QueuePair& qp)
+CcDecision
+IbCongestionControl::OnCnp(QueuePair& qp)
 {
     auto& s = static_cast<IbCcState&>(*qp.cc);
     m_becn++;
     uint32_t next = std::min(m_cctiLimit, s.ccti + m_cctiIncrease);
+    CcDecision d;
     if (next != s.ccti)
     {
         m_increases++;
         s.ccti = next;
         m_maxCcti = std::max(m_maxCcti, next);
-        ApplyRate(qp, next);
+        d = RateOf(qp, next);
     }
     if (!s.timer.IsPending() && s.ccti > m_cctiMin)
     {
-        s.timer = Simulator::Schedule(m_cctiTimer, &IbCongestionControl::TimerTick, this, &qp);
+        s.timer = ScheduleTimer(m_cctiTimer, qp, 0);
     }
+    return d;
 }
 
-void
-IbCongestionControl::TimerTick(QueuePair* qp)
+CcDecision
+IbCongestionControl::OnTimer(QueuePair& qp, uint32_t)
 {
-    if (!qp->cc)
+    if (!qp.cc)
     {
-        return;
+        return {};
     }
-    auto& s = static_cast<IbCcState&>(*qp->cc);
+    auto& s = static_cast<IbCcState&>(*qp.cc);
+    CcDecision d;
     if (s.ccti > m_cctiMin)
     {
         s.ccti--;
         m_decreases++;
-        ApplyRate(*qp, s.ccti);
+        d = RateOf(qp, s.ccti);
     }
     if (s.ccti > m_cctiMin)
     {
-        s.timer = Simulator::Schedule(m_cctiTimer, &IbCongestionControl::TimerTick, this, qp);
+        s.timer = ScheduleTimer(m_cctiTimer, qp, 0);
     }
+    return d;
 }
 
 void

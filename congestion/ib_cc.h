@@ -37,10 +37,11 @@ class IbCongestionControl : public CongestionControl
     bool MarkAtEgress(uint64_t queueBytes, double gbps) override;
     /// Roots only: a port whose packet waited for credits is a victim and marks only with
     /// VictimMask (A10 Victim_Mask).
-    bool MarkAtPort(const FabricPort& port, uint32_t prio, uint64_t queueBytes) override;
+    bool MarkAtPort(const PortView& port, uint32_t prio, uint64_t queueBytes) override;
     bool ShouldNotify(Time now, Time lastNotify, bool first) const override;
     std::unique_ptr<CcState> Start(QueuePair& qp) override;
-    void OnNotification(QueuePair& qp) override;
+    CcDecision OnCnp(QueuePair& qp) override;
+    CcDecision OnTimer(QueuePair& qp, uint32_t timer) override;
     void Stop(QueuePair& qp) override;
     std::string StatsJson() const override;
 
@@ -51,10 +52,10 @@ class IbCongestionControl : public CongestionControl
     }
 
   private:
-    void ApplyRate(QueuePair& qp, uint32_t ccti);
+    /// The rate of CCT entry `ccti` for `qp`.
+    CcDecision RateOf(const QueuePair& qp, uint32_t ccti) const;
     /// Marking_Rate: true for every MarkingRate-th eligible packet counted in `counter`.
     bool Eligible(uint64_t& counter);
-    void TimerTick(QueuePair* qp);
 
     uint64_t m_thresholdBytes;
     bool m_victimMask;

@@ -1,6 +1,5 @@
 #include "ib_credits.h"
 
-#include "../ns3_backend/fabric-network.h"
 #include "../ns3_backend/fabric-switch.h"
 
 #include "ns3/log.h"
@@ -379,7 +378,7 @@ IbCreditFlowControl::Violation(FabricDevice& dev, const std::string& what)
     std::ostringstream os;
     os << "IB credit invariant violated at node " << dev.GetNodeId() << ": " << what
        << " (violations so far: " << m_violations << ")";
-    dev.Net()->Fail(os.str());
+    dev.Fail(os.str());
 }
 
 void
@@ -444,18 +443,10 @@ IbCreditFlowControl::SendUpdate(FabricDevice* dev, uint32_t port, uint32_t vl, b
     {
         rx.updatePending = false;
     }
-    FabricNetwork& net = *dev->Net();
-    FabricPacket* pkt = net.NewPacket();
-    pkt->kind = PacketKind::Pause;
-    pkt->priority = kControlPriority;
-    pkt->src = dev->GetNodeId();
-    pkt->dst = dev->Ports()[port].peer->GetNodeId();
-    pkt->pausePriority = vl;
-    pkt->seq = Fccl(rx, st.capacityBlocks);
-    pkt->wireBytes = net.ControlBytes(PacketKind::Pause);
+    uint64_t fccl = Fccl(rx, st.capacityBlocks);
     rx.updatesSent++;
     m_updates++;
-    dev->EnqueueControl(port, pkt);
+    dev->SendFlowControlFrame(port, vl, 0, fccl);
 }
 
 bool
@@ -467,27 +458,15 @@ IbCreditFlowControl::Admit(FabricSwitch& sw, uint32_t inPort, uint32_t prio, uin
     }
     // The MMU still counts bytes (telemetry: max switch buffer), but never decides: the
     // credits already guaranteed the space.
-    SharedBufferMmu& mmu = sw.Mmu();
-    uint64_t before = mmu.SharedOf(inPort, prio);
-    mmu.ingress[inPort][prio] += bytes;
-    mmu.sharedUsed += mmu.SharedOf(inPort, prio) - before;
-    mmu.totalUsed += bytes;
-    mmu.maxTotalUsed = std::max(mmu.maxTotalUsed, mmu.totalUsed);
-    At(sw, inPort).heldBytes[prio] += bytes;
+    sw.Mmu().Account(inPort, prio, bytes);
     Arrive(sw, inPort, m_slToVl[prio], Blocks(bytes));
     return true;
 }
 
 void
-IbCreditFlowControl::AfterDequeue(FabricSwitch& sw, uint32_t inPort, uint32_t prio)
+IbCreditFlowControl::AfterDequeue(FabricSwitch& sw, uint32_t inPort, uint32_t prio, uint32_t freedBytes)
 {
-    // The switch released the departing packet from the MMU just before: the difference is
-    // that packet's size.
-    PortState& st = At(sw, inPort);
-    uint64_t now = sw.Mmu().ingress[inPort][prio];
-    uint32_t freed = static_cast<uint32_t>(st.heldBytes[prio] - now);
-    st.heldBytes[prio] = now;
-    Free(sw, inPort, m_slToVl[prio], Blocks(freed));
+    Free(sw, inPort, m_slToVl[prio], Blocks(freedBytes));
 }
 
 void

@@ -42,7 +42,7 @@ class IbCreditFlowControl : public FlowControl
     }
 
     bool Admit(FabricSwitch& sw, uint32_t inPort, uint32_t prio, uint32_t bytes) override;
-    void AfterDequeue(FabricSwitch& sw, uint32_t inPort, uint32_t prio) override;
+    void AfterDequeue(FabricSwitch& sw, uint32_t inPort, uint32_t prio, uint32_t freedBytes) override;
     bool MayTransmit(const FabricPort& port, uint32_t prio, uint32_t bytes) const override;
     void OnTransmit(FabricPort& port, uint32_t prio, uint32_t bytes) override;
     void OnControlFrame(FabricDevice& dev, uint32_t port, const FabricPacket& pkt) override;
@@ -114,7 +114,6 @@ class IbCreditFlowControl : public FlowControl
         uint32_t capacityBlocks{0};  // this port's receive buffer per VL
         std::array<TxVl, kNumPriorities> tx{};
         std::array<RxVl, kNumPriorities> rx{};
-        std::array<uint64_t, kNumPriorities> heldBytes{};  // per SL, mirrors the MMU
     };
 
     PortState& At(const FabricDevice& dev, uint32_t port) const;

@@ -1,6 +1,5 @@
 #include "pfc-flow-control.h"
 
-#include "../ns3_backend/fabric-network.h"
 #include "../ns3_backend/fabric-switch.h"
 
 #include "ns3/double.h"
@@ -45,38 +44,39 @@ PfcFlowControl::GetTypeId()
     return tid;
 }
 
-void
-PfcFlowControl::SendPause(FabricSwitch& sw, uint32_t port, uint32_t prio, uint16_t quanta)
+PfcFlowControl::Xoff&
+PfcFlowControl::At(FabricSwitch& sw, uint32_t port, uint32_t prio)
 {
-    FabricNetwork& net = *sw.Net();
-    FabricPacket* pkt = net.NewPacket();
-    pkt->kind = PacketKind::Pause;
-    pkt->priority = kControlPriority;
-    pkt->src = sw.GetNodeId();
-    pkt->dst = sw.Ports()[port].peer->GetNodeId();
-    pkt->pausePriority = prio;
-    pkt->pauseQuanta = quanta;
-    pkt->wireBytes = net.ControlBytes(PacketKind::Pause);
-    sw.EnqueueControl(port, pkt);
+    uint32_t node = sw.GetNodeId();
+    if (node >= m_xoff.size())
+    {
+        m_xoff.resize(node + 1);
+    }
+    auto& ports = m_xoff[node];
+    if (ports.empty())
+    {
+        ports.resize(sw.Ports().size());
+    }
+    return ports[port][prio];
 }
 
 void
 PfcFlowControl::Refresh(FabricSwitch* sw, uint32_t port, uint32_t prio)
 {
-    if (!sw->XoffState()[port][prio])
+    Xoff& x = At(*sw, port, prio);
+    if (!x.on)
     {
         return;
     }
-    SendPause(*sw, port, prio, m_quanta);
+    sw->SendFlowControlFrame(port, prio, m_quanta);
     Time pause = PicoSeconds(static_cast<int64_t>(m_quanta * 512 * 1000.0 / sw->Ports()[port].gbps));
-    sw->XoffRefresh()[port][prio] = Simulator::Schedule(pause * m_refreshFraction,
-                                                        &PfcFlowControl::Refresh, this, sw, port, prio);
+    x.refresh = Simulator::Schedule(pause * m_refreshFraction, &PfcFlowControl::Refresh, this, sw, port, prio);
 }
 
 void
 PfcFlowControl::AfterEnqueue(FabricSwitch& sw, uint32_t inPort, uint32_t prio)
 {
-    auto& xoff = sw.XoffState()[inPort][prio];
+    bool& xoff = At(sw, inPort, prio).on;
     if (xoff)
     {
         return;
@@ -91,10 +91,10 @@ PfcFlowControl::AfterEnqueue(FabricSwitch& sw, uint32_t inPort, uint32_t prio)
 }
 
 void
-PfcFlowControl::AfterDequeue(FabricSwitch& sw, uint32_t inPort, uint32_t prio)
+PfcFlowControl::AfterDequeue(FabricSwitch& sw, uint32_t inPort, uint32_t prio, uint32_t freedBytes)
 {
-    auto& xoff = sw.XoffState()[inPort][prio];
-    if (!xoff)
+    Xoff& x = At(sw, inPort, prio);
+    if (!x.on)
     {
         return;
     }
@@ -103,9 +103,9 @@ PfcFlowControl::AfterDequeue(FabricSwitch& sw, uint32_t inPort, uint32_t prio)
     if (mmu.headroom[inPort][prio] == 0 &&
         (shared == 0 || static_cast<int64_t>(shared + m_xonOffsetBytes) <= mmu.Threshold()))
     {
-        xoff = false;
-        sw.XoffRefresh()[inPort][prio].Cancel();
-        SendPause(sw, inPort, prio, 0);
+        x.on = false;
+        x.refresh.Cancel();
+        sw.SendFlowControlFrame(inPort, prio, 0);
     }
 }
 

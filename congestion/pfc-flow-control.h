@@ -6,7 +6,11 @@
 
 #include "flow-control.h"
 
+#include "ns3/event-id.h"
 #include "ns3/nstime.h"
+
+#include <array>
+#include <vector>
 
 namespace ns3
 {
@@ -29,12 +33,21 @@ class PfcFlowControl : public FlowControl
     }
 
     void AfterEnqueue(FabricSwitch& sw, uint32_t inPort, uint32_t prio) override;
-    void AfterDequeue(FabricSwitch& sw, uint32_t inPort, uint32_t prio) override;
+    void AfterDequeue(FabricSwitch& sw, uint32_t inPort, uint32_t prio, uint32_t freedBytes) override;
     void OnControlFrame(FabricDevice& dev, uint32_t port, const FabricPacket& pkt) override;
 
   private:
-    void SendPause(FabricSwitch& sw, uint32_t port, uint32_t prio, uint16_t quanta);
+    /// XOFF state of one (switch ingress port, priority) and its pending refresh.
+    struct Xoff
+    {
+        bool on{false};
+        EventId refresh;
+    };
+
+    Xoff& At(FabricSwitch& sw, uint32_t port, uint32_t prio);
     void Refresh(FabricSwitch* sw, uint32_t port, uint32_t prio);
+
+    std::vector<std::vector<std::array<Xoff, kNumPriorities>>> m_xoff;  // [switch node][port][prio]
 
     uint32_t m_quanta;
     double m_refreshFraction;

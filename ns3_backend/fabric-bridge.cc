@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdlib>
+#include <map>
 #include <sstream>
 #include <unordered_map>
 #include <vector>
@@ -543,6 +544,59 @@ FabricBridge::DescribeAttributes(const std::string& target)
             break;
     }
     os << "}}";
+    return os.str();
+}
+
+template <typename Policy>
+static void
+ListPolicies(std::ostream& os)
+{
+    TypeId base = Policy::GetTypeId();
+    std::map<std::string, std::string> entries;  // by short name: a stable order
+    for (uint32_t i = 0; i < TypeId::GetRegisteredN(); ++i)
+    {
+        TypeId tid = TypeId::GetRegistered(i);
+        if (tid == base || !tid.IsChildOf(base) || !tid.HasConstructor())
+        {
+            continue;
+        }
+        ObjectFactory f(tid.GetName());
+        Ptr<Policy> policy = f.Create<Policy>();
+        std::ostringstream e;
+        e << "{\"name\":\"" << JsonEscape(policy->Name()) << "\",\"type\":\"" << tid.GetName()
+          << "\",\"attributes\":[";
+        bool first = true;
+        for (TypeId t = tid; t != Object::GetTypeId() && t.GetParent() != t; t = t.GetParent())
+        {
+            for (uint32_t a = 0; a < t.GetAttributeN(); ++a)
+            {
+                auto info = t.GetAttribute(a);
+                e << (first ? "" : ",") << "{\"name\":\"" << info.name << "\",\"default\":\""
+                  << JsonEscape(info.initialValue->SerializeToString(info.checker)) << "\",\"help\":\""
+                  << JsonEscape(info.help) << "\"}";
+                first = false;
+            }
+        }
+        e << "]}";
+        entries[policy->Name()] = e.str();
+    }
+    const char* sep = "";
+    for (const auto& kv : entries)
+    {
+        os << sep << kv.second;
+        sep = ",";
+    }
+}
+
+std::string
+FabricBridge::PolicyRegistry()
+{
+    std::ostringstream os;
+    os << "{\"flow_control\":[";
+    ListPolicies<FlowControl>(os);
+    os << "],\"congestion_control\":[";
+    ListPolicies<CongestionControl>(os);
+    os << "]}";
     return os.str();
 }
 

@@ -31,6 +31,11 @@ class FabricBridge
                              const std::string& value);
     /// JSON object {name: {"value": str, "help": str}} of a target's effective attributes.
     std::string DescribeAttributes(const std::string& target);
+    /// Every constructible policy in the ns-3 TypeId registry, as JSON
+    /// {"flow_control": [...], "congestion_control": [...]}, each entry {"name": short name,
+    /// "type": TypeId name, "attributes": [{"name", "default", "help"}]} (the policy's and
+    /// its policy base classes' attributes).
+    static std::string PolicyRegistry();
 
     void Build(uint32_t numHosts, uint32_t numSwitches, bool hostsForward, uint32_t seed);
     void AddLink(uint32_t a, uint32_t b, double gbps, uint64_t latencyNs);

@@ -3,6 +3,7 @@
 #include "fabric-network.h"
 
 #include "ns3/log.h"
+#include "ns3/trace-source-accessor.h"
 
 namespace ns3
 {
@@ -12,10 +13,32 @@ namespace fabric
 NS_LOG_COMPONENT_DEFINE("FabricDevice");
 NS_OBJECT_ENSURE_REGISTERED(FabricDevice);
 
+uint32_t
+FabricPort::NodeId() const
+{
+    return owner->GetNodeId();
+}
+
+bool
+FabricPort::WaitedForPeer(uint32_t prio) const
+{
+    return owner->Net()->Fc().WaitedForPeer(*this, prio);
+}
+
 TypeId
 FabricDevice::GetTypeId()
 {
-    static TypeId tid = TypeId("ns3::fabric::FabricDevice").SetParent<Object>().SetGroupName("Fabric");
+    static TypeId tid =
+        TypeId("ns3::fabric::FabricDevice")
+            .SetParent<Object>()
+            .SetGroupName("Fabric")
+            .AddTraceSource("Tx", "A frame (any kind) starts serializing on a port.",
+                            MakeTraceSourceAccessor(&FabricDevice::m_txTrace),
+                            "ns3::fabric::FabricDevice::PacketTracedCallback")
+            .AddTraceSource("FlowControlRx", "A flow-control frame (PFC pause / IB credit update) "
+                            "arrived on a port.",
+                            MakeTraceSourceAccessor(&FabricDevice::m_fcRxTrace),
+                            "ns3::fabric::FabricDevice::PacketTracedCallback");
     return tid;
 }
 
@@ -60,14 +83,7 @@ FabricDevice::TryTransmit(uint32_t port)
     m_net->Fc().OnTransmit(p, pkt->priority, pkt->wireBytes);
     Time tx = p.TxTime(pkt->wireBytes);
     p.txBytes += pkt->wireBytes;
-    if (pkt->kind == PacketKind::Data)
-    {
-        p.txDataPackets++;
-    }
-    else if (pkt->kind == PacketKind::Pause)
-    {
-        p.pauseFramesSent++;
-    }
+    m_txTrace(port, *pkt);
     OnTransmitted(port, pkt);
     if (p.pcap)
     {
@@ -133,6 +149,27 @@ FabricDevice::EnqueueControl(uint32_t port, FabricPacket* pkt)
     p.queues[pkt->priority].push_back(pkt);
     p.queueBytes[pkt->priority] += pkt->wireBytes;
     TryTransmit(port);
+}
+
+void
+FabricDevice::SendFlowControlFrame(uint32_t port, uint8_t prio, uint16_t quanta, uint64_t seq)
+{
+    FabricPacket* pkt = m_net->NewPacket();
+    pkt->kind = PacketKind::Pause;
+    pkt->priority = kControlPriority;
+    pkt->src = m_nodeId;
+    pkt->dst = m_ports[port].peer->GetNodeId();
+    pkt->pausePriority = prio;
+    pkt->pauseQuanta = quanta;
+    pkt->seq = seq;
+    pkt->wireBytes = m_net->ControlBytes(PacketKind::Pause);
+    EnqueueControl(port, pkt);
+}
+
+void
+FabricDevice::Fail(const std::string& reason)
+{
+    m_net->Fail(reason);
 }
 
 FabricPacket*

@@ -4,6 +4,7 @@
 #ifndef ASTRASIM_FABRIC_DEVICE_H
 #define ASTRASIM_FABRIC_DEVICE_H
 
+#include "../congestion/port-view.h"
 #include "fabric-event.h"
 #include "fabric-packet.h"
 #include "pcap-writer.h"
@@ -12,6 +13,7 @@
 #include "ns3/nstime.h"
 #include "ns3/object.h"
 #include "ns3/simulator.h"
+#include "ns3/traced-callback.h"
 
 #include <array>
 #include <deque>
@@ -25,8 +27,9 @@ namespace fabric
 class FabricDevice;
 class FabricNetwork;
 
-/// One egress side of a full-duplex link, owned by the transmitting device.
-struct FabricPort
+/// One egress side of a full-duplex link, owned by the transmitting device. Policies see it
+/// only as a PortView.
+struct FabricPort : public PortView
 {
     FabricDevice* owner{nullptr};
     uint32_t index{0};
@@ -52,21 +55,15 @@ struct FabricPort
     std::array<Time, kNumPriorities> pauseStart{};
     std::array<bool, kNumPriorities> pauseOpen{};
     std::array<EventId, kNumPriorities> pauseExpiry{};
-    // Credits for credit-based flow control (IB), bytes per priority/VL; unused by PFC.
-    std::array<int64_t, kNumPriorities> credits{};
 
     // Optional capture of frames sent on this port.
     std::shared_ptr<PcapWriter> pcap;
 
-    // Telemetry.
+    // Port state the policies read (PortView) and the telemetry reports; event counts (frames,
+    // marks, drops) are trace sources of the device, counted by FabricCounters.
     uint64_t txBytes{0};
-    uint64_t txDataPackets{0};
-    uint64_t pauseFramesSent{0};
-    uint64_t pauseFramesReceived{0};
     int64_t pausedPs{0};
     uint64_t maxQueueBytes{0};
-    uint64_t ecnMarks{0};
-    uint64_t drops{0};
 
     /// Serialization time of `bytes` on this link.
     Time TxTime(uint32_t bytes) const
@@ -93,12 +90,39 @@ struct FabricPort
         }
         return s;
     }
+
+    // PortView
+    uint32_t NodeId() const override;
+    uint32_t PortIndex() const override
+    {
+        return index;
+    }
+    double LinkGbps() const override
+    {
+        return gbps;
+    }
+    uint64_t QueuedBytes(uint32_t prio) const override
+    {
+        return queueBytes[prio];
+    }
+    uint64_t QueuedBytesTotal() const override
+    {
+        return TotalQueueBytes();
+    }
+    uint64_t TransmittedBytes() const override
+    {
+        return txBytes;
+    }
+    bool WaitedForPeer(uint32_t prio) const override;
 };
 
 class FabricDevice : public Object
 {
   public:
     static TypeId GetTypeId();
+
+    /// Signature of the per-packet trace sources: (port index, packet).
+    typedef void (*PacketTracedCallback)(uint32_t port, const FabricPacket& pkt);
     ~FabricDevice() override;
 
     uint32_t GetNodeId() const
@@ -144,6 +168,14 @@ class FabricDevice : public Object
     /// Queue a packet on a port's priority queue (no MMU) and kick the transmitter.
     void EnqueueControl(uint32_t port, FabricPacket* pkt);
 
+    /// Send a link-level flow-control frame (PacketKind::Pause) to the peer on `port`:
+    /// PFC pause of `prio` for `quanta` (0 = resume), or an IB credit update of VL `prio`
+    /// carrying `seq` (FCCL).
+    void SendFlowControlFrame(uint32_t port, uint8_t prio, uint16_t quanta, uint64_t seq = 0);
+
+    /// A model invariant broke: stop the run with `reason`.
+    void Fail(const std::string& reason);
+
     /// Pause priority `prio` of `port` for `duration` (0 = resume now).
     void SetPause(uint32_t port, uint32_t prio, Time duration);
 
@@ -184,6 +216,9 @@ class FabricDevice : public Object
     uint32_t m_nodeId{0};
     std::vector<FabricPort> m_ports;
     double m_fastestGbps{0};
+
+    TracedCallback<uint32_t, const FabricPacket&> m_txTrace;     // "Tx": a frame starts on a port
+    TracedCallback<uint32_t, const FabricPacket&> m_fcRxTrace;   // "FlowControlRx"
 
   private:
     void TransmitDone(uint32_t port);

@@ -130,6 +130,8 @@ FabricNetwork::Build(uint32_t numHosts,
     m_hostsForward = hostsForward;
     m_fc = fc;
     m_cc = cc;
+    m_ccHeaderBytes = cc->ExtraHeaderBytes();
+    m_ccStampsInt = cc->StampsInt();
     m_rng = CreateObject<UniformRandomVariable>();
     m_rng->SetStream(0);
     m_cc->AssignStreams(1);
@@ -196,6 +198,7 @@ FabricNetwork::Finalize(uint32_t seed)
             DynamicCast<RdmaNic>(d)->InitPorts();
         }
     }
+    m_counters.Attach(m_devices);
     m_next.assign(n, std::vector<std::vector<uint32_t>>(m_numHosts));
     std::vector<int> dist(n);
     for (uint32_t dst = 0; dst < m_numHosts; ++dst)
@@ -306,6 +309,23 @@ FabricNetwork::ControlBytes(PacketKind k) const
     }
 }
 
+Time
+FabricNetwork::BaseRtt(uint32_t src, uint32_t dst, uint32_t flowHash) const
+{
+    // A full data frame out and an ACK back, store and forward at every hop, no queueing.
+    uint32_t extra = m_ccHeaderBytes;
+    uint32_t data = m_mtu + DataHeaderBytes() + extra;
+    uint32_t ack = ControlBytes(PacketKind::Ack) + extra;
+    Time rtt;
+    for (uint32_t node = src; node != dst;)
+    {
+        const FabricPort& p = m_devices[node]->Ports()[Route(node, dst, flowHash)];
+        rtt += 2 * p.latency + p.TxTime(data) + p.TxTime(ack);
+        node = p.peer->GetNodeId();
+    }
+    return rtt;
+}
+
 uint64_t
 FabricNetwork::Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream)
 {
@@ -334,8 +354,10 @@ FabricNetwork::Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream)
         q->priority = m_slByStream.empty() ? m_dataPriority
                                             : m_slByStream[stream % m_slByStream.size()];
         q->nic = PeekPointer(DynamicCast<RdmaNic>(m_devices[src]));
+        q->sender = q->nic;
         q->port = Route(src, dst, q->flowHash);
         q->lineGbps = m_devices[src]->Ports()[q->port].gbps;
+        q->baseRtt = BaseRtt(src, dst, q->flowHash);
         q->rateGbps = q->lineGbps;
         m_qpIndex[key] = q->index;
         qp = q.get();
@@ -352,6 +374,7 @@ FabricNetwork::Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream)
     if (qp->sndUna >= qp->enqueued)
     {
         qp->rateGbps = qp->lineGbps;
+        qp->windowBytes = m_windowBytes;
         qp->cc = m_cc->Start(*qp);
     }
     uint64_t id = m_nextMessage++;
@@ -567,18 +590,19 @@ FabricNetwork::TelemetryJson()
     {
         for (auto& p : d->Ports())
         {
-            drops += p.drops;
-            pauseFrames += p.pauseFramesSent;
-            ecn += p.ecnMarks;
+            const PortCounters& c = m_counters.Port(d->GetNodeId(), p.index);
+            drops += c.drops;
+            pauseFrames += c.pauseFramesSent;
+            ecn += c.ecnMarks;
             maxQ = std::max(maxQ, p.maxQueueBytes);
             pausedPs += p.pausedPs;
             ports << (first ? "" : ",") << "{\"node\":" << d->GetNodeId() << ",\"port\":" << p.index
                   << ",\"peer\":" << p.peer->GetNodeId() << ",\"tx_bytes\":" << p.txBytes
-                  << ",\"tx_data_packets\":" << p.txDataPackets
-                  << ",\"pause_frames_sent\":" << p.pauseFramesSent
-                  << ",\"pause_frames_received\":" << p.pauseFramesReceived
+                  << ",\"tx_data_packets\":" << c.txDataPackets
+                  << ",\"pause_frames_sent\":" << c.pauseFramesSent
+                  << ",\"pause_frames_received\":" << c.pauseFramesReceived
                   << ",\"paused_ns\":" << p.pausedPs / 1000 << ",\"max_queue_bytes\":"
-                  << p.maxQueueBytes << ",\"ecn_marks\":" << p.ecnMarks << ",\"drops\":" << p.drops
+                  << p.maxQueueBytes << ",\"ecn_marks\":" << c.ecnMarks << ",\"drops\":" << c.drops
                   << "}";
             first = false;
         }
@@ -599,12 +623,13 @@ FabricNetwork::TelemetryJson()
     // PAUSE-kind frames are IB credit updates under credit flow control, not PFC.
     bool pfc = m_fc->Name() == "pfc";
     std::ostringstream os;
-    os << "{\"data_packets\":" << dataPackets << ",\"retransmitted_packets\":"
-       << retransmittedPackets << ",\"drops\":" << drops << ",\"pfc_pause_frames\":" << (pfc ? pauseFrames : 0)
+    const FabricCounters& k = m_counters;
+    os << "{\"data_packets\":" << k.dataPackets << ",\"retransmitted_packets\":"
+       << k.retransmittedPackets << ",\"drops\":" << drops << ",\"pfc_pause_frames\":" << (pfc ? pauseFrames : 0)
        << ",\"flow_control_frames\":" << pauseFrames
        << ",\"pfc_paused_ns\":" << pausedPs / 1000 << ",\"ecn_marks\":" << ecn
-       << ",\"cnps\":" << cnps << ",\"acks\":" << acks << ",\"nacks\":" << nacks
-       << ",\"timeouts\":" << timeouts << ",\"max_queue_bytes\":" << maxQ
+       << ",\"cnps\":" << k.cnps << ",\"acks\":" << k.acks << ",\"nacks\":" << k.nacks
+       << ",\"timeouts\":" << k.timeouts << ",\"max_queue_bytes\":" << maxQ
        << ",\"max_switch_buffer_bytes\":" << maxBuf << ",\"delivered_bytes\":" << m_deliveredBytes
        << ",\"delivered_messages\":" << m_deliveredMessages << ",\"queue_pairs\":" << m_qps.size()
        << ",\"events\":" << Simulator::GetEventCount() << ",\"ports\":[" << ports.str()

@@ -5,6 +5,7 @@
 
 #include "../congestion/congestion-control.h"
 #include "../congestion/flow-control.h"
+#include "fabric-counters.h"
 #include "fabric-device.h"
 #include "fabric-switch.h"
 #include "progress-meter.h"
@@ -83,6 +84,15 @@ class FabricNetwork : public Object
     {
         return *m_cc;
     }
+    /// The CC's per-packet header bytes and INT request, read once at Build (hot path).
+    uint32_t CcHeaderBytes() const
+    {
+        return m_ccHeaderBytes;
+    }
+    bool CcStampsInt() const
+    {
+        return m_ccStampsInt;
+    }
     double Uniform()
     {
         return m_rng->GetValue();
@@ -136,13 +146,11 @@ class FabricNetwork : public Object
         return m_dataPriority;
     }
 
-    // Counters bumped by devices.
-    uint64_t dataPackets{0};
-    uint64_t retransmittedPackets{0};
-    uint64_t cnps{0};
-    uint64_t acks{0};
-    uint64_t nacks{0};
-    uint64_t timeouts{0};
+    /// The telemetry's counters, fed by the devices' trace sources.
+    const FabricCounters& Counters() const
+    {
+        return m_counters;
+    }
 
     // ---- run control ----
     /// Handler for completions: (kind 0 = scheduled event, 1 = message delivered, id).
@@ -195,6 +203,8 @@ class FabricNetwork : public Object
     }
 
   private:
+    /// Unloaded round trip of a full data frame from `src` to `dst` and its ACK back.
+    Time BaseRtt(uint32_t src, uint32_t dst, uint32_t flowHash) const;
     void FireUser(uint64_t id);
     void Watchdog();
     void ArmWatchdog();
@@ -212,7 +222,10 @@ class FabricNetwork : public Object
     uint32_t m_hashSeed{0};
     Ptr<FlowControl> m_fc;
     Ptr<CongestionControl> m_cc;
+    uint32_t m_ccHeaderBytes{0};
+    bool m_ccStampsInt{false};
     Ptr<UniformRandomVariable> m_rng;
+    FabricCounters m_counters;
     PacketPool m_pool;
     uint64_t m_uid{0};
     uint64_t m_nextMessage{0};

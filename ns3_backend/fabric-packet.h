@@ -4,6 +4,8 @@
 #ifndef ASTRASIM_FABRIC_PACKET_H
 #define ASTRASIM_FABRIC_PACKET_H
 
+#include "../congestion/int-records.h"
+
 #include <cstdint>
 #include <vector>
 
@@ -44,6 +46,9 @@ struct FabricPacket
     uint16_t pauseQuanta{0};    // PAUSE: 512-bit-time quanta; 0 = resume
     uint8_t pausePriority{0};
     uint64_t uid{0};
+    bool ecnEcho{false};        // ACK/NACK: the acknowledged data packet was CE-marked
+    int64_t sendTsPs{-1};       // data: when the NIC sent it; ACK/NACK: echoed; -1 = none
+    IntRecords intRecords;      // policy-owned telemetry (StampsInt policies); echoed in ACKs
 };
 
 /// Free-list allocator: packets are recycled instead of new/delete per hop.

@@ -6,6 +6,7 @@
 #include "ns3/double.h"
 #include "ns3/enum.h"
 #include "ns3/log.h"
+#include "ns3/trace-source-accessor.h"
 #include "ns3/uinteger.h"
 
 namespace ns3
@@ -66,6 +67,16 @@ SharedBufferMmu::Admit(uint32_t port, uint32_t prio, uint32_t bytes, bool useHea
     totalUsed += bytes;
     maxTotalUsed = std::max(maxTotalUsed, totalUsed);
     return true;
+}
+
+void
+SharedBufferMmu::Account(uint32_t port, uint32_t prio, uint32_t bytes)
+{
+    uint64_t before = SharedOf(port, prio);
+    ingress[port][prio] += bytes;
+    sharedUsed += SharedOf(port, prio) - before;
+    totalUsed += bytes;
+    maxTotalUsed = std::max(maxTotalUsed, totalUsed);
 }
 
 void
@@ -131,7 +142,14 @@ FabricSwitch::GetTypeId()
                           EnumValue<RoutingMode>(RoutingMode::Ecmp),
                           MakeEnumAccessor<RoutingMode>(&FabricSwitch::m_routing),
                           MakeEnumChecker(RoutingMode::Ecmp, "ecmp", RoutingMode::DestModK, "dmodk",
-                                          RoutingMode::Adaptive, "adaptive"));
+                                          RoutingMode::Adaptive, "adaptive"))
+            .AddTraceSource("Drop", "A data packet found no room in the buffer (egress port it "
+                            "was routed to).",
+                            MakeTraceSourceAccessor(&FabricSwitch::m_dropTrace),
+                            "ns3::fabric::FabricDevice::PacketTracedCallback")
+            .AddTraceSource("EcnMark", "A data packet leaving a port was CE/FECN-marked.",
+                            MakeTraceSourceAccessor(&FabricSwitch::m_ecnTrace),
+                            "ns3::fabric::FabricDevice::PacketTracedCallback");
     return tid;
 }
 
@@ -153,9 +171,11 @@ FabricSwitch::InitBuffers()
         }
     }
     m_mmu.headroomPerPort = headroom;
+    const FlowControl& fc = m_net->Fc();
+    m_mmu.dynamic = fc.DynamicThreshold();
+    m_mmu.alpha = fc.ThresholdAlpha();
+    m_mmu.staticThresholdBytes = fc.StaticThresholdBytes();
     m_mmu.Init(n);
-    m_xoff.assign(n, {});
-    m_refresh.assign(n, {});
 }
 
 void
@@ -163,7 +183,7 @@ FabricSwitch::Receive(uint32_t port, FabricPacket* pkt)
 {
     if (pkt->kind == PacketKind::Pause)
     {
-        m_ports[port].pauseFramesReceived++;
+        m_fcRxTrace(port, *pkt);
         m_net->Fc().OnControlFrame(*this, port, *pkt);
         m_net->FreePacket(pkt);
         return;
@@ -174,8 +194,7 @@ FabricSwitch::Receive(uint32_t port, FabricPacket* pkt)
     {
         if (!m_net->Fc().Admit(*this, port, pkt->priority, pkt->wireBytes))
         {
-            m_drops++;
-            egress.drops++;
+            m_dropTrace(out, *pkt);
             m_net->FreePacket(pkt);
             return;
         }
@@ -245,16 +264,20 @@ FabricSwitch::OnTransmitted(uint32_t port, FabricPacket* pkt)
     }
     m_mmu.Release(pkt->ingressPort, pkt->priority, pkt->wireBytes);
     FabricPort& p = m_ports[port];
-    if (pkt->kind == PacketKind::Data &&
-        m_net->Cc().MarkAtPort(p, pkt->priority, p.queueBytes[pkt->priority]))
+    CongestionControl& cc = m_net->Cc();
+    if (pkt->kind == PacketKind::Data && cc.MarkAtPort(p, pkt->priority, p.queueBytes[pkt->priority]))
     {
         if (!pkt->ecnCe)
         {
             pkt->ecnCe = true;
-            p.ecnMarks++;
+            m_ecnTrace(port, *pkt);
         }
     }
-    m_net->Fc().AfterDequeue(*this, pkt->ingressPort, pkt->priority);
+    if (pkt->kind == PacketKind::Data && m_net->CcStampsInt())
+    {
+        cc.StampAtEgress(p, pkt->intRecords);
+    }
+    m_net->Fc().AfterDequeue(*this, pkt->ingressPort, pkt->priority, pkt->wireBytes);
 }
 
 } // namespace fabric

@@ -43,6 +43,9 @@ struct SharedBufferMmu
     /// Try to account an arriving packet; false = no room (drop).
     bool Admit(uint32_t port, uint32_t prio, uint32_t bytes, bool useHeadroom);
 
+    /// Account an arriving packet whose room the flow control already guaranteed (credits).
+    void Account(uint32_t port, uint32_t prio, uint32_t bytes);
+
     void Release(uint32_t port, uint32_t prio, uint32_t bytes);
 };
 
@@ -85,22 +88,6 @@ class FabricSwitch : public FabricDevice
         return m_mmu;
     }
 
-    /// Per-(ingress port, priority) XOFF state kept by PFC.
-    std::vector<std::array<bool, kNumPriorities>>& XoffState()
-    {
-        return m_xoff;
-    }
-
-    std::vector<std::array<EventId, kNumPriorities>>& XoffRefresh()
-    {
-        return m_refresh;
-    }
-
-    uint64_t Drops() const
-    {
-        return m_drops;
-    }
-
   protected:
     FabricPacket* Dequeue(uint32_t port) override;
     void OnTransmitted(uint32_t port, FabricPacket* pkt) override;
@@ -111,15 +98,14 @@ class FabricSwitch : public FabricDevice
 
     RoutingMode m_routing{RoutingMode::Ecmp};
     SharedBufferMmu m_mmu;
-    std::vector<std::array<bool, kNumPriorities>> m_xoff;
-    std::vector<std::array<EventId, kNumPriorities>> m_refresh;
     Time m_forwardingDelay;
     uint32_t m_cutThroughBytes{0};
     uint64_t m_bufferBytes;
     uint64_t m_reservedBytes;
     uint64_t m_headroomBytes;
     double m_headroomFactor;
-    uint64_t m_drops{0};
+    TracedCallback<uint32_t, const FabricPacket&> m_dropTrace;  // "Drop" (egress port)
+    TracedCallback<uint32_t, const FabricPacket&> m_ecnTrace;   // "EcnMark"
 };
 
 } // namespace fabric

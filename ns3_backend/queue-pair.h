@@ -56,6 +56,9 @@ class QueuePair
     uint64_t maxSent{0};    // highest byte ever sent (retransmission detection)
     double lineGbps{100.0};
     double rateGbps{100.0};
+    uint64_t windowBytes{0};  // limit on unacknowledged bytes, set per QP by the CC; 0 = none
+    Time baseRtt;             // unloaded RTT of the path: MTU frame out, ACK back
+    CcSender* sender{nullptr};  // applies the CC's decisions (the NIC)
     Time nextSend;
     EventId rto;
     Time rtoStart;          // the timeout runs from here: arming, or the last ACK that advanced

@@ -4,6 +4,7 @@
 
 #include "ns3/boolean.h"
 #include "ns3/log.h"
+#include "ns3/trace-source-accessor.h"
 
 namespace ns3
 {
@@ -33,7 +34,16 @@ RdmaNic::GetTypeId()
                           "and ACKs stay in order [bool]. Default false (RoCE go-back-N).",
                           BooleanValue(false),
                           MakeBooleanAccessor(&RdmaNic::m_outOfOrderReceive),
-                          MakeBooleanChecker());
+                          MakeBooleanChecker())
+            .AddTraceSource("DataTx", "A QP hands a data packet (new or resent) to a port.",
+                            MakeTraceSourceAccessor(&RdmaNic::m_dataTxTrace),
+                            "ns3::fabric::FabricDevice::PacketTracedCallback")
+            .AddTraceSource("ControlTx", "The receiver sends an ACK, NACK or CNP.",
+                            MakeTraceSourceAccessor(&RdmaNic::m_controlTxTrace),
+                            "ns3::fabric::FabricDevice::PacketTracedCallback")
+            .AddTraceSource("Timeout", "A QP's retransmission timeout fired (go-back-N).",
+                            MakeTraceSourceAccessor(&RdmaNic::m_timeoutTrace),
+                            "ns3::fabric::RdmaNic::QpTracedCallback");
     return tid;
 }
 
@@ -60,6 +70,20 @@ void
 RdmaNic::RateChanged(QueuePair* qp)
 {
     TryTransmit(qp->port);
+}
+
+void
+RdmaNic::ApplyCc(QueuePair& qp, const CcDecision& decision)
+{
+    if (decision.HasRate())
+    {
+        qp.rateGbps = decision.rateGbps;
+    }
+    if (decision.HasWindow())
+    {
+        qp.windowBytes = decision.windowBytes;
+    }
+    RateChanged(&qp);
 }
 
 FabricPacket*
@@ -90,9 +114,8 @@ RdmaNic::NextData(uint32_t port)
     FabricPort& p = m_ports[port];
     Time now = Simulator::Now();
     Time earliest = Time::Max();
-    uint64_t window = m_net->WindowBytes();
     uint32_t n = list.size();
-    uint32_t header = m_net->DataHeaderBytes();
+    uint32_t header = m_net->DataHeaderBytes() + m_net->CcHeaderBytes();
     // VL arbitration (IB with arbitration tables): pick the SL first, then round robin among
     // its QPs. Without tables the policy answers kArbitrateDefault and nothing changes.
     int onlySl = -1;
@@ -102,7 +125,7 @@ RdmaNic::NextData(uint32_t port)
         auto head = [&](uint32_t sl) -> int64_t {
             for (QueuePair* qp : list)
             {
-                if (qp->priority == sl && !(window && qp->sndNxt - qp->sndUna >= window) &&
+                if (qp->priority == sl && !(qp->windowBytes && qp->sndNxt - qp->sndUna >= qp->windowBytes) &&
                     qp->nextSend <= now && m_net->Fc().MayTransmit(p, sl, full))
                 {
                     return full;
@@ -121,7 +144,7 @@ RdmaNic::NextData(uint32_t port)
         {
             continue;
         }
-        if (window && qp->sndNxt - qp->sndUna >= window)
+        if (qp->windowBytes && qp->sndNxt - qp->sndUna >= qp->windowBytes)
         {
             continue;
         }
@@ -159,15 +182,12 @@ RdmaNic::NextData(uint32_t port)
         pkt->messageId = msg->id;
         pkt->lastOfMessage = (qp->sndNxt + payload == msg->end);
         pkt->retransmission = qp->sndNxt < qp->maxSent;
-        m_net->dataPackets++;
-        if (pkt->retransmission)
-        {
-            m_net->retransmittedPackets++;
-        }
+        pkt->sendTsPs = now.GetTimeStep();
+        m_dataTxTrace(port, *pkt);
         qp->sndNxt += payload;
         qp->maxSent = std::max(qp->maxSent, qp->sndNxt);
         qp->nextSend = now + PicoSeconds(static_cast<int64_t>(pkt->wireBytes * 8000.0 / qp->rateGbps + 0.5));
-        m_net->Cc().OnSent(*qp, payload);
+        CongestionControl::Apply(*qp, m_net->Cc().OnSent(*qp, payload));
         ArmRto(qp);
         if (!qp->HasUnsent())
         {
@@ -222,7 +242,7 @@ RdmaNic::RtoFired(QueuePair* qp)
         qp->rto = Simulator::Schedule(deadline - now, &RdmaNic::RtoFired, this, qp);
         return;
     }
-    m_net->timeouts++;
+    m_timeoutTrace(qp->index);
     qp->sndNxt = qp->sndUna;
     Activate(qp);
     qp->rtoStart = now;
@@ -230,7 +250,7 @@ RdmaNic::RtoFired(QueuePair* qp)
 }
 
 void
-RdmaNic::SendControl(PacketKind kind, QueuePair& qp, uint64_t seq)
+RdmaNic::SendControl(PacketKind kind, QueuePair& qp, uint64_t seq, const FabricPacket* echo)
 {
     FabricPacket* pkt = m_net->NewPacket();
     pkt->kind = kind;
@@ -241,7 +261,22 @@ RdmaNic::SendControl(PacketKind kind, QueuePair& qp, uint64_t seq)
     pkt->flowHash = qp.flowHash;
     pkt->seq = seq;
     pkt->wireBytes = m_net->ControlBytes(kind);
-    EnqueueControl(m_net->Route(m_nodeId, qp.src, qp.flowHash), pkt);
+    if (kind != PacketKind::Cnp)
+    {
+        pkt->wireBytes += m_net->CcHeaderBytes();  // the echoed INT / timestamp header
+    }
+    if (echo)
+    {
+        pkt->sendTsPs = echo->sendTsPs;
+        pkt->ecnEcho = echo->ecnCe;
+        if (m_net->CcStampsInt())
+        {
+            pkt->intRecords = echo->intRecords;
+        }
+    }
+    uint32_t port = m_net->Route(m_nodeId, qp.src, qp.flowHash);
+    m_controlTxTrace(port, *pkt);
+    EnqueueControl(port, pkt);
 }
 
 void
@@ -254,7 +289,6 @@ RdmaNic::OnData(uint32_t port, FabricPacket* pkt)
     {
         qp.notified = true;
         qp.lastNotify = now;
-        m_net->cnps++;
         SendControl(PacketKind::Cnp, qp, 0);
     }
     if (pkt->seq == qp.rcvNxt && !m_outOfOrderReceive)
@@ -267,8 +301,7 @@ RdmaNic::OnData(uint32_t port, FabricPacket* pkt)
         if (qp.unackedPackets >= m_net->AckIntervalPackets() || last)
         {
             qp.unackedPackets = 0;
-            m_net->acks++;
-            SendControl(PacketKind::Ack, qp, qp.rcvNxt);
+            SendControl(PacketKind::Ack, qp, qp.rcvNxt, pkt);
         }
         m_net->FreePacket(pkt);
         if (last)
@@ -279,11 +312,7 @@ RdmaNic::OnData(uint32_t port, FabricPacket* pkt)
     }
     if (pkt->seq == qp.rcvNxt)
     {
-        uint32_t payload = pkt->payloadBytes;
-        bool last = pkt->lastOfMessage;
-        uint64_t msg = pkt->messageId;
-        m_net->FreePacket(pkt);
-        DeliverInOrder(qp, payload, last, msg);
+        DeliverInOrder(qp, pkt->payloadBytes, pkt->lastOfMessage, pkt->messageId, pkt);
         return;
     }
     if (pkt->seq > qp.rcvNxt && m_outOfOrderReceive)
@@ -299,21 +328,20 @@ RdmaNic::OnData(uint32_t port, FabricPacket* pkt)
         {
             qp.lastNackSeq = qp.rcvNxt;
             qp.lastNack = now;
-            m_net->nacks++;
-            SendControl(PacketKind::Nack, qp, qp.rcvNxt);
+            SendControl(PacketKind::Nack, qp, qp.rcvNxt, pkt);
         }
     }
     else
     {
         // Duplicate (an ACK was lost or a go-back-N resend): re-acknowledge.
-        m_net->acks++;
-        SendControl(PacketKind::Ack, qp, qp.rcvNxt);
+        SendControl(PacketKind::Ack, qp, qp.rcvNxt, pkt);
     }
     m_net->FreePacket(pkt);
 }
 
 void
-RdmaNic::DeliverInOrder(QueuePair& qp, uint32_t payload, bool last, uint64_t messageId)
+RdmaNic::DeliverInOrder(QueuePair& qp, uint32_t payload, bool last, uint64_t messageId,
+                        FabricPacket* echo)
 {
     // Completions are collected first: a handler may queue new messages on this QP.
     std::vector<uint64_t> completed;
@@ -349,9 +377,9 @@ RdmaNic::DeliverInOrder(QueuePair& qp, uint32_t payload, bool last, uint64_t mes
     }
     if (ack)
     {
-        m_net->acks++;
-        SendControl(PacketKind::Ack, qp, qp.rcvNxt);
+        SendControl(PacketKind::Ack, qp, qp.rcvNxt, echo);
     }
+    m_net->FreePacket(echo);
     for (uint64_t id : completed)
     {
         m_net->MessageDelivered(id, 0);
@@ -363,6 +391,7 @@ RdmaNic::OnAck(FabricPacket* pkt)
 {
     QueuePair* qp = m_net->Qp(pkt->qp);
     bool nack = pkt->kind == PacketKind::Nack;
+    uint64_t newlyAcked = pkt->seq > qp->sndUna ? pkt->seq - qp->sndUna : 0;
     if (pkt->seq > qp->sndUna)
     {
         qp->sndUna = pkt->seq;
@@ -379,6 +408,20 @@ RdmaNic::OnAck(FabricPacket* pkt)
     if (nack && qp->sndNxt > qp->sndUna)
     {
         qp->sndNxt = qp->sndUna;  // go-back-N
+    }
+    if (qp->cc)
+    {
+        AckSample ack;
+        ack.ackSeq = pkt->seq;
+        ack.newlyAcked = newlyAcked;
+        ack.nack = nack;
+        ack.ecnEcho = pkt->ecnEcho;
+        if (pkt->sendTsPs >= 0)
+        {
+            ack.rtt = Simulator::Now() - TimeStep(pkt->sendTsPs);
+        }
+        ack.intRecords = m_net->CcStampsInt() ? &pkt->intRecords : nullptr;
+        CongestionControl::Apply(*qp, m_net->Cc().OnAck(*qp, ack));
     }
     if (qp->sndUna >= qp->enqueued)
     {
@@ -411,7 +454,7 @@ RdmaNic::Receive(uint32_t port, FabricPacket* pkt)
     switch (pkt->kind)
     {
     case PacketKind::Pause:
-        m_ports[port].pauseFramesReceived++;
+        m_fcRxTrace(port, *pkt);
         m_net->Fc().OnControlFrame(*this, port, *pkt);
         m_net->FreePacket(pkt);
         return;
@@ -436,7 +479,7 @@ RdmaNic::Receive(uint32_t port, FabricPacket* pkt)
         QueuePair* qp = m_net->Qp(pkt->qp);
         if (qp->cc)
         {
-            m_net->Cc().OnNotification(*qp);
+            CongestionControl::Apply(*qp, m_net->Cc().OnCnp(*qp));
         }
         break;
     }

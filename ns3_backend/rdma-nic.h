@@ -14,10 +14,13 @@ namespace ns3
 namespace fabric
 {
 
-class RdmaNic : public FabricDevice
+class RdmaNic : public FabricDevice, public CcSender
 {
   public:
     static TypeId GetTypeId();
+
+    /// Signature of the "Timeout" trace source: the QP's index.
+    typedef void (*QpTracedCallback)(uint32_t qp);
 
     bool IsSwitch() const override
     {
@@ -37,6 +40,9 @@ class RdmaNic : public FabricDevice
     /// Re-evaluate pacing after a CC rate change.
     void RateChanged(QueuePair* qp);
 
+    /// CcSender: take the policy's new rate and/or window for `qp`, then re-evaluate pacing.
+    void ApplyCc(QueuePair& qp, const CcDecision& decision) override;
+
     void InitPorts();
 
   protected:
@@ -51,12 +57,18 @@ class RdmaNic : public FabricDevice
     void Wake(uint32_t port);
     void OnData(uint32_t port, FabricPacket* pkt);
     /// Accept in-order bytes [seq, seq+payload) and everything buffered right behind them.
-    void DeliverInOrder(QueuePair& qp, uint32_t payload, bool last, uint64_t messageId);
+    void DeliverInOrder(QueuePair& qp, uint32_t payload, bool last, uint64_t messageId,
+                        FabricPacket* echo);
     void OnAck(FabricPacket* pkt);
-    void SendControl(PacketKind kind, QueuePair& qp, uint64_t seq);
+    /// Send an ACK/NACK/CNP for `qp`; an ACK/NACK echoes `echo`'s send time, ECN and INT.
+    void SendControl(PacketKind kind, QueuePair& qp, uint64_t seq, const FabricPacket* echo = nullptr);
     void ArmRto(QueuePair* qp);
     void RtoFired(QueuePair* qp);
     void Forward(uint32_t inPort, FabricPacket* pkt);
+
+    TracedCallback<uint32_t, const FabricPacket&> m_dataTxTrace;     // "DataTx"
+    TracedCallback<uint32_t, const FabricPacket&> m_controlTxTrace;  // "ControlTx"
+    TracedCallback<uint32_t> m_timeoutTrace;                         // "Timeout" (QP index)
 
     std::vector<std::vector<QueuePair*>> m_active;  // per port, round robin
     std::vector<uint32_t> m_rr;

@@ -8,6 +8,7 @@ trace loading, system layer, callbacks) and of the event loop alone (callbacks p
 
   python scripts/bench.py                 # quick suite (~10 s)
   python scripts/bench.py --suite full    # adds the reference's 128-NPU Clos ring all-reduce 64 MiB
+                                          # (also with DCQCN, HPCC and DCTCP)
   python scripts/bench.py --case NAME     # one case
 """
 
@@ -51,11 +52,18 @@ CASES.update({
     "ring128_64MiB_clos_ib": ("allreduce", 128, "64MiB", "topo_clos128_16sw_200g.txt",
                               {"transport": "ib", "preset": "ib_credits", "mtu_bytes": 1024}),
 })
+# Congestion-control twins of the Clos case: the event rate of a per-ACK policy (HPCC, DCTCP)
+# against DCQCN's (CNP- and timer-driven), all with the reference's shipped parameters.
+CASES.update({
+    f"ring128_64MiB_clos_{cc}": ("allreduce", 128, "64MiB", "topo_clos128_16sw_200g.txt", {"preset": preset})
+    for cc, preset in (("dcqcn", "dcqcn_astrasim_ref"), ("hpcc", "hpcc_astrasim_ref"), ("dctcp", "dctcp"))
+})
 SUITES = {"quick": ["ring8_1MiB_ref", "ring16_16MiB_1sw", "incast7to1_dcqcn"],
           "full": ["ring8_1MiB_ref", "ring16_16MiB_1sw", "incast7to1_dcqcn", "ring128_64MiB_clos",
                    "ring128_64MiB_clos_ack4"]}
 SUITES["quick"] += ["ring8_1MiB_ref_ib", "ring16_16MiB_1sw_ib", "incast7to1_ib_cc"]
 SUITES["full"] += ["ring8_1MiB_ref_ib", "ring16_16MiB_1sw_ib", "incast7to1_ib_cc", "ring128_64MiB_clos_ib"]
+SUITES["full"] += ["ring128_64MiB_clos_dcqcn", "ring128_64MiB_clos_hpcc", "ring128_64MiB_clos_dctcp"]
 # The reference's numbers on this machine (specs/ns3_models.md §11), for comparison.
 REFERENCE = {"ring128_64MiB_clos_ack4": {"wall_s": 106.1, "events": 146_700_000},
              "ring128_64MiB_clos": {"wall_s": 106.1, "events": 146_700_000, "peak_rss_mb": "650-850",

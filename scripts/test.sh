@@ -6,5 +6,6 @@ bash scripts/setup.sh
 . .venv/bin/activate
 bash scripts/setup_slurm.sh || true
 bash scripts/setup_tshark.sh || true
+bash scripts/setup_chromium.sh || true
 # pytest exits 5 when it collected no test; set -e turns that into a failure.
 pytest tests "$@"

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 
+from astrasim_py.chakra.pytorch import cli as pytorch_cli
 from astrasim_py.errors import InputError
 
 
@@ -55,10 +56,13 @@ def add_parser(sub) -> None:
     gen.add_argument("--tensor-size", default="1024", help="microbenchmarks: tensor_size bytes (default 1024)")
     gen.set_defaults(func=_generate)
 
-    conv = commands.add_parser("convert", help="convert an ASTRA-sim 1.0 text workload or an MSCCL-IR XML")
-    conv.add_argument("--input-type", required=True, choices=("text", "msccl"), help="input format")
-    conv.add_argument("--input", required=True, help="text workload file, or MSCCL-IR XML (msccl)")
-    conv.add_argument("--output", required=True, help="output PREFIX; files are PREFIX.<rank>.et")
+    conv = commands.add_parser("convert", help="convert an ASTRA-sim 1.0 text workload, an MSCCL-IR XML "
+                                               "or a PyTorch trace")
+    conv.add_argument("--input-type", required=True, choices=("text", "msccl", "pytorch"), help="input format")
+    conv.add_argument("--input", required=True, help="text workload file, MSCCL-IR XML (msccl), or a PyTorch "
+                                                     "host/merged JSON (pytorch)")
+    conv.add_argument("--output", required=True, help="output PREFIX; files are PREFIX.<rank>.et "
+                                                      "(pytorch without --ranks: the file itself)")
     conv.add_argument("--num-npus", type=int, help="number of ranks (text; msccl takes ngpus from the XML)")
     from astrasim_py.chakra.msccl import add_arguments as add_msccl_arguments
 
@@ -66,7 +70,10 @@ def add_parser(sub) -> None:
     conv.add_argument("--num-passes", type=int, default=1, help="training passes (default 1)")
     conv.add_argument("--schema", default="mlcommons", choices=("mlcommons", "fork"),
                       help='metadata schema attr: "1.0.2-chakra.1.0.0" (mlcommons) or "...0.0.4" (fork)')
+    pytorch_cli.add_convert_options(conv)
     conv.set_defaults(func=_convert)
+    pytorch_cli.add_link_parser(commands)
+    pytorch_cli.add_collect_parser(commands)
 
     val = commands.add_parser("validate", help="check every rank file of a workload prefix")
     val.add_argument("prefix", help="workload PREFIX (reads PREFIX.<rank>.et), or one .et file")
@@ -158,6 +165,8 @@ def _convert(args: argparse.Namespace) -> int:
         return cli_convert(args)
     from astrasim_py.chakra.text_converter import SCHEMA_FORK, SCHEMA_MLCOMMONS, convert_text
 
+    if args.input_type == "pytorch":
+        return pytorch_cli.run_convert(args)
     if args.num_npus is None:
         raise InputError("--input-type text needs --num-npus", field="num-npus", fix="give the number of ranks")
     schema = SCHEMA_MLCOMMONS if args.schema == "mlcommons" else SCHEMA_FORK

@@ -35,3 +35,18 @@ def load_comm_groups(path: str | None, num_npus: int) -> dict[int, list[int]]:
     if not path or path == "empty":
         return {}
     return parse_comm_groups(read_mapping(path, "comm group configuration"), num_npus, source=path)
+
+
+def write_comm_groups(path: str, groups: dict[int, list[int]]) -> None:
+    """Write a comm-group JSON ({"<id>": [ranks]}, ids ascending) atomically."""
+    import json
+    import os
+    import tempfile
+
+    text = json.dumps({str(gid): sorted(int(r) for r in ranks) for gid, ranks in sorted(groups.items())})
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".comm_groups.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text + "\n")
+    os.replace(tmp, path)

@@ -72,6 +72,28 @@ def _record(point: SweepPoint, status: str, result: dict[str, Any] | None, error
     }
 
 
+def ideal_summary(result: dict[str, Any], backend: str) -> dict[str, Any]:
+    """What the report needs from the ideal run: finish time, per-collective and per-message times."""
+    keep = ("rank", "node_id", "name", "collective", "size_bytes", "start_ns", "end_ns", "duration_ns")
+    return {"backend": backend, "max_finish_ns": result.get("max_finish_ns"),
+            "collectives": [{k: c.get(k) for k in keep} for c in result.get("collectives") or []],
+            "jobs": [{k: j.get(k) for k in ("name", "hosts", "finish_ns")} for j in result.get("jobs") or []],
+            "messages": [{k: m.get(k) for k in ("src", "dst", "tag", "start_ns", "end_ns")}
+                         for m in result.get("messages") or []]}
+
+
+def attach_ideal(result: dict[str, Any], request: dict[str, Any], backend: str, point_fn: PointFn) -> None:
+    """Run the same request on the ideal backend and store it as result["ideal"]; a failure becomes a warning."""
+    try:
+        ideal = point_fn({**request, "backend": backend})
+        result["ideal"] = ideal_summary(ideal, backend)
+    except InputError as exc:
+        result.setdefault("warnings", []).append(f"ideal run ({backend}) failed: {exc.one_line()}")
+    except Exception as exc:  # noqa: BLE001 - the point's own result is kept; only the ideal is missing
+        result.setdefault("warnings", []).append(
+            f"ideal run ({backend}) failed: {type(exc).__name__}: {' '.join(str(exc).split())}")
+
+
 def run_point(point: SweepPoint, point_fn: PointFn, traces_dir: Path, token: str) -> dict[str, Any]:
     """Run one point and return its record; never raises for a failing point."""
     start = time.perf_counter()
@@ -80,13 +102,16 @@ def run_point(point: SweepPoint, point_fn: PointFn, traces_dir: Path, token: str
     try:
         workload = request.get("workload")
         if isinstance(workload, dict):
-            from astrasim_py.sweep.workloads import materialize_trace
+            from astrasim_py.sweep.workloads import materialize_workload
 
-            request["workload"] = materialize_trace(workload["generate"], traces_dir)
+            request["workload"] = materialize_workload(workload, traces_dir)
             extra["workload_trace"] = request["workload"]
         result = point_fn(request)
         if not isinstance(result, dict):
             raise SimulationError(f"point function returned {type(result).__name__}, not a result dict")
+        if point.ideal and request.get("backend") != point.ideal:
+            release_simulator()
+            attach_ideal(result, request, point.ideal, point_fn)
         return _record(point, STATUS_OK, result, None, token, time.perf_counter() - start, **extra)
     except InputError as exc:
         error = f"InputError: {exc.one_line()}"

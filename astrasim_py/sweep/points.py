@@ -17,28 +17,32 @@ from astrasim_py.errors import InputError
 from astrasim_py.paths import data_dir
 from astrasim_py.runner import RunRequest
 from astrasim_py.sweep.spec import (PATH_FIELDS, PRESET_OVERRIDE_KEY, REQUIRED_FIELDS, SweepSpec,
-                                    resolve_input_path)
+                                    resolve_input_path, validate_workload)
 
 POINT_ID_HEX = 20
 
 
 @dataclass(frozen=True)
 class SweepPoint:
-    """One run of the sweep: its axis values, its full run request and its identity."""
+    """One run of the sweep: its axis values, its full run request and its identity (+ ideal backend)."""
 
     index: int
     point_id: str
     axes: dict[str, Any]
     request: dict[str, Any]
+    ideal: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Plain-data form (sent to workers and Slurm tasks)."""
-        return {"index": self.index, "point_id": self.point_id, "axes": self.axes, "request": self.request}
+        doc = {"index": self.index, "point_id": self.point_id, "axes": self.axes, "request": self.request}
+        if self.ideal:
+            doc["ideal_backend"] = self.ideal
+        return doc
 
     @staticmethod
     def from_json(doc: dict[str, Any]) -> "SweepPoint":
         """Inverse of to_json."""
-        return SweepPoint(doc["index"], doc["point_id"], doc["axes"], doc["request"])
+        return SweepPoint(doc["index"], doc["point_id"], doc["axes"], doc["request"], doc.get("ideal_backend"))
 
 
 def expand(spec: SweepSpec) -> list[SweepPoint]:
@@ -51,11 +55,11 @@ def expand(spec: SweepSpec) -> list[SweepPoint]:
     digests: dict[str, Any] = {}
     for axes in combos:
         request = apply_axes(spec.base, axes, spec.path)
-        pid = point_identity(request, digests)
+        pid = point_identity(request, digests, ideal=spec.ideal)
         if pid in seen:
             continue
         seen.add(pid)
-        points.append(SweepPoint(len(points), pid, axes, request))
+        points.append(SweepPoint(len(points), pid, axes, request, spec.ideal))
     return points
 
 
@@ -70,9 +74,11 @@ def apply_axes(base: dict[str, Any], axes: dict[str, Any], spec_path: Path) -> d
             run["network_overrides"][rest] = value
         elif head in ("system", "system_overrides") and rest:
             run["system_overrides"][rest] = value
+        elif key == "workload" and isinstance(value, dict):
+            run[key] = validate_workload(value, str(spec_path), "axes.workload")
         elif head == "workload" and rest:
             workload = run.get("workload")
-            if not isinstance(workload, dict):
+            if not isinstance(workload, dict) or not isinstance(workload.get("generate"), dict):
                 raise InputError(f"axis '{key}' needs a generated workload in the base", file=str(spec_path),
                                  field="base.workload", fix="write `workload: {generate: {collective, npus, size}}`")
             workload["generate"][rest.split(".", 1)[1]] = value
@@ -98,8 +104,8 @@ def run_defaults() -> dict[str, Any]:
     return defaults
 
 
-def point_identity(request: dict[str, Any], cache: dict[str, Any] | None = None) -> str:
-    """Content hash of a point: run fields, the bytes of every input file, and the project version."""
+def point_identity(request: dict[str, Any], cache: dict[str, Any] | None = None, ideal: str | None = None) -> str:
+    """Content hash of a point: run fields, the bytes of every input file, the project version (+ ideal backend)."""
     cache = {} if cache is None else cache
     resolved = dict(request)
     for name in PATH_FIELDS:
@@ -109,6 +115,9 @@ def point_identity(request: dict[str, Any], cache: dict[str, Any] | None = None)
                 cache[value] = input_digest(value, name)
             resolved[name] = cache[value]
     doc = {"version": astrasim_py.__version__, "request": resolved, "presets": preset_digests(request, cache)}
+    if ideal:
+        # Only sweeps asking for an ideal hash it, so every other point keeps its identity.
+        doc["ideal"] = ideal
     text = json.dumps(doc, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:POINT_ID_HEX]
 

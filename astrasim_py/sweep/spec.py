@@ -18,7 +18,9 @@ REQUIRED_FIELDS = ("workload", "system", "network")
 GENERATE_KEYS = ("collective", "npus", "size")
 # Axis `preset` names a congestion-control preset; it lands in this network override.
 PRESET_OVERRIDE_KEY = "fabric.preset"
-TOP_LEVEL_KEYS = ("name", "base", "axes", "time_limit_s", "workers", "slurm")
+TOP_LEVEL_KEYS = ("name", "base", "axes", "time_limit_s", "workers", "slurm", "ideal")
+# `ideal:` names the backend whose run of the same request is each point's ideal (slowdown = finish / ideal).
+IDEAL_BACKENDS = ("analytical", "analytical-aware")
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class SweepSpec:
     time_limit_s: float | None = None
     workers: int | None = None
     slurm: SlurmOptions = field(default_factory=SlurmOptions)
+    ideal: str | None = None
 
     @property
     def axis_keys(self) -> list[str]:
@@ -109,8 +112,18 @@ def parse_spec(doc: Any, path: Path) -> SweepSpec:
         time_limit_s=_positive(doc.get("time_limit_s"), "time_limit_s", where, float),
         workers=_positive(doc.get("workers"), "workers", where, int),
         slurm=_parse_slurm(doc.get("slurm"), where),
+        ideal=_parse_ideal(doc.get("ideal"), where),
     )
     return spec
+
+
+def _parse_ideal(raw: Any, where: str) -> str | None:
+    if raw is None:
+        return None
+    if raw not in IDEAL_BACKENDS:
+        raise InputError(f"unknown ideal backend {raw!r}", file=where, field="ideal",
+                         fix=f"use one of: {', '.join(IDEAL_BACKENDS)} (the network file needs analytical dims)")
+    return str(raw)
 
 
 def resolve_paths(run: dict[str, Any], spec_dir: Path, where: str) -> dict[str, Any]:
@@ -120,7 +133,7 @@ def resolve_paths(run: dict[str, Any], spec_dir: Path, where: str) -> dict[str, 
         if isinstance(value, str):
             run[key] = resolve_input_path(value, spec_dir)
         elif key == "workload" and isinstance(value, dict):
-            run[key] = {"generate": validate_generate(value, where, f"base.{key}")}
+            run[key] = validate_workload(value, where, f"base.{key}")
     return run
 
 
@@ -135,20 +148,53 @@ def resolve_input_path(value: str, spec_dir: Path) -> str:
     return value
 
 
-def validate_generate(value: Any, where: str, field_name: str) -> dict[str, Any]:
-    """Check `{generate: {collective, npus, size}}` and return the generate mapping."""
+def validate_workload(value: dict[str, Any], where: str, field_name: str) -> dict[str, Any]:
+    """Check a generated workload mapping: `{generate: ...}` or `{jobs: [{name, hosts, generate}, ...]}`."""
+    if isinstance(value, dict) and "jobs" in value:
+        jobs = value["jobs"]
+        if not set(value) <= {"jobs", "name"} or not isinstance(jobs, list) or not jobs:
+            raise InputError("jobs are written `{jobs: [{name, hosts, generate}, ...]}` (optionally with name:)",
+                             file=where, field=field_name, fix="give a non-empty list of jobs")
+        checked = []
+        for i, job in enumerate(jobs):
+            job_field = f"{field_name}.jobs[{i}]"
+            if not isinstance(job, dict) or "hosts" not in job or not set(job) <= {"name", "hosts", "generate"}:
+                raise InputError("a job is `{name, hosts, generate}`", file=where, field=job_field,
+                                 fix='e.g. {name: train, hosts: "0-7", generate: {collective: all_reduce, ...}}')
+            gen = validate_generate({"generate": job.get("generate")}, where, job_field)
+            checked.append({**job, "generate": gen})
+        return {**value, "jobs": checked}
+    return {**value, "generate": validate_generate(value, where, field_name)}
+
+
+def validate_generate(value: Any, where: str, field_name: str) -> dict[str, Any] | list[dict[str, Any]]:
+    """Check `{generate: ..., name: optional label}` and return the generate part.
+
+    `generate` is one mapping or a list of them run together on the same ranks (an overlay, e.g. a
+    collective plus background traffic). A mapping is a collective `{collective, npus, size}` or a
+    traffic pattern `{pattern, npus, size, ...pattern parameters}` (`astrasim_py.chakra.traffic`).
+    """
     gen = value.get("generate") if isinstance(value, dict) else None
-    if not isinstance(gen, dict) or set(value) != {"generate"}:
-        raise InputError("a generated workload is written `{generate: {collective, npus, size}}`",
+    if not isinstance(gen, (dict, list)) or not set(value) <= {"generate", "name"} or not gen:
+        raise InputError("a generated workload is written `{generate: {collective, npus, size}}` "
+                         "(or a list of such mappings, optionally with `name:`)",
                          file=where, field=field_name, fix="give a trace path or a generate mapping")
-    if "pattern" in gen:  # a traffic pattern (astrasim_py.chakra.traffic): size is optional for poisson
-        missing = [k for k in ("npus",) if k not in gen]
-    else:
-        missing = [k for k in GENERATE_KEYS if k not in gen]
-    if missing:
-        raise InputError(f"generate is missing {', '.join(missing)}", file=where, field=field_name,
-                         fix="give collective (e.g. all_reduce), npus (e.g. 8) and size in bytes")
-    return dict(gen)
+    parts = gen if isinstance(gen, list) else [gen]
+    for i, part in enumerate(parts):
+        part_field = f"{field_name}.generate" + (f"[{i}]" if isinstance(gen, list) else "")
+        if not isinstance(part, dict):
+            raise InputError("each generated part is a mapping", file=where, field=part_field,
+                             fix="e.g. {collective: all_reduce, npus: 8, size: 1MiB}")
+        if "pattern" in part:
+            need = ["npus"]  # a traffic pattern (astrasim_py.chakra.traffic): size defaults to 0
+        else:
+            need = list(GENERATE_KEYS)
+        missing = [k for k in need if k not in part]
+        if missing:
+            raise InputError(f"generate is missing {', '.join(missing)}", file=where, field=part_field,
+                             fix="give collective (e.g. all_reduce), npus (e.g. 8) and size in bytes, "
+                                 "or pattern (incast, poisson, ...), npus and size")
+    return [dict(p) for p in gen] if isinstance(gen, list) else dict(gen)
 
 
 def _parse_axes(raw: Any, where: str) -> list[AxisGroup]:

@@ -15,12 +15,15 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
+from astrasim_py.sweep.counters import COUNTER_COLUMNS, counter_columns
+
 STATUS_OK = "ok"
 POINTS_DIR = "points"
 TRACES_DIR = "traces"
 TABLE_NAME = "results.csv"
 FIXED_COLUMNS = ("point_id", "index", "status")
-OUTPUT_COLUMNS = ("backend", "max_finish_ns", "max_exposed_comm_ns", "sim_time_ns", "wall_s", "error")
+OUTPUT_COLUMNS = ("backend", "max_finish_ns", "max_exposed_comm_ns", "sim_time_ns", *COUNTER_COLUMNS,
+                  "wall_s", "error")
 
 
 def write_json_atomic(path: Path, doc: Any) -> None:
@@ -62,7 +65,7 @@ def _scalar_max(value: Any) -> Any:
 
 
 def table_row(record: dict[str, Any], axis_keys: list[str]) -> dict[str, Any]:
-    """The CSV row of a point record: identity, axis values, headline outputs, status and error."""
+    """The CSV row of a point record: identity, axis values, headline outputs, fabric counters, status and error."""
     result = record.get("result") or {}
     row: dict[str, Any] = {"point_id": record["point_id"], "index": record["index"], "status": record["status"]}
     for key in axis_keys:
@@ -72,6 +75,8 @@ def table_row(record: dict[str, Any], axis_keys: list[str]) -> dict[str, Any]:
     row["max_finish_ns"] = _scalar_max(result.get("finish_ns"))
     row["max_exposed_comm_ns"] = _scalar_max(result.get("exposed_comm_ns"))
     row["sim_time_ns"] = _scalar_max(result.get("sim_time_ns"))
+    for key, value in counter_columns(record.get("result")).items():
+        row.setdefault(key, value)
     row["wall_s"] = record.get("wall_s")
     row["error"] = record.get("error") or ""
     return row

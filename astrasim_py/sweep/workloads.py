@@ -1,4 +1,9 @@
-"""Generated workloads: make a Chakra trace for `{generate: {collective, npus, size}}` once per sweep."""
+"""Generated workloads: make a Chakra trace for `{generate: ...}` once per sweep.
+
+`generate` is a collective `{collective, npus, size}`, a traffic pattern `{pattern, npus, size, ...}`
+(incast, permutation, random_permutation, all_to_all, hotspot, poisson), or a list of those overlaid
+on the same ranks (each rank runs every part's nodes, independently of the other parts).
+"""
 
 from __future__ import annotations
 
@@ -10,17 +15,42 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 import astrasim_py
 from astrasim_py.errors import InputError
 
 TRACE_PREFIX_NAME = "trace"
 
 
-def trace_key(generate: dict[str, Any]) -> str:
+def trace_key(generate: dict[str, Any] | list[dict[str, Any]]) -> str:
     """Folder name of a generated trace: readable parameters plus a hash (generator version included)."""
     text = json.dumps({"generate": generate, "version": astrasim_py.__version__}, sort_keys=True)
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-    return f"{generate.get('collective', generate.get('pattern'))}-{generate.get('npus')}npus-{generate.get('size')}-{digest}"
+    parts = generate if isinstance(generate, list) else [generate]
+    what = "+".join(str(p.get("collective") or p.get("pattern")) for p in parts if isinstance(p, dict))
+    first = parts[0] if parts and isinstance(parts[0], dict) else {}
+    return f"{what}-{first.get('npus')}npus-{first.get('size', 'cdf')}-{digest}"
+
+
+def materialize_workload(workload: dict[str, Any], traces_dir: Path) -> str:
+    """The workload path of a generated workload: a trace prefix, or a jobs YAML over generated traces."""
+    if "jobs" not in workload:
+        return materialize_trace(workload["generate"], traces_dir)
+    jobs = []
+    for i, job in enumerate(workload["jobs"]):
+        jobs.append({"name": str(job.get("name") or f"job{i}"), "hosts": job["hosts"],
+                     "workload": materialize_trace(job["generate"], traces_dir)})
+    text = yaml.safe_dump({"jobs": jobs}, sort_keys=True)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    path = Path(traces_dir) / f"jobs-{'+'.join(j['name'] for j in jobs)}-{digest}.yaml"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)  # same content from every process: the last rename wins harmlessly
+    return str(path)
 
 
 def materialize_trace(generate: dict[str, Any], traces_dir: Path) -> str:
@@ -44,40 +74,77 @@ def materialize_trace(generate: dict[str, Any], traces_dir: Path) -> str:
     return str(prefix)
 
 
-def write_generated_trace(generate: dict[str, Any], prefix: Path) -> None:
-    """Write `<prefix>.<rank>.et` for one collective on `npus` ranks with the Chakra generator."""
-    from astrasim_py.chakra.generators import COLLECTIVES, generate_collective, write_workload
+def write_generated_trace(generate: dict[str, Any] | list[dict[str, Any]], prefix: Path) -> None:
+    """Write `<prefix>.<rank>.et` for a generated workload (one part, or several overlaid)."""
+    from astrasim_py.chakra.generators import write_workload
+
+    if isinstance(generate, list):
+        graphs = None
+        for i, part in enumerate(generate):
+            part_graphs = part_graphs_of(part, f"workload.generate[{i}]")
+            graphs = part_graphs if graphs is None else overlay(graphs, part_graphs, f"workload.generate[{i}]")
+    else:
+        graphs = part_graphs_of(generate, "workload.generate")
+    write_workload(str(prefix), graphs)
+
+
+def part_graphs_of(part: Any, field: str) -> list:
+    """The per-rank graphs of one generated part (a collective or a traffic pattern)."""
+    if not isinstance(part, dict):
+        raise InputError("each generated part is a mapping", field=field,
+                         fix="e.g. {collective: all_reduce, npus: 8, size: 1MiB}")
+    npus = _npus(part, field)
+    if "pattern" in part:
+        return _pattern_graphs(part, npus, field)
+    from astrasim_py.chakra.generators import COLLECTIVES, generate_collective
     from astrasim_py.chakra.units import parse_size
 
-    if "pattern" in generate:  # congesting traffic: {pattern, npus, size, <pattern options>}
-        _write_traffic(generate, prefix)
-        return
-    collective = str(generate["collective"])
+    collective = str(part.get("collective"))
     if collective not in COLLECTIVES:
-        raise InputError(f"unknown collective {collective!r}", field="workload.generate.collective",
+        raise InputError(f"unknown collective {collective!r}", field=f"{field}.collective",
                          fix=f"use one of: {', '.join(COLLECTIVES)}")
+    size = parse_size(part.get("size"), field=f"{field}.size")
+    return generate_collective(collective, npus, size)
+
+
+def _npus(part: dict[str, Any], field: str) -> int:
     try:
-        npus = int(generate["npus"])
+        npus = int(part.get("npus"))
     except (TypeError, ValueError):
         npus = 0
-    if npus < 1 or isinstance(generate["npus"], bool):
-        raise InputError(f"npus must be a positive integer, got {generate['npus']!r}",
-                         field="workload.generate.npus", fix="e.g. npus: 8")
-    size = parse_size(generate["size"], field="workload.generate.size")
-    write_workload(str(prefix), generate_collective(collective, npus, size))
+    if npus < 1 or isinstance(part.get("npus"), bool):
+        raise InputError(f"npus must be a positive integer, got {part.get('npus')!r}",
+                         field=f"{field}.npus", fix="e.g. npus: 8")
+    return npus
 
 
-def _write_traffic(generate: dict[str, Any], prefix: Path) -> None:
-    """A traffic pattern of astrasim_py.chakra.traffic (e.g. {pattern: incast, npus: 8, size: 1MiB})."""
+def _pattern_graphs(part: dict[str, Any], npus: int, field: str) -> list:
+    """A traffic pattern of astrasim_py.chakra.traffic (e.g. {pattern: incast, npus: 8, size: 1MiB, target: 0})."""
     from astrasim_py.chakra import traffic
-    from astrasim_py.chakra.generators import write_workload
     from astrasim_py.chakra.units import parse_size
 
-    npus = generate.get("npus")
-    if not isinstance(npus, int) or isinstance(npus, bool) or npus < 2:
-        raise InputError(f"npus must be an integer >= 2, got {npus!r}", field="workload.generate.npus",
-                         fix="e.g. npus: 8")
-    size = parse_size(generate.get("size", 0), field="workload.generate.size")
-    options = {k: v for k, v in generate.items() if k not in ("pattern", "npus", "size")}
-    flows = traffic.generate_flows(str(generate["pattern"]), npus, size, options, where="workload.generate")
-    write_workload(str(prefix), traffic.flows_to_graphs(flows, npus))
+    if npus < 2:
+        raise InputError(f"npus must be an integer >= 2, got {npus!r}", field=f"{field}.npus", fix="e.g. npus: 8")
+    size = parse_size(part.get("size", 0), field=f"{field}.size")
+    options = {k: v for k, v in part.items() if k not in ("pattern", "npus", "size")}
+    flows = traffic.generate_flows(str(part["pattern"]), npus, size, options, where=field)
+    return traffic.flows_to_graphs(flows, npus)
+
+
+def overlay(base: list, extra: list, field: str) -> list:
+    """Every rank runs both graphs: the extra part's node ids are shifted past the base's, deps with them."""
+    if len(base) != len(extra):
+        raise InputError(f"overlaid parts have {len(base)} and {len(extra)} ranks", field=f"{field}.npus",
+                         fix="give every part of the list the same npus")
+    for b, e in zip(base, extra):
+        offset = max((n.id for n in b.nodes), default=-1) + 1
+        for node in e.nodes:
+            node.id += offset
+            data = [d + offset for d in node.data_deps]
+            ctrl = [d + offset for d in node.ctrl_deps]
+            del node.data_deps[:]
+            node.data_deps.extend(data)
+            del node.ctrl_deps[:]
+            node.ctrl_deps.extend(ctrl)
+            b.nodes.append(node)
+    return base

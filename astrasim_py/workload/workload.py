@@ -39,6 +39,9 @@ class WorkloadShared:
     num_npus: int
     emit: Callable[[str], None]
     collectives: list[dict] = field(default_factory=list)
+    messages: list[dict] = field(default_factory=list)  # one per SEND node: src, dst, size, start/end
+    # When a list: every finished node as [rank, node id, start_ns, end_ns] (timelines, breakdowns).
+    timeline: list | None = None
 
 
 class Workload:
@@ -201,7 +204,13 @@ class Workload:
             comm_type = get_int_attr(node, "comm_type", file=f)
             if comm_type == CollectiveCommType.BROADCAST:
                 slot = self._occupy(node)
-                self._after(self._replay_ns(node), node, slot, "Comm", now)
+                delay = self._replay_ns(node)
+                # Replayed, not simulated; listed so that results show every collective a rank issued.
+                self.shared.collectives.append({
+                    "rank": self.rank, "node_id": int(node.id), "name": node.name, "collective": "BROADCAST",
+                    "size_bytes": get_int_attr(node, "comm_size", 0, file=f), "group": self._group_of(node),
+                    "start_ns": now, "end_ns": now + delay, "duration_ns": delay, "replayed": True})
+                self._after(delay, node, slot, "Comm", now)
                 return
             if comm_type not in SIMULATED:
                 raise InputError(f"node {node.id} ({node.name}): unsupported collective comm type {comm_type}",
@@ -243,7 +252,15 @@ class Workload:
                                  file=f, field="comm_src", fix="put a SEND node in the file of its source rank")
             self._check_peer(node, dst, "comm_dst")
             slot = self._occupy(node)
-            self.sys.send(dst, size, tag, lambda: self._complete(node, slot, "Comm", now))
+            message = {"src": self.rank, "dst": dst, "size_bytes": size, "tag": tag, "start_ns": now}
+            self.shared.messages.append(message)
+
+            def sent() -> None:
+                # Issue to completion of the SEND: the message completion time (FCT) studies compare.
+                message["end_ns"] = self.sys.backend.now()
+                self._complete(node, slot, "Comm", now)
+
+            self.sys.send(dst, size, tag, sent)
         else:
             src = get_int_attr(node, "comm_src", file=f)
             dst = get_int_attr(node, "comm_dst", self.rank, file=f)
@@ -306,6 +323,8 @@ class Workload:
         self._release(slot)
         if kind is not None:
             self.stats.add(kind, start, now)
+        if self.shared.timeline is not None:
+            self.shared.timeline.append([self.rank, int(node.id), start, now])
         self.feeder.finish(node.id)
         self.issue_ready()
         self._check_done()

@@ -35,7 +35,7 @@ def test_overrides_and_units():
     ({"preset": "nope"}, "fabric.preset"),
     ({"transport": "carrier_pigeon"}, "fabric.transport"),
     ({"link_gbps": -3}, "fabric.link_gbps"),
-    ({"congestion_control": {"type": "hpcc"}}, "fabric.congestion_control.type"),
+    ({"congestion_control": {"type": "swift"}}, "fabric.congestion_control.type"),
     ({"mtu_bytes": "big"}, "fabric.mtu_bytes"),
 ])
 def test_bad_input_names_the_field(fabric, field):

@@ -71,8 +71,11 @@ class Ns3Backend(NetworkBackend):
             for name, value in params.items():
                 err = str(b.SetAttribute(target, name, value))
                 if err:
-                    raise InputError(err, file=self._source, field=f"{where}.{name}",
-                                     fix=f"see the attribute list of {target} in ns3_backend/DESIGN.md")
+                    hint = (f"`astrasim-py preset show NAME` lists every attribute of a preset using "
+                            f"{getattr(cfg, target).kind}"
+                            if target in ("flow_control", "congestion_control")
+                            else f"see the attribute list of {target} in ns3_backend/DESIGN.md")
+                    raise InputError(err, file=self._source, field=f"{where}.{name}", fix=hint)
         topo = cfg.topology
         b.Build(topo.num_hosts, topo.num_switches, bool(topo.hosts_forward), int(seed) & 0xFFFFFFFF)
         for link in topo.links:

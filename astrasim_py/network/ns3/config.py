@@ -16,20 +16,11 @@ from typing import Any, Mapping
 import yaml
 
 from astrasim_py.errors import InputError
+from astrasim_py.network.ns3.registry import policy_types
 from astrasim_py.paths import data_dir
 from astrasim_py.topology import Link, Topology, from_astrasim_dims, load_topology
 
-# Short policy names -> ns-3 TypeIds. The IB fabric adds its own entries here.
-FLOW_CONTROL_TYPES = {
-    "none": "ns3::fabric::NoFlowControl",
-    "pfc": "ns3::fabric::PfcFlowControl",
-    "ib_credits": "ns3::fabric::IbCreditFlowControl",
-}
-CONGESTION_CONTROL_TYPES = {
-    "none": "ns3::fabric::NoCongestionControl",
-    "dcqcn": "ns3::fabric::DcqcnCongestionControl",
-    "ib_cc": "ns3::fabric::IbCongestionControl",
-}
+# Short policy names -> ns-3 TypeIds come from the library's TypeId registry (registry.py).
 DEFAULT_PRESET = {"roce": "dcqcn_mlnx", "ib": "ib_default"}
 
 FABRIC_KEYS = {
@@ -44,7 +35,7 @@ FABRIC_KEYS = {
     "headroom_bytes": "PFC headroom per switch port (0 = auto) [bytes]",
     "preset": "named policy preset in congestion/presets",
     "flow_control": "none | pfc | a preset name",
-    "congestion_control": "none | dcqcn | a preset name",
+    "congestion_control": "none | dcqcn | hpcc | dctcp | timely | ... | a preset name",
     "flow_control_params": "attribute overrides of the flow-control policy",
     "congestion_control_params": "attribute overrides of the congestion-control policy",
     "transport_params": "attribute overrides of the NIC transport (ns3::fabric::FabricNetwork)",
@@ -248,11 +239,12 @@ def _parse(network: Mapping[str, Any], num_npus: int, source: str) -> FabricConf
     topo, mapped = _topology(fabric, network, num_npus, source)
     preset = str(fabric.get("preset") or DEFAULT_PRESET[transport])
     preset_doc = load_preset(preset)
-    fc = _policy(_choose(fabric.get("flow_control"), preset_doc, "flow_control", FLOW_CONTROL_TYPES,
-                         "fabric.flow_control"), FLOW_CONTROL_TYPES, "fabric.flow_control")
+    fc_types, cc_types = policy_types("flow_control"), policy_types("congestion_control")
+    fc = _policy(_choose(fabric.get("flow_control"), preset_doc, "flow_control", fc_types,
+                         "fabric.flow_control"), fc_types, "fabric.flow_control")
     cc = _policy(_choose(fabric.get("congestion_control"), preset_doc, "congestion_control",
-                         CONGESTION_CONTROL_TYPES, "fabric.congestion_control"),
-                 CONGESTION_CONTROL_TYPES, "fabric.congestion_control")
+                         cc_types, "fabric.congestion_control"),
+                 cc_types, "fabric.congestion_control")
     fc.params.update({k: _with_unit(k, v) for k, v in
                       _param_strings(fabric.get("flow_control_params"), "fabric.flow_control_params").items()})
     cc.params.update({k: _with_unit(k, v) for k, v in

@@ -1,0 +1,1 @@
+"""PyTorch execution traces (+ Kineto) -> Chakra: streaming reader, linker, converter, collector."""
