@@ -191,7 +191,7 @@ class Ring(Algorithm):
         self._rank = sysobj.rank
         self._step = sysobj.step_unchecked
         # The analytical backends' core: the compiled build calls its step as a C method.
-        core = getattr(sysobj.direct_backend, "core", None)
+        core = getattr(sysobj.direct_backend, "fast_core", None)
         self._core = core if isinstance(core, _UnawareCore) else None
         if self._core is not None:
             # Every message of this phase is alike: its keys and path (delay or route) are made once.
