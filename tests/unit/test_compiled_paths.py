@@ -16,9 +16,12 @@ from pathlib import Path
 
 import pytest
 
+import astrasim_py
 from astrasim_py._compiled import COMPILED_MODULES
 
 REPO = Path(__file__).resolve().parents[2]
+# Children import the astrasim_py this session imports (a source tree or an installed package).
+PACKAGE_PARENT = Path(astrasim_py.__file__).resolve().parents[1]
 # Every algorithm on both analytical backends, 1-D and 2-D, all four collectives.
 SCRIPT = r"""
 import json, sys
@@ -53,7 +56,8 @@ print(json.dumps(out))
 
 def _env(pure: bool) -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    inherited = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_PARENT)] + inherited)
     env.pop("ASTRASIM_PY_PURE", None)
     if pure:
         env["ASTRASIM_PY_PURE"] = "1"
@@ -63,7 +67,8 @@ def _env(pure: bool) -> dict[str, str]:
 def _files(pure: bool) -> list[str]:
     code = ("import importlib, json; from astrasim_py._compiled import COMPILED_MODULES as m; "
             "print(json.dumps([importlib.import_module(n).__file__ for n in m]))")
-    out = subprocess.run([sys.executable, "-c", code], env=_env(pure), capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], env=_env(pure), capture_output=True, text=True, check=True,
+                         cwd=PACKAGE_PARENT)
     return json.loads(out.stdout)
 
 
@@ -85,7 +90,7 @@ def test_both_paths_give_identical_finish_times(tmp_path):
         folder = tmp_path / ("pure" if pure else "compiled")
         folder.mkdir()
         out = subprocess.run([sys.executable, "-c", SCRIPT, str(folder)], env=_env(pure),
-                             capture_output=True, text=True, check=True)
+                             capture_output=True, text=True, check=True, cwd=PACKAGE_PARENT)
         results[pure] = json.loads(out.stdout)
     assert all(f.endswith(".py") for f in results[True]["files"])
     assert not any(f.endswith(".py") for f in results[False]["files"])
