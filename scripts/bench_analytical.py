@@ -132,6 +132,9 @@ def main() -> int:
     parser.add_argument("--configs", nargs="+", choices=sorted(CONFIGS), default=["ring", "direct"])
     parser.add_argument("--size", type=int, default=256 << 20, help="all-reduce bytes (default 256 MiB)")
     parser.add_argument("--chunks", type=int, default=4)
+    parser.add_argument("--direct-max-npus", type=int, default=256,
+                        help="skip direct above this many NPUs (every rank keeps n-1 messages in flight: "
+                             "149 MB at 256 NPUs, about 16x that at 1,024)")
     parser.add_argument("--backends", default="analytical,analytical-aware")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--pure-python", action="store_true", help="run the Python sources (ASTRASIM_PY_PURE=1)")
@@ -153,6 +156,8 @@ def main() -> int:
     rows = []
     for config in args.configs:
         for npus in args.npus:
+            if config == "direct" and npus > args.direct_max_npus:
+                continue
             for backend in args.backends.split(","):
                 for pure in paths:
                     row = run_ours(backend, config, npus, args.size, args.chunks, pure)
