@@ -24,6 +24,7 @@ cdef class _UnawareCore:
     cdef public EventQueue queue
     cdef public _FastMatcher matcher
     cdef public dict delays
+    cdef public dict keys
     cdef public long long messages
     cdef public long long bytes
 
@@ -34,6 +35,7 @@ cdef class _UnawareCore:
     cpdef recv(self, object dst, object src, object size, object tag, object on_done)
     cpdef step(self, object npu, object dst, object src, object size, object tag, object on_recv)
     cpdef path(self, object src, object dst, object size)
+    cpdef tuple message_key(self, object tag, object src, object dst, object size)
     @cython.locals(event=_Delivery)
     cpdef keyed_step(self, object path, long long size, tuple send_key, tuple recv_key, object on_recv)
 

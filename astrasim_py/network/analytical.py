@@ -155,13 +155,14 @@ class _Delivery(Event):
 class _UnawareCore:
     """The per-message work of the unaware model (one object, so the compiled build types it)."""
 
-    __slots__ = ("geometry", "queue", "matcher", "delays", "messages", "bytes")
+    __slots__ = ("geometry", "queue", "matcher", "delays", "keys", "messages", "bytes")
 
     def __init__(self, geometry: _Geometry, queue: EventQueue, matcher: _FastMatcher) -> None:
         self.geometry = geometry
         self.queue = queue
         self.matcher = matcher
         self.delays: dict[tuple[int, int, int], int] = {}
+        self.keys: dict[tuple, tuple] = {}
         self.messages = 0
         self.bytes = 0
 
@@ -202,6 +203,12 @@ class _UnawareCore:
     def path(self, src: int, dst: int, size: int):
         """What keyed_step needs for repeated messages src -> dst of one size (here: the delay)."""
         return self.delay(src, dst, size)
+
+    def message_key(self, tag: int, src: int, dst: int, size: int) -> tuple:
+        """The one shared key tuple of (tag, src, dst, size): the sender's and the receiver's
+        keyed_step then use the same object, which the matcher's dict finds by identity."""
+        key = (tag, src, dst, size)
+        return self.keys.setdefault(key, key)
 
     def keyed_step(self, path, size: int, send_key: tuple, recv_key: tuple, on_recv: Callback) -> None:
         """step() for a caller that keeps its message keys and path(): a ring phase sends the

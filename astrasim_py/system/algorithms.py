@@ -196,8 +196,8 @@ class Ring(Algorithm):
         if self._core is not None:
             # Every message of this phase is alike: its keys and path (delay or route) are made once.
             self._path = self._core.path(self._rank, self.dst, self.msg)
-            self._send_key = (self._tag, self._rank, self.dst, self.msg)
-            self._recv_key = (self._tag, self.src, self._rank, self.msg)
+            self._send_key = self._core.message_key(self._tag, self._rank, self.dst, self.msg)
+            self._recv_key = self._core.message_key(self._tag, self.src, self._rank, self.msg)
         for _ in range(self.pr):
             self.insert_packet()
 
