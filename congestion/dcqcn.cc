@@ -171,6 +171,14 @@ DcqcnCongestionControl::GetTypeId()
                           "the target (paper, QCN) instead of a constant R_HAI (the reference's "
                           "Mellanox variant) [bool]. Default true.",
                           BooleanValue(true), MakeBooleanAccessor(&DcqcnCongestionControl::m_hyperGrows),
+                          MakeBooleanChecker())
+            .AddAttribute("DecreaseOnTimer", "RP: cuts happen on a periodic check every "
+                          "RateDecreaseIntervalUs, started 1 ns after the QP's first CNP, if a CNP "
+                          "arrived during the period; the first CNP only sets alpha = 1 and starts "
+                          "the timers, which then run until the QP completes (the reference's "
+                          "Mellanox variant). false = cut at the CNP itself, at most once per "
+                          "interval (the paper's RP) [bool]. Default false.",
+                          BooleanValue(false), MakeBooleanAccessor(&DcqcnCongestionControl::m_decreaseOnTimer),
                           MakeBooleanChecker());
     return tid;
 }
@@ -233,6 +241,20 @@ DcqcnCongestionControl::OnCnp(QueuePair& qp)
     auto& s = static_cast<DcqcnState&>(*qp.cc);
     Time now = Simulator::Now();
     m_cnps++;
+    if (m_decreaseOnTimer)
+    {
+        s.decreaseCnp = true;
+        s.cnpSeen = true;
+        if (!s.cnpEver)
+        {
+            s.cnpEver = true;
+            s.alpha = 1.0;
+            s.cnpSeen = false;  // the first alpha period starts here
+            s.alphaTimer = ScheduleTimer(m_alphaPeriod, qp, kAlphaTimer);
+            s.decreaseTimer = ScheduleTimer(m_decreaseInterval + NanoSeconds(1), qp, kDecreaseTimer);
+        }
+        return {};
+    }
     s.cnpSeen = true;
     if (!s.alphaTimer.IsPending())
     {
@@ -242,6 +264,13 @@ DcqcnCongestionControl::OnCnp(QueuePair& qp)
     {
         return {};
     }
+    return Cut(qp, s);
+}
+
+CcDecision
+DcqcnCongestionControl::Cut(QueuePair& qp, DcqcnState& s)
+{
+    Time now = Simulator::Now();
     if (m_clampTarget || s.timerStage > 0 || s.byteStage > 0)
     {
         s.targetGbps = qp.rateGbps;
@@ -268,11 +297,21 @@ CcDecision
 DcqcnCongestionControl::OnTimer(QueuePair& qp, uint32_t timer)
 {
     auto& s = static_cast<DcqcnState&>(*qp.cc);
+    if (timer == kDecreaseTimer)
+    {
+        s.decreaseTimer = ScheduleTimer(m_decreaseInterval, qp, kDecreaseTimer);
+        if (!s.decreaseCnp)
+        {
+            return {};
+        }
+        s.decreaseCnp = false;
+        return Cut(qp, s);
+    }
     if (timer == kAlphaTimer)
     {
         s.alpha = (1.0 - m_g) * s.alpha + (s.cnpSeen ? m_g : 0.0);
         s.cnpSeen = false;
-        if (s.alpha > 1e-4 || qp.rateGbps < qp.lineGbps)
+        if (m_decreaseOnTimer || s.alpha > 1e-4 || qp.rateGbps < qp.lineGbps)
         {
             s.alphaTimer = ScheduleTimer(m_alphaPeriod, qp, kAlphaTimer);
         }
@@ -381,6 +420,7 @@ DcqcnCongestionControl::Stop(QueuePair& qp)
     auto& s = static_cast<DcqcnState&>(*qp.cc);
     s.alphaTimer.Cancel();
     s.increaseTimer.Cancel();
+    s.decreaseTimer.Cancel();
 }
 
 } // namespace fabric

@@ -68,6 +68,10 @@ struct DcqcnState : public CcState
     uint64_t bytesSinceIncrease{0};
     EventId alphaTimer;
     EventId increaseTimer;
+    // DecreaseOnTimer (the reference's Mellanox variant): a periodic check cuts if a CNP came
+    EventId decreaseTimer;
+    bool decreaseCnp{false};
+    bool cnpEver{false};
 };
 
 class DcqcnCongestionControl : public CongestionControl
@@ -94,6 +98,9 @@ class DcqcnCongestionControl : public CongestionControl
   private:
     static constexpr uint32_t kAlphaTimer = 0;
     static constexpr uint32_t kIncreaseTimer = 1;
+    static constexpr uint32_t kDecreaseTimer = 2;  // DecreaseOnTimer
+    /// Cut the rate once (target clamp, stage reset, increase timer restarted).
+    CcDecision Cut(QueuePair& qp, DcqcnState& s);
 
     /// One rate-increase event from `rateGbps`: the new rate (target updated in `s`).
     double Increase(const QueuePair& qp, DcqcnState& s, double rateGbps);
@@ -122,6 +129,7 @@ class DcqcnCongestionControl : public CongestionControl
     double m_minMbps;
     bool m_clampTarget;
     bool m_hyperGrows;
+    bool m_decreaseOnTimer{false};
 
     // counters for the telemetry (congestion_control_stats)
     uint64_t m_cnps{0};

@@ -2,6 +2,7 @@
 
 #include "../ns3_backend/fabric-switch.h"
 
+#include "ns3/boolean.h"
 #include "ns3/double.h"
 #include "ns3/log.h"
 #include "ns3/simulator.h"
@@ -40,7 +41,15 @@ PfcFlowControl::GetTypeId()
                           "Default 3072 (reference 3 KB).",
                           UintegerValue(3072),
                           MakeUintegerAccessor(&PfcFlowControl::m_xonOffsetBytes),
-                          MakeUintegerChecker<uint64_t>());
+                          MakeUintegerChecker<uint64_t>())
+            .AddAttribute("PauseUntilResume",
+                          "An XOFF holds until the XON arrives: no quanta expiry and no refresh "
+                          "frames (the reference, which ignores the pause time it writes); false = "
+                          "802.1Qbb quanta that expire unless refreshed, as real ports do [bool]. "
+                          "Default false.",
+                          BooleanValue(false),
+                          MakeBooleanAccessor(&PfcFlowControl::m_untilResume),
+                          MakeBooleanChecker());
     return tid;
 }
 
@@ -69,6 +78,10 @@ PfcFlowControl::Refresh(FabricSwitch* sw, uint32_t port, uint32_t prio)
         return;
     }
     sw->SendFlowControlFrame(port, prio, m_quanta);
+    if (m_untilResume)
+    {
+        return;
+    }
     Time pause = PicoSeconds(static_cast<int64_t>(m_quanta * 512 * 1000.0 / sw->Ports()[port].gbps));
     x.refresh = Simulator::Schedule(pause * m_refreshFraction, &PfcFlowControl::Refresh, this, sw, port, prio);
 }
@@ -112,6 +125,11 @@ PfcFlowControl::AfterDequeue(FabricSwitch& sw, uint32_t inPort, uint32_t prio, u
 void
 PfcFlowControl::OnControlFrame(FabricDevice& dev, uint32_t port, const FabricPacket& pkt)
 {
+    if (m_untilResume && pkt.pauseQuanta > 0)
+    {
+        dev.SetPause(port, pkt.pausePriority, Time::Max());
+        return;
+    }
     double gbps = dev.Ports()[port].gbps;
     Time pause = PicoSeconds(static_cast<int64_t>(pkt.pauseQuanta * 512 * 1000.0 / gbps));
     dev.SetPause(port, pkt.pausePriority, pause);

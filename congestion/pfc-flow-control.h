@@ -51,6 +51,7 @@ class PfcFlowControl : public FlowControl
 
     uint32_t m_quanta;
     double m_refreshFraction;
+    bool m_untilResume{false};
     uint64_t m_xonOffsetBytes;
 };
 

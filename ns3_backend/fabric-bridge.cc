@@ -8,6 +8,7 @@
 #include "ns3/string.h"
 
 #include <chrono>
+#include <csignal>
 #include <cstddef>
 #include <cstdlib>
 #include <map>
@@ -536,8 +537,13 @@ FabricBridge::DescribeAttributes(const std::string& target)
             auto info = tid.GetAttribute(i);
             StringValue sv;
             obj->GetAttribute(info.name, sv);
+            // checker/range let Python check a value before SetAttribute: ns-3 aborts the
+            // process (NS_FATAL) on some unparsable strings instead of returning an error
             os << (first ? "" : ",") << "\"" << info.name << "\":{\"value\":\""
-               << JsonEscape(sv.Get()) << "\",\"help\":\"" << JsonEscape(info.help) << "\"}";
+               << JsonEscape(sv.Get()) << "\",\"help\":\"" << JsonEscape(info.help)
+               << "\",\"checker\":\"" << JsonEscape(info.checker->GetValueTypeName())
+               << "\",\"range\":\"" << JsonEscape(info.checker->GetUnderlyingTypeInformation())
+               << "\"}";
             first = false;
         }
         if (tid == Object::GetTypeId() || tid.GetParent() == tid)
@@ -774,6 +780,21 @@ FabricBridge::NowExactNs() const
     return NowPs(*m_impl) / 1000.0;
 }
 
+namespace
+{
+volatile std::sig_atomic_t g_stopSignal = 0;
+
+// SIGINT/SIGTERM during Run(): stop the event loop after the current event. Simulator::Stop
+// only sets a flag the loop reads before each event; cppyy holds the GIL while C++ runs, so
+// Python's own handler could not run until the (possibly hours-long) loop returned.
+extern "C" void
+StopOnSignal(int sig)
+{
+    g_stopSignal = sig;
+    Simulator::Stop();
+}
+} // namespace
+
 std::string
 FabricBridge::Run()
 {
@@ -784,7 +805,21 @@ FabricBridge::Run()
         return e;
     }
     m_impl->aborted = false;
+    g_stopSignal = 0;
+    struct sigaction stop = {};
+    struct sigaction oldInt = {};
+    struct sigaction oldTerm = {};
+    stop.sa_handler = StopOnSignal;
+    sigemptyset(&stop.sa_mask);
+    sigaction(SIGINT, &stop, &oldInt);
+    sigaction(SIGTERM, &stop, &oldTerm);
     std::string reason = m_impl->net->Run();
+    sigaction(SIGINT, &oldInt, nullptr);
+    sigaction(SIGTERM, &oldTerm, nullptr);
+    if (g_stopSignal)
+    {
+        return g_stopSignal == SIGINT ? "interrupted: SIGINT" : "interrupted: SIGTERM";
+    }
     if (!m_impl->handlerError.empty())
     {
         reason = m_impl->handlerError;

@@ -43,6 +43,7 @@ FabricCounters::Tx(FabricCounters* c, uint32_t node, uint32_t port, const Fabric
     else if (pkt.kind == PacketKind::Pause)
     {
         p.pauseFramesSent++;
+        p.xoffFramesSent += pkt.pauseQuanta > 0;
     }
 }
 
@@ -78,9 +79,11 @@ FabricCounters::ControlTx(FabricCounters* c, uint32_t, const FabricPacket& pkt)
     {
     case PacketKind::Ack:
         c->acks++;
+        c->cnps += pkt.ecnCe;  // CnpInAck: the congestion flag rides on the ACK (switches mark data only)
         break;
     case PacketKind::Nack:
         c->nacks++;
+        c->cnps += pkt.ecnCe;
         break;
     case PacketKind::Cnp:
         c->cnps++;

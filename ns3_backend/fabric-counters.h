@@ -20,6 +20,7 @@ struct PortCounters
 {
     uint64_t txDataPackets{0};
     uint64_t pauseFramesSent{0};
+    uint64_t xoffFramesSent{0};  // of which PAUSE (quanta > 0), not RESUME
     uint64_t pauseFramesReceived{0};
     uint64_t ecnMarks{0};
     uint64_t drops{0};

@@ -241,6 +241,11 @@ FabricDevice::SetPause(uint32_t port, uint32_t prio, Time duration)
             p.pauseOpen[prio] = true;
             p.pauseStart[prio] = now;
         }
+        if (duration == Time::Max())
+        {
+            p.pausedUntil[prio] = Time::Max();  // until an explicit resume (no expiry event)
+            return;
+        }
         p.pausedUntil[prio] = now + duration;
         p.pauseExpiry[prio] =
             Simulator::Schedule(duration, &FabricDevice::PauseExpired, this, port, prio);

@@ -38,6 +38,7 @@ struct FabricPort : public PortView
     double gbps{100.0};
     Time latency;
     uint32_t linkId{0};
+    int64_t txGranularityPs{1};  // serialization rounded to this (1000 = whole ns, the reference)
 
     std::array<std::deque<FabricPacket*>, kNumPriorities> queues;
     std::array<uint64_t, kNumPriorities> queueBytes{};
@@ -68,7 +69,12 @@ struct FabricPort : public PortView
     /// Serialization time of `bytes` on this link.
     Time TxTime(uint32_t bytes) const
     {
-        return PicoSeconds(static_cast<int64_t>(bytes * 8000.0 / gbps + 0.5));
+        int64_t ps = static_cast<int64_t>(bytes * 8000.0 / gbps + 0.5);
+        if (txGranularityPs > 1)
+        {
+            ps = (ps + txGranularityPs / 2) / txGranularityPs * txGranularityPs;
+        }
+        return PicoSeconds(ps);
     }
 
     bool IsPaused(uint32_t prio) const

@@ -1,11 +1,14 @@
 #include "fabric-network.h"
 
+#include "ns3/boolean.h"
 #include "ns3/double.h"
+#include "ns3/enum.h"
 #include "ns3/log.h"
 #include "ns3/rng-seed-manager.h"
 #include "ns3/string.h"
 #include "ns3/uinteger.h"
 
+#include <algorithm>
 #include <deque>
 #include <sstream>
 #include <stdexcept>
@@ -105,7 +108,77 @@ FabricNetwork::GetTypeId()
                           "0 = off [ns]. Default 0.",
                           TimeValue(Time(0)),
                           MakeTimeAccessor(&FabricNetwork::m_sampleInterval),
-                          MakeTimeChecker());
+                          MakeTimeChecker())
+            // ---- reference-compatibility switches (preset astrasim_ns3_compat) ----
+            .AddAttribute("Completion",
+                          "When a message completes (send and receive handlers): last_byte = its "
+                          "last byte reaches the receiver (ASTRA-sim's callback semantics; an RDMA "
+                          "write's data is placed then), ack = the ACK covering it returns to the "
+                          "sender (the ns-3 reference; a verbs send completion) [mode]. Default "
+                          "last_byte.",
+                          EnumValue<CompletionMode>(CompletionMode::LastByte),
+                          MakeEnumAccessor<CompletionMode>(&FabricNetwork::m_completion),
+                          MakeEnumChecker(CompletionMode::LastByte, "last_byte", CompletionMode::Ack,
+                                          "ack"))
+            .AddAttribute("QpPerMessage",
+                          "Every message gets its own queue pair (own ECMP hash, round robin with "
+                          "the pair's other messages), as the reference creates one QP per "
+                          "ASTRA-sim send; false = one QP per (source, destination, stream) that "
+                          "sends its messages in FIFO order, as an application reusing a "
+                          "connected QP does [bool]. Default false.",
+                          BooleanValue(false),
+                          MakeBooleanAccessor(&FabricNetwork::m_qpPerMessage),
+                          MakeBooleanChecker())
+            .AddAttribute("AcksAtDataPriority",
+                          "ACK/NACK (and ACK-borne CNP flags) travel in the data's priority queue, "
+                          "paused with it and accounted in switch buffers (the reference's "
+                          "ACK_HIGH_PRIO 0); false = the strict-priority control queue, as RoCE "
+                          "NICs map CNPs/ACKs to a high DSCP class [bool]. Default false.",
+                          BooleanValue(false),
+                          MakeBooleanAccessor(&FabricNetwork::m_acksAtDataPriority),
+                          MakeBooleanChecker())
+            .AddAttribute("CnpInAck",
+                          "The notification point sets a congestion flag on the ACK/NACK answering "
+                          "a marked packet instead of sending a separate CNP frame (the "
+                          "reference); false = a RoCEv2 CNP packet, as real NICs send [bool]. "
+                          "Default false.",
+                          BooleanValue(false),
+                          MakeBooleanAccessor(&FabricNetwork::m_cnpInAck),
+                          MakeBooleanChecker())
+            .AddAttribute("BdpWindow",
+                          "Per-QP window = the pair's BDP: (2 x one-way propagation + one MTU "
+                          "payload serialized per hop) x bottleneck rate (the reference's HAS_WIN "
+                          "1, GLOBAL_T 0); overrides WindowBytes. Real RoCE NICs have no such "
+                          "window (only the outstanding-read limit) [bool]. Default false.",
+                          BooleanValue(false),
+                          MakeBooleanAccessor(&FabricNetwork::m_bdpWindow),
+                          MakeBooleanChecker())
+            .AddAttribute("WindowScalesWithRate",
+                          "The window shrinks with the QP's congestion-control rate: "
+                          "window x rate / line rate, at least 1 byte (the reference's VAR_WIN 1) "
+                          "[bool]. Default false.",
+                          BooleanValue(false),
+                          MakeBooleanAccessor(&FabricNetwork::m_windowScalesWithRate),
+                          MakeBooleanChecker())
+            .AddAttribute("SerializationGranularityPs",
+                          "Frame serialization and pacing times are rounded to a multiple of this "
+                          "(1000 = whole ns: the reference, where ns-3's default time resolution "
+                          "makes a 1036 B frame at 400 Gb/s take 21 ns instead of 20.72; real "
+                          "links have no such rounding) [ps]. Default 1.",
+                          UintegerValue(1),
+                          MakeUintegerAccessor(&FabricNetwork::m_txGranularityPs),
+                          MakeUintegerChecker<uint32_t>(1, 1000000))
+            .AddAttribute("EcmpHash",
+                          "Switch ECMP hash: fabric = our per-flow hash mixed with the run seed; "
+                          "reference = the reference's Murmur3 of (source IP, destination IP, "
+                          "sport | dport << 16) seeded with the switch's node id (+ the run seed "
+                          "when non-zero), next hops ordered by node id, hosts at 11.x.y.1, sport "
+                          "10000 + the pair's n-th QP, dport 100. Real switches hash the 5-tuple "
+                          "with a vendor function [mode]. Default fabric.",
+                          EnumValue<EcmpHashMode>(EcmpHashMode::Fabric),
+                          MakeEnumAccessor<EcmpHashMode>(&FabricNetwork::m_ecmpMode),
+                          MakeEnumChecker(EcmpHashMode::Fabric, "fabric", EcmpHashMode::Reference,
+                                          "reference"));
     return tid;
 }
 
@@ -165,6 +238,7 @@ FabricNetwork::AddLink(uint32_t a, uint32_t b, double gbps, uint64_t latencyNs)
         p.gbps = gbps;
         p.latency = NanoSeconds(latencyNs);
         p.linkId = m_links.size();
+        p.txGranularityPs = m_txGranularityPs;
         (side ? pb : pa).push_back(std::move(p));
     }
     m_links.push_back(rec);
@@ -174,6 +248,8 @@ std::string
 FabricNetwork::Finalize(uint32_t seed)
 {
     m_hashSeed = seed * 0x9E3779B1u + 0x7F4A7C15u;
+    m_referenceEcmp = m_ecmpMode == EcmpHashMode::Reference;
+    m_hashSeedOffset = seed * 0x9E3779B1u;  // 0 for seed 0: exactly the reference's seeds
     m_slByStream.clear();
     std::istringstream slList(m_slByStreamText);
     for (std::string item; std::getline(slList, item, ',');)
@@ -242,6 +318,20 @@ FabricNetwork::Finalize(uint32_t seed)
             }
         }
     }
+    if (m_referenceEcmp)
+    {
+        // the reference lists next hops in BFS order, i.e. by node id on two-tier fabrics
+        for (uint32_t u = 0; u < n; ++u)
+        {
+            auto& ports = m_devices[u]->Ports();
+            for (auto& hops : m_next[u])
+            {
+                std::stable_sort(hops.begin(), hops.end(), [&](uint32_t x, uint32_t y) {
+                    return ports[x].peer->GetNodeId() < ports[y].peer->GetNodeId();
+                });
+            }
+        }
+    }
     for (uint32_t h = 0; h < m_numHosts; ++h)
     {
         if (m_devices[h]->Ports().empty())
@@ -261,6 +351,58 @@ Mix32(uint32_t h)
     h *= 0xC2B2AE35u;
     h ^= h >> 16;
     return h;
+}
+
+// The reference's ECMP hash (Murmur3, 32 bit) over 12 key bytes.
+static uint32_t
+ReferenceEcmpHash(const uint32_t key[3], uint32_t seed)
+{
+    uint32_t h = seed;
+    for (int i = 0; i < 3; ++i)
+    {
+        uint32_t k = key[i] * 0xcc9e2d51u;
+        k = (k << 15) | (k >> 17);
+        k *= 0x1b873593u;
+        h ^= k;
+        h = (h << 13) | (h >> 19);
+        h = h * 5 + 0xe6546b64u;
+    }
+    h ^= 12;
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
+    return h;
+}
+
+static inline uint32_t
+ReferenceIp(uint32_t host)
+{
+    return 0x0b000001u | ((host / 256) << 16) | ((host % 256) << 8);
+}
+
+uint32_t
+FabricNetwork::RoutePacket(uint32_t node, const FabricPacket& pkt) const
+{
+    if (!m_referenceEcmp)
+    {
+        return Route(node, pkt.dst, pkt.flowHash);
+    }
+    const auto& hops = m_next[node][pkt.dst];
+    if (hops.size() == 1)
+    {
+        return hops[0];
+    }
+    if (hops.empty())
+    {
+        return Route(node, pkt.dst, pkt.flowHash);  // throws: no route
+    }
+    uint32_t sport = m_qps[pkt.qp]->sport;
+    // ACK/NACK/CNP answer with the ports swapped (sport 100, dport = the data's sport).
+    uint32_t ports = pkt.kind == PacketKind::Data ? (sport | (100u << 16)) : (100u | (sport << 16));
+    uint32_t key[3] = {ReferenceIp(pkt.src), ReferenceIp(pkt.dst), ports};
+    return hops[ReferenceEcmpHash(key, node + m_hashSeedOffset) % hops.size()];
 }
 
 uint32_t
@@ -341,7 +483,7 @@ FabricNetwork::Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream)
                                  " (hosts do not forward: set fabric.hosts_forward or add switches)");
     }
     auto key = std::make_tuple(src, dst, stream);
-    auto it = m_qpIndex.find(key);
+    auto it = m_qpPerMessage ? m_qpIndex.end() : m_qpIndex.find(key);
     QueuePair* qp;
     if (it == m_qpIndex.end())
     {
@@ -351,6 +493,14 @@ FabricNetwork::Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream)
         q->dst = dst;
         q->stream = stream;
         q->flowHash = Mix32(src * 0x01000193u ^ Mix32(dst + 0x5bd1e995u) ^ Mix32(stream * 2654435761u));
+        if (m_qpPerMessage)
+        {
+            // a new source port per message (the reference's sport counter per pair)
+            uint32_t n = m_pairMessages[{src, dst}];
+            q->flowHash = Mix32(q->flowHash ^ Mix32(n * 0x27D4EB2Fu + 1));
+        }
+        // one source port per QP (per message with QpPerMessage), as the reference's counter
+        q->sport = static_cast<uint16_t>(10000 + m_pairMessages[{src, dst}]++);
         q->priority = m_slByStream.empty() ? m_dataPriority
                                             : m_slByStream[stream % m_slByStream.size()];
         q->nic = PeekPointer(DynamicCast<RdmaNic>(m_devices[src]));
@@ -359,7 +509,14 @@ FabricNetwork::Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream)
         q->lineGbps = m_devices[src]->Ports()[q->port].gbps;
         q->baseRtt = BaseRtt(src, dst, q->flowHash);
         q->rateGbps = q->lineGbps;
-        m_qpIndex[key] = q->index;
+        if (m_bdpWindow)
+        {
+            q->bdpBytes = PairBdpBytes(src, dst);
+        }
+        if (!m_qpPerMessage)
+        {
+            m_qpIndex[key] = q->index;
+        }
         qp = q.get();
         m_qps.push_back(std::move(q));
     }
@@ -374,7 +531,7 @@ FabricNetwork::Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream)
     if (qp->sndUna >= qp->enqueued)
     {
         qp->rateGbps = qp->lineGbps;
-        qp->windowBytes = m_windowBytes;
+        qp->windowBytes = qp->bdpBytes ? qp->bdpBytes : m_windowBytes;
         qp->cc = m_cc->Start(*qp);
     }
     uint64_t id = m_nextMessage++;
@@ -385,6 +542,54 @@ FabricNetwork::Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream)
     ArmSampler();
     qp->nic->Activate(qp);
     return id;
+}
+
+uint64_t
+FabricNetwork::PairBdpBytes(uint32_t src, uint32_t dst)
+{
+    auto it = m_pairBdp.find({src, dst});
+    if (it != m_pairBdp.end())
+    {
+        return it->second;
+    }
+    // Integer arithmetic as the reference: ns per hop = payload x 8 / rate (floored), bytes =
+    // RTT[ns] x rate[bit/s] / 8e9 (floored). ECMP paths have equal hop counts; the first is used.
+    uint64_t delayNs = 0;
+    uint64_t txNs = 0;
+    uint64_t minBps = UINT64_MAX;
+    for (uint32_t node = src; node != dst;)
+    {
+        const FabricPort& p = m_devices[node]->Ports()[m_next[node][dst].at(0)];
+        uint64_t bps = static_cast<uint64_t>(p.gbps * 1e9 + 0.5);
+        delayNs += static_cast<uint64_t>(p.latency.GetNanoSeconds());
+        txNs += static_cast<uint64_t>(m_mtu) * 8000000000ull / bps;
+        minBps = std::min(minBps, bps);
+        node = p.peer->GetNodeId();
+    }
+    uint64_t rttNs = 2 * delayNs + txNs;
+    uint64_t bdp = static_cast<uint64_t>(static_cast<long double>(rttNs) * minBps / 8e9L);
+    m_pairBdp[{src, dst}] = bdp;
+    return bdp;
+}
+
+void
+FabricNetwork::ScaleWindowWithRate(QueuePair& qp) const
+{
+    uint64_t w = qp.bdpBytes ? qp.bdpBytes : m_windowBytes;
+    if (w == 0 || !m_windowScalesWithRate)
+    {
+        return;
+    }
+    if (qp.rateGbps >= qp.lineGbps)
+    {
+        qp.windowBytes = w;
+        return;
+    }
+    // integer arithmetic as the reference: win x rate / line rate (bit/s), at least 1 byte
+    uint64_t rateBps = static_cast<uint64_t>(qp.rateGbps * 1e9);
+    uint64_t lineBps = static_cast<uint64_t>(qp.lineGbps * 1e9 + 0.5);
+    uint64_t scaled = static_cast<uint64_t>(static_cast<long double>(w) * rateBps / lineBps);
+    qp.windowBytes = scaled == 0 ? 1 : scaled;
 }
 
 void
@@ -582,7 +787,7 @@ FabricNetwork::TelemetryJson()
     {
         d->FinalizePauseAccounting();
     }
-    uint64_t drops = 0, pauseFrames = 0, ecn = 0, maxQ = 0, maxBuf = 0;
+    uint64_t drops = 0, pauseFrames = 0, xoffFrames = 0, ecn = 0, maxQ = 0, maxBuf = 0;
     int64_t pausedPs = 0;
     std::ostringstream ports;
     bool first = true;
@@ -594,6 +799,7 @@ FabricNetwork::TelemetryJson()
             drops += c.drops;
             pauseFrames += c.pauseFramesSent;
             ecn += c.ecnMarks;
+            xoffFrames += c.xoffFramesSent;
             maxQ = std::max(maxQ, p.maxQueueBytes);
             pausedPs += p.pausedPs;
             ports << (first ? "" : ",") << "{\"node\":" << d->GetNodeId() << ",\"port\":" << p.index
@@ -627,6 +833,7 @@ FabricNetwork::TelemetryJson()
     os << "{\"data_packets\":" << k.dataPackets << ",\"retransmitted_packets\":"
        << k.retransmittedPackets << ",\"drops\":" << drops << ",\"pfc_pause_frames\":" << (pfc ? pauseFrames : 0)
        << ",\"flow_control_frames\":" << pauseFrames
+       << ",\"pfc_xoff_frames\":" << (pfc ? xoffFrames : 0)
        << ",\"pfc_paused_ns\":" << pausedPs / 1000 << ",\"ecn_marks\":" << ecn
        << ",\"cnps\":" << k.cnps << ",\"acks\":" << k.acks << ",\"nacks\":" << k.nacks
        << ",\"timeouts\":" << k.timeouts << ",\"max_queue_bytes\":" << maxQ

@@ -25,6 +25,20 @@ namespace ns3
 namespace fabric
 {
 
+/// When a message counts as delivered (both the send and the receive handler fire then).
+enum class CompletionMode : uint8_t
+{
+    LastByte = 0,  // its last byte reaches the receiver (ASTRA-sim's callback semantics)
+    Ack = 1,       // the ACK covering its last byte reaches the sender (the ns-3 reference)
+};
+
+/// Which hash picks among equal-cost next hops at switches.
+enum class EcmpHashMode : uint8_t
+{
+    Fabric = 0,     // our per-flow hash, mixed with the run seed
+    Reference = 1,  // the reference's Murmur3 over (sip, dip, sport | dport << 16)
+};
+
 struct LinkRecord
 {
     uint32_t a, b, portA, portB;
@@ -57,6 +71,8 @@ class FabricNetwork : public Object
     // ---- called by devices ----
     /// Egress port on node `node` toward host `dst` for a flow hash.
     uint32_t Route(uint32_t node, uint32_t dst, uint32_t flowHash) const;
+    /// ECMP egress for a packet: Route() by its flow hash, or the reference's hash (EcmpHash).
+    uint32_t RoutePacket(uint32_t node, const FabricPacket& pkt) const;
     /// All egress ports of `node` on shortest paths toward host `dst` (adaptive routing).
     const std::vector<uint32_t>& Candidates(uint32_t node, uint32_t dst) const
     {
@@ -145,6 +161,32 @@ class FabricNetwork : public Object
     {
         return m_dataPriority;
     }
+    /// WindowScalesWithRate: after a CC rate change, qp.windowBytes := base x rate / line rate
+    /// (at least 1 byte), base = the pair's BDP (BdpWindow) or WindowBytes.
+    void ScaleWindowWithRate(QueuePair& qp) const;
+    bool CompleteOnAck() const
+    {
+        return m_completion == CompletionMode::Ack;
+    }
+    /// Priority of ACK/NACK (and ACK-borne CNP flags) answering data of priority `dataPrio`.
+    uint8_t AckPriority(uint8_t dataPrio) const
+    {
+        return m_acksAtDataPriority ? dataPrio : kControlPriority;
+    }
+    bool CnpInAck() const
+    {
+        return m_cnpInAck;
+    }
+    /// Serialization or pacing time of `bytes` at `gbps`, rounded to SerializationGranularityPs.
+    Time WireTime(uint32_t bytes, double gbps) const
+    {
+        int64_t ps = static_cast<int64_t>(bytes * 8000.0 / gbps + 0.5);
+        if (m_txGranularityPs > 1)
+        {
+            ps = (ps + m_txGranularityPs / 2) / m_txGranularityPs * m_txGranularityPs;
+        }
+        return PicoSeconds(ps);
+    }
 
     /// The telemetry's counters, fed by the devices' trace sources.
     const FabricCounters& Counters() const
@@ -206,6 +248,8 @@ class FabricNetwork : public Object
     /// Unloaded round trip of a full data frame from `src` to `dst` and its ACK back.
     Time BaseRtt(uint32_t src, uint32_t dst, uint32_t flowHash) const;
     void FireUser(uint64_t id);
+    /// The reference's per-pair BDP: (2 x one-way delay + one MTU payload per hop) x bottleneck.
+    uint64_t PairBdpBytes(uint32_t src, uint32_t dst);
     void Watchdog();
     void ArmWatchdog();
     void Sample();
@@ -269,6 +313,19 @@ class FabricNetwork : public Object
     std::vector<uint8_t> m_slByStream;
     Time m_stallTimeout;
     Time m_sampleInterval;
+    // reference-compatibility switches (astrasim_ns3_compat)
+    CompletionMode m_completion{CompletionMode::LastByte};
+    bool m_qpPerMessage{false};
+    bool m_referenceEcmp{false};
+    EcmpHashMode m_ecmpMode{EcmpHashMode::Fabric};
+    uint32_t m_hashSeedOffset{0};
+    bool m_acksAtDataPriority{false};
+    bool m_cnpInAck{false};
+    bool m_bdpWindow{false};
+    bool m_windowScalesWithRate{false};
+    uint32_t m_txGranularityPs{1};
+    std::map<std::pair<uint32_t, uint32_t>, uint64_t> m_pairBdp;
+    std::map<std::pair<uint32_t, uint32_t>, uint32_t> m_pairMessages;  // QpPerMessage: per-pair count
 };
 
 } // namespace fabric

@@ -23,6 +23,15 @@ SharedBufferMmu::Init(uint32_t ports)
     numPorts = ports;
     ingress.assign(ports, {});
     headroom.assign(ports, {});
+    headroomTotal = headroomPerPort * ports;
+    if (!portHeadroom.empty())
+    {
+        headroomTotal = 0;
+        for (uint64_t h : portHeadroom)
+        {
+            headroomTotal += h;
+        }
+    }
 }
 
 int64_t
@@ -33,7 +42,7 @@ SharedBufferMmu::Threshold() const
         return static_cast<int64_t>(staticThresholdBytes);
     }
     int64_t free = static_cast<int64_t>(bufferBytes) -
-                   static_cast<int64_t>(headroomPerPort * numPorts) -
+                   static_cast<int64_t>(headroomTotal) -
                    static_cast<int64_t>(reservedPerQueue * numPorts) -
                    static_cast<int64_t>(sharedUsed);
     return free > 0 ? static_cast<int64_t>(alpha * free) : 0;
@@ -54,7 +63,7 @@ SharedBufferMmu::Admit(uint32_t port, uint32_t prio, uint32_t bytes, bool useHea
     {
         ingress[port][prio] += bytes;
     }
-    else if (useHeadroom && headroom[port][prio] + bytes <= headroomPerPort)
+    else if (useHeadroom && headroom[port][prio] + bytes <= HeadroomOf(port))
     {
         ingress[port][prio] += bytes;
         headroom[port][prio] += bytes;
@@ -126,6 +135,15 @@ FabricSwitch::GetTypeId()
                           DoubleValue(3.0),
                           MakeDoubleAccessor(&FabricSwitch::m_headroomFactor),
                           MakeDoubleChecker<double>(0.0))
+            .AddAttribute("HeadroomPerPort",
+                          "Automatic headroom per port from that port's own rate and latency: "
+                          "HeadroomFactor x rate x latency / 8, no frame slack (the reference); "
+                          "false = every port gets the largest port's value + 2 MTU frames. "
+                          "Real switches size headroom per port from cable length and speed "
+                          "[bool]. Default false.",
+                          BooleanValue(false),
+                          MakeBooleanAccessor(&FabricSwitch::m_headroomPerPort),
+                          MakeBooleanChecker())
             .AddAttribute("CutThroughBytes",
                           "Cut-through forwarding: act on a frame once this many bytes arrived "
                           "(IB switches: the routing header); 0 = store and forward [bytes]. "
@@ -175,6 +193,16 @@ FabricSwitch::InitBuffers()
     m_mmu.dynamic = fc.DynamicThreshold();
     m_mmu.alpha = fc.ThresholdAlpha();
     m_mmu.staticThresholdBytes = fc.StaticThresholdBytes();
+    m_mmu.portHeadroom.clear();
+    if (m_headroomPerPort && m_headroomBytes == 0)
+    {
+        // the reference: factor x rate x link delay / 8 for each port on its own, no frame slack
+        for (auto& p : m_ports)
+        {
+            m_mmu.portHeadroom.push_back(
+                static_cast<uint64_t>(m_headroomFactor * p.gbps * p.latency.GetNanoSeconds() / 8.0));
+        }
+    }
     m_mmu.Init(n);
 }
 
@@ -219,7 +247,7 @@ FabricSwitch::SelectEgress(const FabricPacket& pkt) const
 {
     if (m_routing == RoutingMode::Ecmp)
     {
-        return m_net->Route(m_nodeId, pkt.dst, pkt.flowHash);
+        return m_net->RoutePacket(m_nodeId, pkt);
     }
     const std::vector<uint32_t>& ports = m_net->Candidates(m_nodeId, pkt.dst);
     uint32_t n = ports.size();

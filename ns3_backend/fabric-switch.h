@@ -18,6 +18,7 @@ struct SharedBufferMmu
     uint64_t bufferBytes{0};
     uint64_t reservedPerQueue{0};
     uint64_t headroomPerPort{0};
+    std::vector<uint64_t> portHeadroom;  // HeadroomPerPort: one value per port (else headroomPerPort)
     double alpha{0.125};
     bool dynamic{true};
     uint64_t staticThresholdBytes{0};
@@ -28,6 +29,7 @@ struct SharedBufferMmu
     uint64_t totalUsed{0};
     uint64_t maxTotalUsed{0};
     uint32_t numPorts{0};
+    uint64_t headroomTotal{0};  // sum over ports (the dynamic threshold subtracts it)
 
     void Init(uint32_t ports);
 
@@ -35,6 +37,11 @@ struct SharedBufferMmu
     {
         uint64_t held = ingress[port][prio] - headroom[port][prio];
         return held > reservedPerQueue ? held - reservedPerQueue : 0;
+    }
+
+    uint64_t HeadroomOf(uint32_t port) const
+    {
+        return portHeadroom.empty() ? headroomPerPort : portHeadroom[port];
     }
 
     /// PFC XOFF threshold for a queue's shared usage.
@@ -106,6 +113,7 @@ class FabricSwitch : public FabricDevice
     double m_headroomFactor;
     TracedCallback<uint32_t, const FabricPacket&> m_dropTrace;  // "Drop" (egress port)
     TracedCallback<uint32_t, const FabricPacket&> m_ecnTrace;   // "EcnMark"
+    bool m_headroomPerPort{false};
 };
 
 } // namespace fabric

@@ -44,6 +44,7 @@ class QueuePair
     uint32_t dst{0};
     uint32_t stream{0};
     uint32_t flowHash{0};
+    uint16_t sport{10000};  // UDP source port (EcmpHash reference: 10000 + n-th QP of the pair)
     uint32_t port{0};       // sender NIC port chosen by ECMP over first hops
     uint8_t priority{3};
     RdmaNic* nic{nullptr};
@@ -63,6 +64,7 @@ class QueuePair
     EventId rto;
     Time rtoStart;          // the timeout runs from here: arming, or the last ACK that advanced
     bool active{false};     // listed in the NIC's scheduler
+    uint64_t bdpBytes{0};   // BdpWindow: the pair's bandwidth-delay product
     std::unique_ptr<CcState> cc;
 
     // Receiver.
@@ -72,6 +74,7 @@ class QueuePair
     uint64_t lastNackSeq{UINT64_MAX};
     Time lastNotify;
     bool notified{false};
+    bool cnpPending{false};  // CnpInAck: the next ACK/NACK carries the congestion flag
     std::map<uint64_t, OutOfOrderSegment> outOfOrder;  // by first byte (OutOfOrderReceive)
 
     bool HasUnsent() const

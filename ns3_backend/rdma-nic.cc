@@ -83,6 +83,10 @@ RdmaNic::ApplyCc(QueuePair& qp, const CcDecision& decision)
     {
         qp.windowBytes = decision.windowBytes;
     }
+    else if (decision.HasRate())
+    {
+        m_net->ScaleWindowWithRate(qp);  // WindowScalesWithRate (the reference's VAR_WIN)
+    }
     RateChanged(&qp);
 }
 
@@ -186,7 +190,7 @@ RdmaNic::NextData(uint32_t port)
         m_dataTxTrace(port, *pkt);
         qp->sndNxt += payload;
         qp->maxSent = std::max(qp->maxSent, qp->sndNxt);
-        qp->nextSend = now + PicoSeconds(static_cast<int64_t>(pkt->wireBytes * 8000.0 / qp->rateGbps + 0.5));
+        qp->nextSend = now + m_net->WireTime(pkt->wireBytes, qp->rateGbps);
         CongestionControl::Apply(*qp, m_net->Cc().OnSent(*qp, payload));
         ArmRto(qp);
         if (!qp->HasUnsent())
@@ -254,7 +258,12 @@ RdmaNic::SendControl(PacketKind kind, QueuePair& qp, uint64_t seq, const FabricP
 {
     FabricPacket* pkt = m_net->NewPacket();
     pkt->kind = kind;
-    pkt->priority = kControlPriority;
+    pkt->priority = kind == PacketKind::Cnp ? kControlPriority : m_net->AckPriority(qp.priority);
+    if (kind != PacketKind::Cnp && qp.cnpPending)
+    {
+        pkt->ecnCe = true;  // CnpInAck: the congestion flag rides on this ACK/NACK
+        qp.cnpPending = false;
+    }
     pkt->src = qp.dst;
     pkt->dst = qp.src;
     pkt->qp = qp.index;
@@ -289,7 +298,14 @@ RdmaNic::OnData(uint32_t port, FabricPacket* pkt)
     {
         qp.notified = true;
         qp.lastNotify = now;
-        SendControl(PacketKind::Cnp, qp, 0);
+        if (m_net->CnpInAck())
+        {
+            qp.cnpPending = true;
+        }
+        else
+        {
+            SendControl(PacketKind::Cnp, qp, 0);
+        }
     }
     if (pkt->seq == qp.rcvNxt && !m_outOfOrderReceive)
     {
@@ -304,7 +320,7 @@ RdmaNic::OnData(uint32_t port, FabricPacket* pkt)
             SendControl(PacketKind::Ack, qp, qp.rcvNxt, pkt);
         }
         m_net->FreePacket(pkt);
-        if (last)
+        if (last && !m_net->CompleteOnAck())
         {
             m_net->MessageDelivered(msg, 0);
         }
@@ -382,7 +398,10 @@ RdmaNic::DeliverInOrder(QueuePair& qp, uint32_t payload, bool last, uint64_t mes
     m_net->FreePacket(echo);
     for (uint64_t id : completed)
     {
-        m_net->MessageDelivered(id, 0);
+        if (!m_net->CompleteOnAck())
+        {
+            m_net->MessageDelivered(id, 0);
+        }
     }
 }
 
@@ -391,6 +410,12 @@ RdmaNic::OnAck(FabricPacket* pkt)
 {
     QueuePair* qp = m_net->Qp(pkt->qp);
     bool nack = pkt->kind == PacketKind::Nack;
+    if (pkt->ecnCe && qp->cc)
+    {
+        // CnpInAck: the ACK carries the congestion flag (the reference's CNP)
+        CongestionControl::Apply(*qp, m_net->Cc().OnCnp(*qp));
+    }
+    std::vector<uint64_t> acked;  // Completion ack: messages whose last byte this ACK covers
     uint64_t newlyAcked = pkt->seq > qp->sndUna ? pkt->seq - qp->sndUna : 0;
     if (pkt->seq > qp->sndUna)
     {
@@ -398,6 +423,10 @@ RdmaNic::OnAck(FabricPacket* pkt)
         qp->rtoStart = Simulator::Now();
         while (!qp->messages.empty() && qp->messages.front().end <= qp->sndUna)
         {
+            if (m_net->CompleteOnAck())
+            {
+                acked.push_back(qp->messages.front().id);
+            }
             qp->messages.pop_front();
         }
         if (qp->sndNxt < qp->sndUna)
@@ -430,6 +459,11 @@ RdmaNic::OnAck(FabricPacket* pkt)
         qp->cc.reset();
     }
     Activate(qp);
+    // After the QP's state is settled: a handler may queue new messages on it.
+    for (uint64_t id : acked)
+    {
+        m_net->MessageDelivered(id, 0);
+    }
 }
 
 void

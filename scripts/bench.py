@@ -10,6 +10,8 @@ trace loading, system layer, callbacks) and of the event loop alone (callbacks p
   python scripts/bench.py --suite full    # adds the reference's 128-NPU Clos ring all-reduce 64 MiB
                                           # (also with DCQCN, HPCC and DCTCP)
   python scripts/bench.py --case NAME     # one case
+  python scripts/bench.py --suite reference   # the ns-3 reference's 49 cases with astrasim_ns3_compat:
+                                              # ours vs its simulated ns (congested 2-leaf: 5 seeds)
 """
 
 from __future__ import annotations
@@ -146,12 +148,59 @@ def run_case(name: str) -> dict:
     return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in out.items()}
 
 
+def reference_suite(only: str | None) -> int:
+    """Every reference case in a subprocess (5 seeds for the congested 2-leaf ones); JSON table."""
+    from astrasim_py.network.ns3.reference_cases import CASES, compare
+
+    rows = []
+    for case in CASES:
+        if only and only not in case.name:
+            continue
+        seeds = range(5) if case.seed_sensitive else range(1)
+        runs, extra = [], {}
+        for seed in seeds:
+            print(f"[bench] {case.name} seed {seed} ...", file=sys.stderr, flush=True)
+            proc = subprocess.run([sys.executable, __file__, "--reference-case", case.name, "--seed", str(seed)],
+                                  capture_output=True, text=True,
+                                  env={**os.environ, "PYTHONPATH": str(REPO), "OPENBLAS_NUM_THREADS": "1"})
+            if proc.returncode != 0:
+                extra["error"] = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed"
+                break
+            out = json.loads(proc.stdout.strip().splitlines()[-1])
+            runs.append(out["simulated_ns"])
+            if seed == 0:
+                extra = {k: out.get(k) for k in ("pfc_pause_frames", "pfc_xoff_frames", "ecn_marks", "cnps",
+                                                 "wall_s", "events")}
+        row = compare(case, runs) if runs else {"case": case.name, "reference_ns": case.reference_ns, "pass": False}
+        row.update(extra)
+        rows.append(row)
+    summary = {"cases": len(rows), "pass": sum(r["pass"] for r in rows),
+               "within_3_percent_seed0": sum(1 for r in rows if r.get("ours_ns") and
+                                              abs(r["ours_ns"][0] - r["reference_ns"]) <= 0.03 * r["reference_ns"])}
+    print(json.dumps({"suite": "reference", "preset": "astrasim_ns3_compat", "summary": summary, "table": rows},
+                     indent=2))
+    return 0
+
+
 def main() -> int:
     """Run a suite (each case in a subprocess) or one case, print JSON."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--suite", choices=sorted(SUITES), default="quick")
+    parser.add_argument("--suite", choices=sorted(SUITES) + ["reference"], default="quick")
     parser.add_argument("--case", choices=sorted(CASES))
+    parser.add_argument("--reference-case", help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--only", default=None, help="reference suite: run cases whose name contains this")
     args = parser.parse_args()
+    if args.reference_case:
+        from astrasim_py.network.ns3.reference_cases import case_by_name, run_case as run_reference
+        t0 = time.perf_counter()
+        out = run_reference(case_by_name(args.reference_case), seed=args.seed)
+        out["wall_s"] = round(time.perf_counter() - t0, 3)
+        out["peak_rss_mb"] = _peak_rss_mb()
+        print(json.dumps(out))
+        return 0
+    if args.suite == "reference":
+        return reference_suite(args.only)
     if args.case:
         print(json.dumps(run_case(args.case)))
         return 0

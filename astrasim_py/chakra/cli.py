@@ -79,6 +79,8 @@ def add_parser(sub) -> None:
     val.add_argument("prefix", help="workload PREFIX (reads PREFIX.<rank>.et), or one .et file")
     val.add_argument("--npus", type=int, help="expected number of ranks (default: the files found)")
     val.add_argument("--json", action="store_true", help="print the summary as JSON")
+    val.add_argument("--chakra-only", action="store_true",
+                     help="accept every Chakra collective, also those `astrasim-py run` does not simulate")
     val.set_defaults(func=_validate)
 
     dump = commands.add_parser("dump", help="print a rank file as the chakra_jsonizer does")
@@ -176,6 +178,29 @@ def _convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_runnable(reports) -> None:
+    """Refuse, as `run` would, collectives ASTRA-sim does not simulate (run and validate agree)."""
+    from astrasim_py.chakra.schema import CollectiveCommType
+    from astrasim_py.workload.workload import SIMULATED
+
+    runnable = set(SIMULATED) | {CollectiveCommType.BROADCAST}
+    names = {v: k for k, v in vars(CollectiveCommType).items() if not k.startswith("_")}
+    from astrasim_py.config.checks import LIMITS
+
+    for report in reports:
+        sizes = [c[1] for c in report.collectives] + [p[3] for p in report.point_to_point]
+        if sizes and max(sizes) > LIMITS.max_bytes:
+            raise InputError(f"a communication of {max(sizes)} bytes is above the {LIMITS.max_bytes}-byte (1 PiB) "
+                             "limit of `astrasim-py run`", file=report.path, field="comm_size",
+                             fix="give byte counts a run can move, or pass --chakra-only")
+        for comm_type, _size, _pg in report.collectives:
+            if comm_type not in runnable:
+                raise InputError(f"collective comm type {comm_type} ({names.get(comm_type, 'not a Chakra type')}) "
+                                 "is not simulated by `astrasim-py run`", file=report.path, field="comm_type",
+                                 fix="use ALL_REDUCE(0), ALL_GATHER(2), ALL_TO_ALL(6), REDUCE_SCATTER(7) or "
+                                     "BROADCAST(5), or pass --chakra-only to check the Chakra format alone")
+
+
 def _validate(args: argparse.Namespace) -> int:
     from astrasim_py.chakra.io import read_et
     from astrasim_py.chakra.validate import validate_trace, validate_workload
@@ -189,6 +214,8 @@ def _validate(args: argparse.Namespace) -> int:
         traces = load_workload(prefix, args.npus, validate=False)
         reports = [validate_trace(t, rank=r, num_npus=len(traces)) for r, t in enumerate(traces)]
         validate_workload(traces, reports=reports)
+    if not args.chakra_only:
+        _check_runnable(reports)
     summary = {"prefix": prefix, "ranks": len(traces), "nodes": [r.num_nodes for r in reports],
                "zero_size_comm_nodes": sum(len(r.zero_size_comm_ids) for r in reports), "valid": True}
     if args.json:
