@@ -50,8 +50,8 @@ class _SourceFinder:
 def stale_modules() -> list[str]:
     """Compiled modules of a source checkout whose .py or .pxd changed after they were built."""
     root = os.path.dirname(os.path.abspath(__file__))
-    if "site-packages" in root.split(os.sep):  # installed: .py and extension come from one wheel
-        return []
+    if not os.path.exists(os.path.join(os.path.dirname(root), ".git")):
+        return []  # installed (not a checkout): .py and extension come from one wheel
     stale = []
     for name in COMPILED_MODULES:
         base = os.path.join(os.path.dirname(root), *name.split("."))
