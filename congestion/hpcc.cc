@@ -1,5 +1,7 @@
 #include "hpcc.h"
 
+#include "../ns3_backend/json-writer.h"
+
 #include "../ns3_backend/queue-pair.h"
 
 #include "ns3/boolean.h"
@@ -253,20 +255,23 @@ HpccCongestionControl::Decide(const QueuePair& qp, const HpccState& s, double ra
 std::string
 HpccCongestionControl::StatsJson() const
 {
-    std::ostringstream os;
-    os << "{\"full_updates\":" << m_updates << ",\"fast_reacts\":" << m_fastReacts
-       << ",\"multiplicative_steps\":" << m_multiplicative << ",\"additive_steps\":" << m_additive
-       << ",\"min_rate_gbps\":";
+    JsonWriter w;
+    w.BeginObject()
+        .Field("full_updates", m_updates)
+        .Field("fast_reacts", m_fastReacts)
+        .Field("multiplicative_steps", m_multiplicative)
+        .Field("additive_steps", m_additive)
+        .Key("min_rate_gbps");
     if (m_minRateSeenGbps >= 0)
     {
-        os << m_minRateSeenGbps;
+        w.Number(m_minRateSeenGbps);
     }
     else
     {
-        os << "null";
+        w.Null();
     }
-    os << "}";
-    return os.str();
+    w.EndObject();
+    return w.Str();
 }
 
 } // namespace fabric

@@ -1,5 +1,7 @@
 #include "ib_credits.h"
 
+#include "../ns3_backend/json-writer.h"
+
 #include "../ns3_backend/fabric-switch.h"
 
 #include "ns3/log.h"
@@ -485,11 +487,10 @@ IbCreditFlowControl::OnHostConsumed(FabricDevice& dev, uint32_t port, uint32_t p
 std::string
 IbCreditFlowControl::StatsJson() const
 {
-    std::ostringstream os;
     int64_t stallPs = 0;
     uint32_t maxBlocks = 0;
-    std::ostringstream ports;
-    bool first = true;
+    JsonWriter ports;
+    ports.BeginArray();
     Time now = Simulator::Now();
     for (uint32_t node = 0; node < m_state.size(); ++node)
     {
@@ -511,21 +512,32 @@ IbCreditFlowControl::StatsJson() const
                 }
                 stallPs += stall;
                 maxBlocks = std::max(maxBlocks, rx.maxOccupied);
-                ports << (first ? "" : ",") << "{\"node\":" << node << ",\"port\":" << port
-                      << ",\"vl\":" << vl << ",\"credit_stall_ns\":" << stall / 1000
-                      << ",\"max_buffer_blocks\":" << rx.maxOccupied
-                      << ",\"buffer_blocks\":" << st.capacityBlocks
-                      << ",\"credit_updates_sent\":" << rx.updatesSent << "}";
-                first = false;
+                ports.BeginObject()
+                    .Field("node", node)
+                    .Field("port", port)
+                    .Field("vl", vl)
+                    .Field("credit_stall_ns", stall / 1000)
+                    .Field("max_buffer_blocks", rx.maxOccupied)
+                    .Field("buffer_blocks", st.capacityBlocks)
+                    .Field("credit_updates_sent", rx.updatesSent)
+                    .EndObject();
             }
         }
     }
-    os << "{\"credit_block_bytes\":" << kBlockBytes << ",\"credit_updates\":" << m_updates
-       << ",\"credit_stall_ns\":" << stallPs / 1000 << ",\"max_vl_buffer_blocks\":" << maxBlocks
-       << ",\"switch_vl_buffer_blocks\":" << m_switchBufferBytes / kBlockBytes
-       << ",\"hca_vl_buffer_blocks\":" << m_hcaBufferBytes / kBlockBytes
-       << ",\"invariant_violations\":" << m_violations << ",\"per_port_vl\":[" << ports.str() << "]}";
-    return os.str();
+    ports.EndArray();
+    JsonWriter w;
+    w.BeginObject()
+        .Field("credit_block_bytes", kBlockBytes)
+        .Field("credit_updates", m_updates)
+        .Field("credit_stall_ns", stallPs / 1000)
+        .Field("max_vl_buffer_blocks", maxBlocks)
+        .Field("switch_vl_buffer_blocks", m_switchBufferBytes / kBlockBytes)
+        .Field("hca_vl_buffer_blocks", m_hcaBufferBytes / kBlockBytes)
+        .Field("invariant_violations", m_violations)
+        .Key("per_port_vl")
+        .Raw(ports.Str())
+        .EndObject();
+    return w.Str();
 }
 
 } // namespace fabric
