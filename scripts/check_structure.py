@@ -45,7 +45,9 @@ def long_functions(text: str, limit: int = MAX_FUNCTION_LINES) -> list[tuple[str
                 end = _matching_brace(code, i)
                 name_match = re.search(r"([~\w:]+)\s*\(", flat)
                 name = name_match.group(1) if name_match else flat[:40]
-                first = code.count("\n", 0, header_start + len(header) - len(header.lstrip())) + 1
+                # The signature starts after leading blanks and access labels (public: ...).
+                lead = re.match(r"(?:\s|\b(?:public|private|protected)\s*:(?!:))*", header).end()
+                first = code.count("\n", 0, header_start + lead) + 1
                 last = code.count("\n", 0, end) + 1
                 if not name.endswith("GetTypeId") and last - first + 1 > limit:
                     found.append((name, first, last - first + 1))
