@@ -32,12 +32,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM ends a run as Ctrl-C does (exit 130, partial results); only in the main thread."""
+    import signal
+    import threading
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt("SIGTERM")
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)
+
+
+def _quiet_broken_pipe() -> int:
+    """stdout's reader went away (`... | head`): drop further output, exit without a traceback."""
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except OSError:
+        pass
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: parse, dispatch, and turn user errors into one line and exit code 2."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if argv is None:  # the console script, not an in-process call from tests
+        _stop_on_sigterm()
     try:
         return int(args.func(args) or 0)
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
     except InputError as exc:
         print(f"astrasim-py: error: {exc.one_line()}", file=sys.stderr)
         return EXIT_INPUT_ERROR

@@ -33,3 +33,15 @@ class InputError(Exception):
 
 class SimulationError(Exception):
     """The simulation itself failed (no progress, deadlock, invariant broken); exit code 3."""
+
+
+EXIT_INTERRUPTED = 130
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT/SIGTERM stopped a run; `partial` is the result so far (the CLI writes it, exit 130)."""
+
+    def __init__(self, reason: str, partial: dict | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.partial = partial or {}

@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from typing import Any
+
+from astrasim_py.safe_io import write_text_atomic
 
 
 def write_json(result: dict[str, Any], path: str) -> None:
     """Write a result document (sorted keys, so equal runs give byte-identical files)."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(result, handle, indent=1, sort_keys=True)
-        handle.write("\n")
+    try:
+        text = json.dumps(result, indent=1, sort_keys=True, allow_nan=False) + "\n"
+    except ValueError:  # a NaN/inf slipped through: write it as null rather than invalid JSON
+        text = json.dumps(_finite(result), indent=1, sort_keys=True) + "\n"
+    write_text_atomic(path, text, "--output-json")  # temp + rename; a copy is kept on failure
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def deterministic_view(result: dict[str, Any]) -> dict[str, Any]:

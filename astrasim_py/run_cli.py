@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
+from astrasim_py.errors import InputError
 from astrasim_py.runner import BACKENDS, RunRequest, run
 
 
@@ -54,8 +56,27 @@ def main(args: argparse.Namespace) -> int:
         echo=not args.quiet, comm_scale=args.comm_scale, compute_scale=args.compute_scale,
         logging_configuration=None if args.logging_configuration == "empty" else args.logging_configuration,
         logical_topology=args.logical_topology_configuration)
-    result = run(request, progress=not args.quiet)
+    from astrasim_py.errors import Interrupted
+    from astrasim_py.results import write_json
+    from astrasim_py.safe_io import check_output_file
+
+    if args.output_json:  # before the run: a read-only or full disk must not lose the result
+        check_output_file(args.output_json, "--output-json")
+    if args.logging_folder:
+        check_output_file(f"{args.logging_folder}/log.log", "--logging-folder")
+    try:
+        result = run(request, progress=not args.quiet)
+    except Interrupted as exc:
+        if args.output_json:
+            write_json(exc.partial, args.output_json)
+            print(f"astrasim-py: partial results of the interrupted run written to {args.output_json}",
+                  file=sys.stderr)
+        raise
     if args.output_json:
-        from astrasim_py.results import write_json
-        write_json(result, args.output_json)
+        try:
+            write_json(result, args.output_json)
+        except InputError:
+            print(f"max_finish_ns {result['max_finish_ns']} on {result['num_npus']} NPUs "
+                  f"({result['backend']}); the result JSON could not be written:", flush=True)
+            raise
     return 0

@@ -9,7 +9,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from astrasim_py.errors import InputError, SimulationError
+from astrasim_py.errors import InputError, Interrupted, SimulationError
 
 BACKENDS = ("analytical", "analytical-aware", "ns3")
 
@@ -73,12 +73,34 @@ def _logical_dims(request: RunRequest, num_npus: int) -> list[int]:
 
 
 def _check_request(request: RunRequest) -> None:
-    if request.num_queues_per_dim < 1:
+    from astrasim_py.config.checks import LIMITS, integer, number
+
+    if isinstance(request.num_queues_per_dim, int) and request.num_queues_per_dim < 1:
         raise InputError(f"must be >= 1, got {request.num_queues_per_dim}", field="--num-queues-per-dim",
                          fix="give a positive queue count")
-    if request.injection_scale < 0:
+    if isinstance(request.injection_scale, (int, float)) and request.injection_scale < 0:
         raise InputError(f"must be >= 0, got {request.injection_scale}", field="--injection-scale",
                          fix="give a non-negative scale")
+    integer(request.num_queues_per_dim, field="--num-queues-per-dim", minimum=1, maximum=1024,
+            fix="give a queue count of 1..1024")
+    number(request.injection_scale, field="--injection-scale", minimum=0, maximum=1e6,
+           fix="give a finite non-negative scale")
+    for flag, value in (("--comm-scale", request.comm_scale), ("--compute-scale", request.compute_scale)):
+        number(value, field=flag, minimum=0, maximum=1e6, fix="give a finite non-negative scale")
+    integer(request.seed, field="--seed", minimum=0, maximum=LIMITS.max_seed,
+            fix=f"give a seed of 0..{LIMITS.max_seed} (ns-3's generator)")
+
+
+def _partial(request: RunRequest, backend, workloads, num_npus: int) -> dict[str, Any]:
+    """The result of an interrupted run: time reached, ranks finished, the fabric's counters."""
+    partial: dict[str, Any] = {"interrupted": True, "backend": request.backend, "num_npus": num_npus,
+                               "sim_time_ns": backend.now(),
+                               "finish_ns": [w.finished_at for w in workloads]}
+    try:
+        partial["fabric"] = backend.telemetry()
+    except Exception as exc:  # noqa: BLE001 - partial results must not fail on telemetry
+        partial["fabric"] = {"error": str(exc)}
+    return partial
 
 
 def run(request: RunRequest, *, progress: bool = True, traces: list | None = None,
@@ -120,6 +142,12 @@ def run(request: RunRequest, *, progress: bool = True, traces: list | None = Non
         dim_sizes = [d.npus for d in netcfg.dims]
     if request.logical_topology:
         dim_sizes = _logical_dims(request, num_npus)
+    missing = sorted(set(range(num_npus)) - set(found)) if found and len(found) == num_npus else []
+    if missing:  # as many files as NPUs, but numbered with a gap
+        extra = [r for r in found if r >= num_npus]
+        raise InputError(f"rank file {request.workload}.{missing[0]}.et is missing (the workload has rank "
+                         f"{extra[0]} instead)", file=f"{request.workload}.{missing[0]}.et",
+                         fix=f"name the rank files <prefix>.0.et .. <prefix>.{num_npus - 1}.et")
     if found and (len(found) != num_npus or found[-1] != num_npus - 1):
         raise InputError(f"the workload has {len(found)} rank file(s) but the network has {num_npus} NPUs",
                          file=request.network, field="npus_count",
@@ -172,6 +200,8 @@ def run(request: RunRequest, *, progress: bool = True, traces: list | None = Non
         gc.disable()
         try:
             backend.run()
+        except KeyboardInterrupt as exc:  # Ctrl-C / SIGTERM: hand back what was simulated so far
+            raise Interrupted(str(exc) or "interrupted", _partial(request, backend, workloads, num_npus)) from None
         finally:
             if gc_was_enabled:
                 gc.enable()
@@ -182,6 +212,10 @@ def run(request: RunRequest, *, progress: bool = True, traces: list | None = Non
             raise SimulationError(f"{len(stuck)} rank(s) never finished (first: {stuck[:8]}); "
                                   f"unmatched receives/arrivals: {pending}. A SEND without its RECV, "
                                   "a size mismatch, or ranks issuing different collectives?")
+        from astrasim_py.config.checks import check_time_ns
+
+        for w in workloads:  # a silent 1e306 ns "result" is a bad input, not a result
+            check_time_ns(w.finished_at, f"rank {w.rank}'s finish time")
         telemetry = backend.telemetry()
         sim_time = backend.now()
     finally:

@@ -93,8 +93,15 @@ AttributeTargets::Describe(const std::string& target)
             auto info = tid.GetAttribute(i);
             StringValue sv;
             obj->GetAttribute(info.name, sv);
-            w.Key(info.name).BeginObject().StringField("value", sv.Get()).StringField("help", info.help);
-            w.EndObject();
+            // checker/range let Python check a value before SetAttribute: ns-3 aborts the
+            // process (NS_FATAL) on some unparsable strings instead of returning an error
+            w.Key(info.name)
+                .BeginObject()
+                .StringField("value", sv.Get())
+                .StringField("help", info.help)
+                .StringField("checker", info.checker->GetValueTypeName())
+                .StringField("range", info.checker->GetUnderlyingTypeInformation())
+                .EndObject();
         }
         if (tid == Object::GetTypeId() || tid.GetParent() == tid)
             break;

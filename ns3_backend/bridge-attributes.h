@@ -26,7 +26,8 @@ class AttributeTargets
     std::string SelectPolicies(const std::string& flowControl, const std::string& congestionControl);
     /// "" or an error (unknown target or attribute, bad value).
     std::string Set(const std::string& target, const std::string& name, const std::string& value);
-    /// {"type": ..., "attributes": {name: {"value", "help"}}} of a target's effective values.
+    /// {"type": ..., "attributes": {name: {"value", "help", "checker", "range"}}} of a target's
+    /// effective values.
     std::string Describe(const std::string& target);
     /// Every constructible FlowControl / CongestionControl with its attributes' defaults.
     static std::string PolicyRegistry();

@@ -13,6 +13,7 @@
 #include "ns3/rng-seed-manager.h"
 #include "ns3/simulator.h"
 
+#include <csignal>
 #include <cstdlib>
 
 namespace astrasim
@@ -309,6 +310,45 @@ FabricBridge::NowExactNs() const
     return NowPs(*m_impl) / 1000.0;
 }
 
+namespace
+{
+volatile std::sig_atomic_t g_stopSignal = 0;
+
+// SIGINT/SIGTERM during Run(): stop the event loop after the current event. Simulator::Stop
+// only sets a flag the loop reads before each event; cppyy holds the GIL while C++ runs, so
+// Python's own handler could not run until the (possibly hours-long) loop returned.
+extern "C" void
+StopOnSignal(int sig)
+{
+    g_stopSignal = sig;
+    Simulator::Stop();
+}
+
+/// The fabric's run with SIGINT/SIGTERM stopping it: the network's reason, or (when a
+/// signal stopped it) "interrupted: SIGINT" / "interrupted: SIGTERM" with `interrupted` set.
+std::string
+RunStoppableBySignal(FabricNetwork& net, bool& interrupted)
+{
+    g_stopSignal = 0;
+    struct sigaction stop = {};
+    struct sigaction oldInt = {};
+    struct sigaction oldTerm = {};
+    stop.sa_handler = StopOnSignal;
+    sigemptyset(&stop.sa_mask);
+    sigaction(SIGINT, &stop, &oldInt);
+    sigaction(SIGTERM, &stop, &oldTerm);
+    std::string reason = net.Run();
+    sigaction(SIGINT, &oldInt, nullptr);
+    sigaction(SIGTERM, &oldTerm, nullptr);
+    interrupted = g_stopSignal != 0;
+    if (interrupted)
+    {
+        return g_stopSignal == SIGINT ? "interrupted: SIGINT" : "interrupted: SIGTERM";
+    }
+    return reason;
+}
+} // namespace
+
 std::string
 FabricBridge::Run()
 {
@@ -319,7 +359,12 @@ FabricBridge::Run()
         return e;
     }
     m_impl->python.SetAborted(false);
-    std::string reason = m_impl->net->Run();
+    bool interrupted = false;
+    std::string reason = RunStoppableBySignal(*m_impl->net, interrupted);
+    if (interrupted)
+    {
+        return reason;
+    }
     std::string handlerError = m_impl->python.TakeError();
     return handlerError.empty() ? reason : handlerError;
 }

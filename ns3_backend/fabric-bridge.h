@@ -29,7 +29,8 @@ class FabricBridge
     /// Returns "" or an error message (unknown attribute, bad value).
     std::string SetAttribute(const std::string& target, const std::string& name,
                              const std::string& value);
-    /// JSON object {name: {"value": str, "help": str}} of a target's effective attributes.
+    /// JSON object {name: {"value", "help", "checker" (value type), "range"}} of a target's
+    /// effective attributes.
     std::string DescribeAttributes(const std::string& target);
     /// Every constructible policy in the ns-3 TypeId registry, as JSON
     /// {"flow_control": [...], "congestion_control": [...]}, each entry {"name": short name,
@@ -84,7 +85,8 @@ class FabricBridge
     uint64_t HandlerCalls() const;
     uint64_t NowNs() const;
     double NowExactNs() const;
-    /// Run until the event queue empties; "" or why progress stopped.
+    /// Run until the event queue empties; "" or why progress stopped ("interrupted: SIGINT"
+    /// or "interrupted: SIGTERM" when a signal stopped it after the current event).
     std::string Run();
     /// Stop the run from inside a handler (e.g. a Python exception).
     void Abort();

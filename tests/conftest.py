@@ -27,9 +27,22 @@ def chakra_fixtures(shared_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def astrasim_configs(shared_dir: Path) -> Path:
-    """ASTRA-sim input files used by the reference runs."""
-    return shared_dir / "specs" / "astrasim_configs"
+def astrasim_configs() -> Path:
+    """ASTRA-sim input files with the reference runs' values, written by the tests (no shared/)."""
+    from astrasim_inputs import CONFIGS
+
+    return CONFIGS
+
+
+@pytest.fixture(scope="session")
+def reference_inputs(tmp_path_factory) -> dict[str, str]:
+    """The ns-3 reference run's inputs (1 MiB all-reduce on 8 ranks, ring 4 chunks), written here."""
+    from astrasim_inputs import CONFIGS, write_allreduce_1MiB
+
+    trace = write_allreduce_1MiB(tmp_path_factory.mktemp("allreduce_1MiB"))
+    return {"workload": str(trace), "system": str(CONFIGS / "repo_Ring_4chunks.json"),
+            "remote_memory": str(CONFIGS / "no_memory_expansion.json"),
+            "topology_8n_1sw": str(CONFIGS / "topo_8n_1sw_400g_500ns.txt")}
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,8 @@ from astrasim_py.chakra.generators import coll_node, comp_node, p2p_node
 from astrasim_py.chakra.schema import Node, NodeType
 from astrasim_py.runner import RunRequest, run
 from astrasim_py.workload.synthetic import write_trace
+from astrasim_inputs import CONFIGS  # the reference inputs, written by the tests themselves
 
-CONFIGS = Path(__file__).resolve().parents[2] / "shared" / "specs" / "astrasim_configs"
 MiB = 1 << 20
 AR, AG, A2A, RS = 0, 2, 6, 7
 

@@ -9,6 +9,7 @@ import sys
 
 from astrasim_py.chakra.pytorch import cli as pytorch_cli
 from astrasim_py.errors import InputError
+from astrasim_py.safe_io import make_parent_dir
 
 
 def add_parser(sub) -> None:
@@ -79,6 +80,8 @@ def add_parser(sub) -> None:
     val.add_argument("prefix", help="workload PREFIX (reads PREFIX.<rank>.et), or one .et file")
     val.add_argument("--npus", type=int, help="expected number of ranks (default: the files found)")
     val.add_argument("--json", action="store_true", help="print the summary as JSON")
+    val.add_argument("--chakra-only", action="store_true",
+                     help="accept every Chakra collective, also those `astrasim-py run` does not simulate")
     val.set_defaults(func=_validate)
 
     dump = commands.add_parser("dump", help="print a rank file as the chakra_jsonizer does")
@@ -118,7 +121,7 @@ def _generate(args: argparse.Namespace) -> int:
         families = gen.generate_microbenchmarks(args.npus, runtime=args.runtime, comm_size=size,
                                                 tensor_size=parse_size(args.tensor_size, field="tensor-size"),
                                                 version=args.version)
-        _make_parent(os.path.join(args.output, "x"))
+        make_parent_dir(os.path.join(args.output, "x"))
         for family, graphs in families.items():
             gen.write_workload(os.path.join(args.output, family), graphs)
         print(f"wrote {len(families)} families x {args.npus} ranks into {args.output}")
@@ -134,7 +137,7 @@ def _generate(args: argparse.Namespace) -> int:
         gen.print_support_note(args.collective)
     if size == 0 and not args.chain:
         print("WARNING: --size 0: every communication node moves no data", file=sys.stderr)
-    _make_parent(args.output)
+    make_parent_dir(args.output)
     paths = gen.write_workload(args.output, graphs)
     print(f"wrote {len(paths)} rank files {args.output}.<0..{len(paths) - 1}>.et")
     return 0
@@ -149,7 +152,7 @@ def _generate_traffic(args: argparse.Namespace, size: int) -> int:
     flows = tr.generate_flows(args.pattern, n, size, options, where="--pattern")
     if size == 0 and args.pattern != "poisson":
         print("WARNING: --size 0: every flow moves no data", file=sys.stderr)
-    _make_parent(args.output)
+    make_parent_dir(args.output)
     paths = write_workload(args.output, tr.flows_to_graphs(flows, n, version=args.version))
     total = sum(f.size_bytes for f in flows)
     print(f"wrote {len(paths)} rank files {args.output}.<0..{len(paths) - 1}>.et: {args.pattern}, "
@@ -161,7 +164,7 @@ def _convert(args: argparse.Namespace) -> int:
     if args.input_type == "msccl":
         from astrasim_py.chakra.msccl import cli_convert
 
-        _make_parent(args.output)
+        make_parent_dir(args.output)
         return cli_convert(args)
     from astrasim_py.chakra.text_converter import SCHEMA_FORK, SCHEMA_MLCOMMONS, convert_text
 
@@ -170,10 +173,33 @@ def _convert(args: argparse.Namespace) -> int:
     if args.num_npus is None:
         raise InputError("--input-type text needs --num-npus", field="num-npus", fix="give the number of ranks")
     schema = SCHEMA_MLCOMMONS if args.schema == "mlcommons" else SCHEMA_FORK
-    _make_parent(args.output)
+    make_parent_dir(args.output)
     paths = convert_text(args.input, args.output, args.num_npus, args.num_passes, schema=schema)
     print(f"wrote {len(paths)} rank files {args.output}.<0..{len(paths) - 1}>.et")
     return 0
+
+
+def _check_runnable(reports) -> None:
+    """Refuse, as `run` would, collectives ASTRA-sim does not simulate (run and validate agree)."""
+    from astrasim_py.chakra.schema import CollectiveCommType
+    from astrasim_py.workload.workload import SIMULATED
+
+    runnable = set(SIMULATED) | {CollectiveCommType.BROADCAST}
+    names = {v: k for k, v in vars(CollectiveCommType).items() if not k.startswith("_")}
+    from astrasim_py.config.checks import LIMITS
+
+    for report in reports:
+        sizes = [c[1] for c in report.collectives] + [p[3] for p in report.point_to_point]
+        if sizes and max(sizes) > LIMITS.max_bytes:
+            raise InputError(f"a communication of {max(sizes)} bytes is above the {LIMITS.max_bytes}-byte (1 PiB) "
+                             "limit of `astrasim-py run`", file=report.path, field="comm_size",
+                             fix="give byte counts a run can move, or pass --chakra-only")
+        for comm_type, _size, _pg in report.collectives:
+            if comm_type not in runnable:
+                raise InputError(f"collective comm type {comm_type} ({names.get(comm_type, 'not a Chakra type')}) "
+                                 "is not simulated by `astrasim-py run`", file=report.path, field="comm_type",
+                                 fix="use ALL_REDUCE(0), ALL_GATHER(2), ALL_TO_ALL(6), REDUCE_SCATTER(7) or "
+                                     "BROADCAST(5), or pass --chakra-only to check the Chakra format alone")
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -189,6 +215,8 @@ def _validate(args: argparse.Namespace) -> int:
         traces = load_workload(prefix, args.npus, validate=False)
         reports = [validate_trace(t, rank=r, num_npus=len(traces)) for r, t in enumerate(traces)]
         validate_workload(traces, reports=reports)
+    if not args.chakra_only:
+        _check_runnable(reports)
     summary = {"prefix": prefix, "ranks": len(traces), "nodes": [r.num_nodes for r in reports],
                "zero_size_comm_nodes": sum(len(r.zero_size_comm_ids) for r in reports), "valid": True}
     if args.json:
@@ -204,7 +232,7 @@ def _dump(args: argparse.Namespace) -> int:
     from astrasim_py.chakra.dump import iter_json_objects
 
     if args.output:
-        _make_parent(args.output)
+        make_parent_dir(args.output)
         with open(args.output, "w", encoding="utf-8") as out:
             for obj in iter_json_objects(args.file):
                 out.write(obj)
@@ -224,18 +252,8 @@ def _view(args: argparse.Namespace) -> int:
     from astrasim_py.chakra.view import render_graph
 
     labels = {"auto": None, "on": True, "off": False}[args.labels]
-    _make_parent(args.output)
+    make_parent_dir(args.output)
     path = render_graph(read_et(args.file), args.output, labels=labels)
     print(f"wrote {path}")
     return 0
 
-
-def _make_parent(path: str) -> None:
-    """Create the output's directory (the real converter fails instead; nobody wants that)."""
-    parent = os.path.dirname(os.fspath(path))
-    if parent and not os.path.isdir(parent):
-        try:
-            os.makedirs(parent, exist_ok=True)
-        except OSError as exc:
-            raise InputError(f"cannot create the output directory: {exc.strerror}", file=parent,
-                             field="output", fix="choose a writable location") from None

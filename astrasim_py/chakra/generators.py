@@ -94,6 +94,11 @@ def p2p_node(node_id: int, name: str, send: bool, src: int, dst: int, size: int,
 def _check_npus(npus: int) -> None:
     if npus < 1:
         raise InputError(f"npus is {npus}", field="npus", fix="use at least 1 NPU")
+    from astrasim_py.config.checks import LIMITS
+
+    if npus > LIMITS.max_npus:  # one rank file each: 1e9 would fill the disk and the memory
+        raise InputError(f"npus is {npus}, above the limit of {LIMITS.max_npus}", field="npus",
+                         fix=f"use at most {LIMITS.max_npus} NPUs")
 
 
 def generate_collective(collective: str, npus: int, size: int, *, version: str = DEFAULT_VERSION,

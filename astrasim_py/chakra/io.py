@@ -15,6 +15,7 @@ from google.protobuf.message import DecodeError
 
 from astrasim_py.chakra.schema import GlobalMetadata, Node
 from astrasim_py.errors import InputError
+from astrasim_py.safe_io import check_input_file
 
 GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 20
@@ -90,6 +91,8 @@ def encode_varint(value: int) -> bytes:
 
 def _open_stream(path: str) -> BinaryIO:
     """Open a trace file, transparently decompressing gzip (magic 1f 8b)."""
+    if os.path.exists(path):
+        check_input_file(path, "Chakra trace", max_bytes=None)  # a FIFO would block forever
     try:
         raw = open(path, "rb")
     except FileNotFoundError:

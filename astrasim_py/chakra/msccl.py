@@ -123,13 +123,9 @@ def convert_msccl(xml_path: str, output_prefix: str, size_bytes: int,
 
 def iter_msccl_graphs(xml_path: str, size_bytes: int, local_mem_bw_gbps: float = DEFAULT_LOCAL_MEM_BW_GBPS):
     """Yield (gpu id, GlobalMetadata, nodes) per `<gpu>`, streaming the XML one GPU at a time."""
-    try:
-        with open(xml_path, encoding="utf-8") as handle:
-            text = handle.read()
-    except FileNotFoundError:
-        raise InputError("file not found", file=xml_path, field="input", fix="pass an MSCCL-IR XML file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read: {exc}", file=xml_path, field="input") from None
+    from astrasim_py.safe_io import read_text
+
+    text = read_text(xml_path, "MSCCL-IR XML", max_bytes=None)  # regular file (not a FIFO), UTF-8
     algo: dict = {}
     seen: list[int] = []
     tbs: list[ThreadBlock] = []

@@ -17,6 +17,7 @@ from astrasim_py.chakra.io import write_et
 from astrasim_py.chakra.schema import CollectiveCommType, GlobalMetadata, Node
 from astrasim_py.chakra.workload import rank_file
 from astrasim_py.errors import InputError
+from astrasim_py.safe_io import read_text
 
 SCHEMA_MLCOMMONS = "1.0.2-chakra.1.0.0"
 SCHEMA_FORK = "1.0.2-chakra.0.0.4"
@@ -64,13 +65,7 @@ def comm_type_of(text: str) -> int:
 def parse_text_workload(path: str | os.PathLike) -> TextWorkload:
     """Parse and check a text workload; InputError names the line and column on bad input."""
     label = os.fspath(path)
-    try:
-        with open(label, encoding="utf-8") as handle:
-            text = handle.read()
-    except FileNotFoundError:
-        raise InputError("file not found", file=label, fix="check the --input path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read text workload: {exc}", file=label) from None
+    text = read_text(label, "text workload", max_bytes=None)
     lines = text.splitlines()
     if len(lines) < 2:
         raise InputError("needs a mode line and a layer-count line", file=label, field="line 1",

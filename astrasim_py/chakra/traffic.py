@@ -73,7 +73,9 @@ def load_cdf(name_or_path: str) -> FlowSizeCdf:
         raise InputError(f"no flow-size CDF named {name_or_path!r}", field="cdf",
                          fix=f"use one of {', '.join(shipped_cdfs())} or a file of `size_bytes probability` lines")
     points = []
-    for number, line in enumerate(path.read_text().splitlines(), 1):
+    from astrasim_py.safe_io import read_text
+
+    for number, line in enumerate(read_text(path, "flow-size CDF").splitlines(), 1):
         text = line.split("#", 1)[0].strip()
         if not text:
             continue

@@ -3,30 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
-import yaml
-
 from astrasim_py.errors import InputError
+from astrasim_py.safe_io import load_structured
 
 
 def read_mapping(path: str, kind: str) -> dict[str, Any]:
     """Parse a YAML or JSON file whose top level must be a mapping."""
-    if not path or not os.path.isfile(path):
-        raise InputError(f"{kind} file not found", file=path or "(none)",
-                         fix=f"pass an existing {kind} file")
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-        if path.endswith(".json"):
-            data = json.loads(text) if text.strip() else {}
-        else:
-            data = yaml.safe_load(text) if text.strip() else {}
-    except (json.JSONDecodeError, yaml.YAMLError, UnicodeDecodeError) as exc:
-        first = " ".join(str(exc).split())[:160]
-        raise InputError(f"cannot parse {kind}: {first}", file=path,
-                         fix="write valid JSON/YAML") from None
+    if not path:
+        raise InputError(f"{kind} file not given", file="(none)", fix=f"pass an existing {kind} file")
+    data = load_structured(path, kind)  # regular file, size, UTF-8, bounded YAML (safe_io)
+    if data is None:
+        data = {}
     if not isinstance(data, dict):
         raise InputError(f"{kind} must be a mapping at the top level", file=path,
                          fix="write key: value pairs")

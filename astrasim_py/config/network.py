@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from astrasim_py.config._load import apply_overrides, is_int, is_number, read_mapping
+from astrasim_py.config.checks import LIMITS, integer, number
 from astrasim_py.errors import InputError
 
 TOPOLOGIES = ("Ring", "FullyConnected", "Switch")
@@ -95,13 +96,25 @@ def parse_network(data: dict[str, Any], source: str = "") -> NetworkConfig:
         if not is_int(npus) or int(npus) < 2:
             raise InputError(f"npus_count must be an integer > 1, got {npus!r}", file=source,
                              field=f"npus_count[{i}]", fix="give an integer NPU count of at least 2")
+        npus = integer(npus, file=source, field=f"npus_count[{i}]", minimum=2, maximum=LIMITS.max_npus,
+                       fix=f"simulate at most {LIMITS.max_npus} NPUs (memory)")
         if not is_number(bw) or bw <= 0:
             raise InputError(f"bandwidth must be a positive number in GB/s, got {bw!r}", file=source,
                              field=f"bandwidth[{i}]", fix="write the number alone, e.g. 50.0 (GB/s)")
+        bw = number(bw, file=source, field=f"bandwidth[{i}]", unit="GB/s", minimum=LIMITS.min_bandwidth_GBps,
+                    maximum=LIMITS.max_bandwidth_GBps, fix="write the link bandwidth in GB/s, e.g. 50.0")
         if not is_number(lat) or lat < 0:
             raise InputError(f"latency must be a number >= 0 in ns, got {lat!r}", file=source,
                              field=f"latency[{i}]", fix="write the number alone, e.g. 500.0 (ns)")
+        lat = number(lat, file=source, field=f"latency[{i}]", unit="ns", minimum=0,
+                     maximum=LIMITS.max_latency_ns, fix="write the link latency in ns, e.g. 500.0")
         dims.append(Dimension(str(topo), int(npus), float(bw), float(lat)))
+    total = 1
+    for dim in dims:
+        total *= dim.npus
+    if total > LIMITS.max_npus:
+        raise InputError(f"the dimensions give {total} NPUs, above the limit of {LIMITS.max_npus}",
+                         file=source, field="npus_count", fix="simulate fewer NPUs (each costs memory)")
     return NetworkConfig(dims=dims, raw=data, source=source)
 
 

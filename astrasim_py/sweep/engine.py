@@ -102,6 +102,10 @@ def single_writer_lock(out: Path) -> Iterator[None]:
 
 def _run_locked(spec: SweepSpec, out: Path, options: SweepOptions) -> SweepSummary:
     points = expand(spec)
+    if options.point_fn == DEFAULT_POINT_FN:  # refuse a spec whose points the runner would refuse
+        from astrasim_py.sweep.validate import validate_points
+
+        validate_points(spec, points)
     store = ResultStore(out, spec.axis_keys)
     repaired = store.table_is_torn()
     previous = store.load_records(p.point_id for p in points)

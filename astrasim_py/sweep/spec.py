@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from astrasim_py.errors import InputError
+from astrasim_py.safe_io import load_structured
 from astrasim_py.runner import RunRequest
 
 RUN_FIELDS = tuple(f.name for f in dataclasses.fields(RunRequest))
@@ -78,10 +78,7 @@ def load_spec(path: str | Path) -> SweepSpec:
     path = Path(path)
     if not path.is_file():
         raise InputError("sweep spec not found", file=str(path), fix="pass the path of a sweep YAML file")
-    try:
-        doc = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise InputError(f"not valid YAML ({exc})", file=str(path), fix="fix the YAML syntax") from None
+    doc = load_structured(path, "sweep spec")  # regular file, UTF-8, bounded YAML (safe_io)
     return parse_spec(doc, path)
 
 

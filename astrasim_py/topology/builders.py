@@ -7,13 +7,16 @@ and whose switches follow in the order documented per builder.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from astrasim_py.config.checks import LIMITS
 from astrasim_py.errors import InputError
 from astrasim_py.topology.model import Link, Topology
 
 ASTRASIM_DIM_KINDS = ("Ring", "FullyConnected", "Switch")
+MAX_LINKS = 1 << 22  # ~200 bytes of Python per link, then C++ ports and queues in ns-3
 
 
 def gbps_from_GBps(bandwidth_GBps: float) -> float:
@@ -37,23 +40,29 @@ class AstraSimDim:
             return value
         if isinstance(value, dict):
             try:
-                return cls(str(value["topology"]), int(value["npus_count"]),
-                           float(value["bandwidth_GBps"]), float(value["latency_ns"]))
+                kind, count, bw, lat = (value["topology"], value["npus_count"], value["bandwidth_GBps"],
+                                        value["latency_ns"])
             except KeyError as exc:
                 raise InputError(f"dimension {index} lacks {exc.args[0]}", field=f"dims[{index}]",
                                  fix="give topology, npus_count, bandwidth_GBps, latency_ns") from None
-        try:
-            kind, count, bw, lat = value  # type: ignore[misc]
-        except (TypeError, ValueError):
-            raise InputError(f"dimension {index} is {value!r}", field=f"dims[{index}]",
-                             fix="use (topology, npus_count, bandwidth_GBps, latency_ns)") from None
-        return cls(str(kind), int(count), float(bw), float(lat))
+        else:
+            try:
+                kind, count, bw, lat = value  # type: ignore[misc]
+            except (TypeError, ValueError):
+                raise InputError(f"dimension {index} is {value!r}", field=f"dims[{index}]",
+                                 fix="use (topology, npus_count, bandwidth_GBps, latency_ns)") from None
+        count = _positive_int(count, f"dims[{index}].npus_count", 1)
+        return cls(str(kind), count, _positive_float(bw, f"dims[{index}].bandwidth_GBps"),
+                   _latency(lat, f"dims[{index}].latency_ns"))
 
 
 class _Assembler:
     """Collects links and hands out switch ids after the hosts."""
 
     def __init__(self, num_hosts: int) -> None:
+        if num_hosts > LIMITS.max_hosts:
+            raise InputError(f"the topology has {num_hosts} hosts, above the limit of {LIMITS.max_hosts}",
+                             field="num_hosts", fix="build a smaller fabric (each host costs memory)")
         self.num_hosts = num_hosts
         self.num_switches = 0
         self.links: list[Link] = []
@@ -66,6 +75,9 @@ class _Assembler:
 
     def link(self, a: int, b: int, rate_gbps: float, latency_ns: float) -> None:
         """Add a full-duplex link (latency rounded to whole ns)."""
+        if len(self.links) >= MAX_LINKS:
+            raise InputError(f"the topology has more than {MAX_LINKS} links", field="links",
+                             fix="build a smaller fabric (a FullyConnected dimension of n NPUs has n(n-1)/2 links)")
         self.links.append(Link(a, b, float(rate_gbps), int(round(latency_ns))))
 
     def build(self, name: str, description: str, *, hosts_forward: bool = False,
@@ -78,15 +90,20 @@ class _Assembler:
 
 
 def _positive_int(value: object, fld: str, minimum: int = 1) -> int:
-    """Parse an integer parameter >= minimum or raise InputError."""
+    """Parse an integer parameter >= minimum (and <= LIMITS.max_hosts) or raise InputError."""
+    if isinstance(value, bool):
+        raise InputError(f"{value!r} is not an integer", field=fld, fix="give a whole number")
     try:
         number = int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InputError(f"{value!r} is not an integer", field=fld, fix="give a whole number") from None
     if number != value and not isinstance(value, str):
         raise InputError(f"{value!r} is not an integer", field=fld, fix="give a whole number")
     if number < minimum:
         raise InputError(f"{number} is below {minimum}", field=fld, fix=f"use {minimum} or more")
+    if number > LIMITS.max_hosts:
+        raise InputError(f"{number} is above the limit of {LIMITS.max_hosts}", field=fld,
+                         fix="build a smaller fabric (each host costs memory)")
     return number
 
 
@@ -98,6 +115,8 @@ def _positive_float(value: object, fld: str) -> float:
         raise InputError(f"{value!r} is not a number", field=fld, fix="give a positive number") from None
     if not number > 0:
         raise InputError(f"{number} is not positive", field=fld, fix="give a positive number")
+    if not math.isfinite(number) or number > LIMITS.max_link_gbps * 8:
+        raise InputError(f"{number} is not a finite rate", field=fld, fix="give a finite positive number")
     return number
 
 
@@ -109,6 +128,9 @@ def _latency(value: object, fld: str) -> float:
         raise InputError(f"{value!r} is not a number", field=fld, fix="give latency in ns") from None
     if not number >= 0:
         raise InputError(f"latency {number} is negative", field=fld, fix="use 0 or more ns")
+    if not number <= LIMITS.max_latency_ns:
+        raise InputError(f"latency {number} is above {LIMITS.max_latency_ns:g} ns", field=fld,
+                         fix="give a finite latency in ns")
     return number
 
 

@@ -50,6 +50,10 @@ def _show(args) -> int:
     from astrasim_py.topology.loader import load_topology
     from astrasim_py.topology.routing import compute_routes
 
+    if args.output:  # before the work: a bad suffix or folder is one line, not a matplotlib traceback
+        from astrasim_py.safe_io import check_image_output
+
+        check_image_output(args.output, "--output")
     topo = load_topology(args.topology)
     routes = compute_routes(topo)
     summary = summarize(topo, routes)

@@ -20,10 +20,10 @@ import inspect
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-import yaml
 
 from astrasim_py.errors import InputError
 from astrasim_py.paths import data_dir
+from astrasim_py.safe_io import load_structured
 from astrasim_py.topology import builders
 from astrasim_py.topology.model import Topology
 from astrasim_py.topology.ns3_text import read_ns3_topology
@@ -172,13 +172,5 @@ def load_topology(spec: str | Path | Mapping[str, Any] | Topology) -> Topology:
                              fix=f"use a file path or one of: {', '.join(list_presets())}")
     if path.suffix == ".txt":
         return read_ns3_topology(path)
-    try:
-        doc = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f"line {mark.line + 1}" if mark else None
-        raise InputError(f"not valid YAML ({getattr(exc, 'problem', exc)})", file=str(path),
-                         field=line, fix="fix the YAML syntax") from None
-    except OSError as exc:
-        raise InputError(f"cannot read ({exc.strerror})", file=str(path), fix="check the path") from None
+    doc = load_structured(path, "topology")  # regular file, UTF-8, bounded YAML (safe_io)
     return topology_from_dict(doc, where=str(path), default_name=path.stem)

@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 from astrasim_py.errors import InputError
+from astrasim_py.safe_io import read_text
 from astrasim_py.topology.model import Link, Topology
 
 _RATE_UNITS = {"bps": 1e-9, "kbps": 1e-6, "mbps": 1e-3, "gbps": 1.0, "tbps": 1e3,
@@ -46,11 +47,7 @@ def read_ns3_topology(path: str | Path, name: str | None = None) -> Topology:
     """Read an ns-3 reference topology file into a validated Topology (hosts renumbered first)."""
     path = Path(path)
     where = str(path)
-    try:
-        lines = path.read_text().splitlines()
-    except OSError as exc:
-        raise InputError(f"cannot read topology file ({exc.strerror})", file=where,
-                         fix="check the path") from None
+    lines = read_text(path, "ns-3 topology").splitlines()
     return parse_ns3_topology(lines, name=name or path.stem, where=where)
 
 

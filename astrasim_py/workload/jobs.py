@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from astrasim_py.chakra.attrs import find_attr, get_attr, set_attr
 from astrasim_py.chakra.io import EtTrace
@@ -71,10 +70,9 @@ def _hosts(value: Any, source: str, where: str) -> list[int]:
 
 def load_jobs(path: str) -> list[Job]:
     """Parse and check a jobs file (names, prefixes, disjoint host placements)."""
-    try:
-        doc = yaml.safe_load(Path(path).read_text())
-    except yaml.YAMLError as exc:
-        raise InputError(f"not valid YAML ({' '.join(str(exc).split())})", file=path, fix="fix the YAML syntax") from None
+    from astrasim_py.safe_io import load_structured
+
+    doc = load_structured(path, "jobs file")  # regular file, UTF-8, bounded YAML
     if not isinstance(doc, dict) or not isinstance(doc.get("jobs"), list) or not doc["jobs"]:
         raise InputError("expected a mapping with a non-empty `jobs:` list", file=path, field="jobs",
                          fix="write jobs: [{workload: PREFIX, hosts: [...]}, ...]")

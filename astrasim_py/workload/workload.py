@@ -8,12 +8,14 @@ bypass the communication slot); every completion rescans the ready set.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from typing import Callable
 
 from astrasim_py.chakra.attrs import find_attr, get_attr, get_int_attr
 from astrasim_py.chakra.feeder import DependencyFeeder
 from astrasim_py.chakra.schema import CollectiveCommType, NodeType
+from astrasim_py.config.checks import LIMITS, MAX_NS, check_time_ns
 from astrasim_py.errors import InputError
 from astrasim_py.system.algorithms import COMM_NAMES
 from astrasim_py.system.sys import COLLECTIVE_TAG_OFFSET, Sys
@@ -23,6 +25,7 @@ from astrasim_py.workload.stats import RankStats
 SIMULATED = (CollectiveCommType.ALL_REDUCE, CollectiveCommType.ALL_GATHER, CollectiveCommType.ALL_TO_ALL,
              CollectiveCommType.REDUCE_SCATTER)
 DEFAULT_INVOLVED = [True, True, True, True]
+_WARNED_SINGLE: set[int] = set()  # one warning per single-rank group and process
 
 
 @dataclass
@@ -42,6 +45,15 @@ class WorkloadShared:
     messages: list[dict] = field(default_factory=list)  # one per SEND node: src, dst, size, start/end
     # When a list: every finished node as [rank, node id, start_ns, end_ns] (timelines, breakdowns).
     timeline: list | None = None
+
+
+def _check_bytes(node, size: int, name: str, file: str) -> int:
+    """A byte count a run can move: 0..LIMITS.max_bytes (2^63 B would never finish)."""
+    if not 0 <= size <= LIMITS.max_bytes:
+        raise InputError(f"node {node.id} ({node.name}): {name} is {size} bytes, outside 0..{LIMITS.max_bytes} "
+                         "(1 PiB)", file=file, field=name,
+                         fix="give a byte count a run can move (its time must fit 64-bit ns)")
+    return size
 
 
 class Workload:
@@ -135,7 +147,7 @@ class Workload:
             self._after(runtime, node, slot, self._kind(node), now)
             return
         if ntype in (NodeType.MEM_LOAD_NODE, NodeType.MEM_STORE_NODE):
-            size = get_int_attr(node, "tensor_size", file=self.file)
+            size = _check_bytes(node, get_int_attr(node, "tensor_size", file=self.file), "tensor_size", self.file)
             delay = self.shared.remote_memory.request(self.rank, size, now)
             self._after(delay, node, "", "Remote mem", now)
         elif ntype == NodeType.COMP_NODE or (self._is_cpu(node) and ntype not in
@@ -177,7 +189,11 @@ class Workload:
         if self.shared.roofline and gpu:
             num_ops = get_int_attr(node, "num_ops", file=self.file)
             tensor = get_int_attr(node, "tensor_size", file=self.file)
-            if tensor == 0:
+            if num_ops < 0 or tensor < 0:
+                bad = "num_ops" if num_ops < 0 else "tensor_size"
+                raise InputError(f"node {node.id} ({node.name}): {bad} is negative", file=self.file,
+                                 field=bad, fix="give a count >= 0")
+            if tensor == 0 or num_ops == 0:  # no bytes or no operations: no roofline time
                 self._complete(node, slot, "GPU", now)
                 return
             intensity = num_ops / tensor
@@ -216,7 +232,7 @@ class Workload:
                 raise InputError(f"node {node.id} ({node.name}): unsupported collective comm type {comm_type}",
                                  file=f, field="comm_type",
                                  fix="use ALL_REDUCE(0), ALL_GATHER(2), ALL_TO_ALL(6), REDUCE_SCATTER(7) or BROADCAST(5)")
-            size = get_int_attr(node, "comm_size", file=f)
+            size = _check_bytes(node, get_int_attr(node, "comm_size", file=f), "comm_size", f)
             involved = DEFAULT_INVOLVED
             attr = find_attr(node, "involved_dim")
             if attr is not None and attr.WhichOneof("value") is not None:
@@ -242,7 +258,7 @@ class Workload:
             self.sys.generate_collective(comm_type, size, involved, group_id, priority, done,
                                          node_id=int(node.id))
             return
-        size = get_int_attr(node, "comm_size", file=f)
+        size = _check_bytes(node, get_int_attr(node, "comm_size", file=f), "comm_size", f)
         tag = get_int_attr(node, "comm_tag", file=f) % COLLECTIVE_TAG_OFFSET
         if ntype == NodeType.COMM_SEND_NODE:
             src = get_int_attr(node, "comm_src", self.rank, file=f)
@@ -293,6 +309,10 @@ class Workload:
         if self.rank not in members:
             raise InputError(f"node {node.id}: rank {self.rank} is not in communicator group {name}",
                              file=self.file, field="pg_name", fix="issue the collective only on the group's ranks")
+        if len(members) == 1 and gid not in _WARNED_SINGLE:  # legal, but a 0 ns result surprises
+            _WARNED_SINGLE.add(gid)
+            print(f"WARNING: {self.file}: communicator group {name} has one rank: its collectives "
+                  "move no data and finish in 0 ns", file=sys.stderr, flush=True)
         return gid
 
     def _parse_process_groups(self, node) -> None:
@@ -311,11 +331,17 @@ class Workload:
             except (TypeError, ValueError, AttributeError):
                 continue
             ranks = group.get("ranks") or list(range(self.shared.num_npus))
+            if not isinstance(ranks, list) or not all(
+                    isinstance(r, int) and not isinstance(r, bool) and 0 <= r < self.shared.num_npus for r in ranks):
+                raise InputError(f"node {node.id}: process group {gid} lists ranks {ranks!r}", file=self.file,
+                                 field="inputs.values", fix=f"list integer ranks of 0..{self.shared.num_npus - 1}")
             if gid > 0:
                 self.shared.comm_groups.setdefault(gid, sorted(int(r) for r in ranks))
 
     # -- completion --------------------------------------------------------------------------
     def _after(self, delay: int, node, slot: str, kind: str, start: int) -> None:
+        if delay > MAX_NS - start:  # would end beyond 64-bit ns (a huge duration or a tiny rate)
+            check_time_ns(float(start) + float(delay), f"node {node.id} ({node.name})'s end time", self.file)
         self.sys.register(delay, lambda: self._complete(node, slot, kind, start))
 
     def _complete(self, node, slot: str, kind: str | None, start: int) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from astrasim_py.chakra.dump import dump_json
-from astrasim_py.chakra.io import read_et
+from astrasim_py.chakra.io import read_et, write_et
+from astrasim_py.chakra.schema import GlobalMetadata, Node, NodeType
 from astrasim_py.chakra.view import render_graph, trace_graph
 from astrasim_py.errors import InputError
 
@@ -18,10 +19,27 @@ def test_dump_matches_every_jsonizer_fixture(chakra_fixtures):
         assert dump_json(chakra_fixtures / relative) == expected.read_text(), relative
 
 
-def test_graph_edges_and_types(chakra_fixtures):
-    graph = trace_graph(read_et(chakra_fixtures / "edge_cases" / "ctrlorder.0.et"))
+def _chain0(tmp_path) -> str:
+    """Rank 0 of b_chain (compute, all-reduce, compute), by the project's byte-identical generator."""
+    from astrasim_py.chakra.generators import generate_chain, parse_chain, write_workload
+
+    write_workload(tmp_path / "chain", generate_chain(parse_chain("comp:100:fwd,all_reduce:1MiB,comp:100:bwd"), 8))
+    return str(tmp_path / "chain.0.et")
+
+
+def _written(tmp_path, nodes) -> str:
+    path = tmp_path / "t.0.et"
+    write_et(path, GlobalMetadata(version="1.0.0"), nodes)
+    return str(path)
+
+
+def test_graph_edges_and_types(tmp_path):
+    # ctrlorder.0.et: node 1 waits on node 2 through a ctrl dependency
+    graph = trace_graph(read_et(_written(tmp_path, [
+        Node(id=1, name="waits_on_2_via_ctrl", type=NodeType.COMP_NODE, ctrl_deps=[2]),
+        Node(id=2, name="free", type=NodeType.COMP_NODE)])))
     assert graph.edges[2, 1]["dependency"] == "control"
-    graph = trace_graph(read_et(chakra_fixtures / "b_chain" / "chain.0.et"))
+    graph = trace_graph(read_et(_chain0(tmp_path)))
     assert sorted(graph.edges) == [(0, 1), (1, 2)]
     assert graph.nodes[1]["type"] == "COMM_COLL_NODE"
 
@@ -34,9 +52,9 @@ def test_render_formats(chakra_fixtures, tmp_path, suffix, magic):
     assert out.read_bytes().startswith(magic)
 
 
-def test_render_rejects_unknown_format(chakra_fixtures, tmp_path):
+def test_render_rejects_unknown_format(tmp_path):
     with pytest.raises(InputError, match="unsupported output format"):
-        render_graph(read_et(chakra_fixtures / "b_chain" / "chain.0.et"), tmp_path / "g.jpg2")
+        render_graph(read_et(_chain0(tmp_path)), tmp_path / "g.jpg2")
 
 
 def test_dump_of_empty_metadata_matches_jsonizer(chakra_fixtures):
@@ -53,8 +71,9 @@ def test_dump_does_not_truncate_at_all_default_node(chakra_fixtures):
     assert ours.count("}{") == 2 and '"name": "after"' in ours
 
 
-def test_missing_dependency_is_drawn(chakra_fixtures, tmp_path):
-    trace = read_et(chakra_fixtures / "edge_cases" / "dangling.0.et")
+def test_missing_dependency_is_drawn(tmp_path):
+    # dangling.0.et: node 1 depends on a node 99 that is not in the file
+    trace = read_et(_written(tmp_path, [Node(id=1, name="a", type=NodeType.COMP_NODE, data_deps=[99])]))
     graph = trace_graph(trace)
     assert graph.nodes[99]["type"] == "MISSING" and graph.has_edge(99, 1)
     render_graph(trace, tmp_path / "d.png")

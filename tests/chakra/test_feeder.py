@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from astrasim_py.chakra.feeder import DependencyFeeder
-from astrasim_py.chakra.io import read_et
-from astrasim_py.chakra.schema import Node, NodeType
+from astrasim_py.chakra.io import read_et, write_et
+from astrasim_py.chakra.schema import GlobalMetadata, Node, NodeType
 from astrasim_py.errors import InputError
 
 
@@ -21,25 +21,42 @@ def walk(feeder):
     return order
 
 
-def test_ctrl_deps_gate_only_when_asked(chakra_fixtures):
-    nodes = read_et(chakra_fixtures / "edge_cases" / "ctrlorder.0.et").nodes
+def _written(tmp_path, nodes) -> list:
+    """Nodes after a round trip through a rank file (as the edge-case fixtures are read)."""
+    path = tmp_path / "t.0.et"
+    write_et(path, GlobalMetadata(version="1.0.0"), nodes)
+    return read_et(path).nodes
+
+
+def _comp(node_id: int, name: str, data=(), ctrl=()) -> Node:
+    return Node(id=node_id, name=name, type=NodeType.COMP_NODE, data_deps=list(data), ctrl_deps=list(ctrl))
+
+
+def test_ctrl_deps_gate_only_when_asked(tmp_path):
+    # the edge-case fixture ctrlorder.0.et: node 1 waits on node 2 through a ctrl dependency
+    nodes = _written(tmp_path, [_comp(1, "waits_on_2_via_ctrl", ctrl=[2]), _comp(2, "free")])
     assert walk(DependencyFeeder(nodes, use_ctrl_deps=True)) == [2, 1]   # feeder_v3
     assert walk(DependencyFeeder(nodes, use_ctrl_deps=False)) == [1, 2]  # feeder v1
 
 
-def test_forward_references_and_text_order(chakra_fixtures):
-    assert walk(DependencyFeeder(read_et(chakra_fixtures / "edge_cases" / "forward.0.et").nodes)) == [1, 2]
+def test_forward_references(tmp_path):
+    # forward.0.et: the child comes first in the file
+    nodes = _written(tmp_path, [_comp(2, "child", data=[1]), _comp(1, "parent")])
+    assert walk(DependencyFeeder(nodes)) == [1, 2]
+
+
+def test_text_order_matches_feeder_walks(chakra_fixtures):
     nodes = read_et(chakra_fixtures / "text" / "data6" / "data6.0.et").nodes
     assert walk(DependencyFeeder(nodes)) == list(range(23))  # matches feeder_walks.txt
 
 
-def test_dangling_dependency_raises(chakra_fixtures):
+def test_dangling_dependency_raises(tmp_path):
     with pytest.raises(InputError, match="depends on node 99"):
-        DependencyFeeder(read_et(chakra_fixtures / "edge_cases" / "dangling.0.et").nodes)
+        DependencyFeeder(_written(tmp_path, [_comp(1, "a", data=[99])]))
 
 
-def test_duplicate_ids_keep_last(chakra_fixtures):
-    feeder = DependencyFeeder(read_et(chakra_fixtures / "edge_cases" / "dupid.0.et").nodes)
+def test_duplicate_ids_keep_last(tmp_path):
+    feeder = DependencyFeeder(_written(tmp_path, [_comp(1, "first"), _comp(1, "second")]))
     assert len(feeder) == 1 and feeder.node(1).name == "second"
 
 
@@ -97,8 +114,12 @@ def test_ready_ids_stay_sorted_under_random_take_finish():
     assert len(finished) == 300
 
 
-def test_node_sequence_source_caches_issued_nodes(chakra_fixtures):
-    feeder = DependencyFeeder(read_et(chakra_fixtures / "b_chain" / "chain.0.et").nodes)
+def test_node_sequence_source_caches_issued_nodes(tmp_path):
+    from astrasim_py.chakra.generators import generate_chain, parse_chain, write_workload
+
+    # b_chain's rank 0: compute, all-reduce, compute, written by the project's generator
+    write_workload(tmp_path / "chain", generate_chain(parse_chain("comp:100:fwd,all_reduce:1MiB,comp:100:bwd"), 8))
+    feeder = DependencyFeeder(read_et(tmp_path / "chain.0.et").nodes)
     (nid,) = feeder.ready_ids()
     first = feeder.node(nid)
     assert feeder.node(nid) is first  # ready: cached

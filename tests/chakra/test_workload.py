@@ -11,15 +11,26 @@ from astrasim_py.chakra.workload import existing_ranks, load_workload
 from astrasim_py.errors import InputError
 
 
-def test_load_fixture_workload(chakra_fixtures):
-    traces = load_workload(chakra_fixtures / "a_allreduce_1MiB" / "ALL_REDUCE", 8)
+def _allreduce(folder) -> str:
+    """The 8-rank 1 MiB all-reduce (a_allreduce_1MiB), by the project's byte-identical generator."""
+    from astrasim_inputs import write_allreduce_1MiB
+
+    return str(write_allreduce_1MiB(folder))
+
+
+def test_load_fixture_workload(tmp_path):
+    traces = load_workload(_allreduce(tmp_path), 8)
     assert [t.nodes[0].id for t in traces] == list(range(8))
+
+
+def test_load_converted_text_workload(chakra_fixtures):
     assert len(load_workload(chakra_fixtures / "text" / "data6" / "data6")) == 8
 
 
-def test_npus_mismatch_says_counts(chakra_fixtures, tmp_path):
+def test_npus_mismatch_says_counts(tmp_path):
+    prefix = _allreduce(tmp_path / "ar")
     for r in range(3):
-        shutil.copy(chakra_fixtures / "a_allreduce_1MiB" / f"ALL_REDUCE.{r}.et", tmp_path / f"w.{r}.et")
+        shutil.copy(f"{prefix}.{r}.et", tmp_path / f"w.{r}.et")
     assert existing_ranks(tmp_path / "w") == [0, 1, 2]
     with pytest.raises(InputError) as info:
         load_workload(tmp_path / "w", 8)
@@ -28,12 +39,15 @@ def test_npus_mismatch_says_counts(chakra_fixtures, tmp_path):
     assert "w.3.et" in text
 
 
-def test_send_recv_rank_consistency(chakra_fixtures, tmp_path):
-    traces = load_workload(chakra_fixtures / "d_sendrecv" / "sendrecv", 2)
+def test_send_recv_rank_consistency(tmp_path):
+    from astrasim_py.chakra.generators import generate_send_recv, write_workload
+
+    write_workload(tmp_path / "sendrecv", generate_send_recv(2, 1 << 20, tag=7))  # d_sendrecv, byte for byte
+    traces = load_workload(tmp_path / "sendrecv", 2)
     assert [t.nodes[0].type for t in traces] == [5, 6]
     # swapping the ranks makes comm_src/comm_dst disagree with the file's rank
-    shutil.copy(chakra_fixtures / "d_sendrecv" / "sendrecv.1.et", tmp_path / "s.0.et")
-    shutil.copy(chakra_fixtures / "d_sendrecv" / "sendrecv.0.et", tmp_path / "s.1.et")
+    shutil.copy(tmp_path / "sendrecv.1.et", tmp_path / "s.0.et")
+    shutil.copy(tmp_path / "sendrecv.0.et", tmp_path / "s.1.et")
     with pytest.raises(InputError, match="comm_dst is 1 but this file is rank 0"):
         load_workload(tmp_path / "s", 2)
 

@@ -14,16 +14,16 @@ STEPS = 4 * 14  # 4 chunks run one after another, 2(n-1) = 14 ring steps each, n
 MSG = 1_048_576 // 4 // 8  # 32 KiB per ring step
 
 
-def _run(tmp_path, shared_dir, network: dict, backend: str = "ns3") -> dict:
+def _run(tmp_path, reference_inputs, network: dict, backend: str = "ns3") -> dict:
     from astrasim_py.runner import RunRequest, run
 
     path = tmp_path / f"net_{backend}.yml"
     path.write_text(yaml.safe_dump(network))
     request = RunRequest(
-        workload=str(shared_dir / "fixtures/chakra/a_allreduce_1MiB/ALL_REDUCE"),
-        system=str(shared_dir / "specs/ns3_configs/Ring_4chunks.json"),
+        workload=reference_inputs["workload"],
+        system=reference_inputs["system"],
         network=str(path),
-        remote_memory=str(shared_dir / "specs/ns3_configs/no_memory_expansion.json"),
+        remote_memory=reference_inputs["remote_memory"],
         backend=backend)
     return run(request)
 
@@ -32,7 +32,7 @@ def _wire(size: int, mtu: int = 1000) -> int:
     return size + -(-size // mtu) * HEADER
 
 
-def test_reference_ring_allreduce_within_3_percent(tmp_path, shared_dir, fabric_available):
+def test_reference_ring_allreduce_within_3_percent(tmp_path, reference_inputs, fabric_available):
     """The reference reports 154,096 ns, but it completes a message when its last ACK returns.
 
     Ours completes at the last byte, so the comparable number adds, per sequential ring step,
@@ -42,9 +42,9 @@ def test_reference_ring_allreduce_within_3_percent(tmp_path, shared_dir, fabric_
     """
     # the reference's 8-host, 1-switch, 400 Gb/s, 500 ns topology, 1000-byte payloads, PFC and
     # no congestion control (the shipped CC_MODE 12)
-    network = {"fabric": {"topology": str(shared_dir / "specs/ns3_configs/topo_8n_1sw_400g_500ns.txt"),
+    network = {"fabric": {"topology": reference_inputs["topology_8n_1sw"],
                           "mtu_bytes": 1000, "preset": "pfc_only"}}
-    result = _run(tmp_path, shared_dir, network)
+    result = _run(tmp_path, reference_inputs, network)
     ours = result["max_finish_ns"]
     ack_return = 2 * 500 + 2 * ACK_FRAME * 8 / 400
     equivalent = ours + STEPS * ack_return
@@ -55,7 +55,7 @@ def test_reference_ring_allreduce_within_3_percent(tmp_path, shared_dir, fabric_
     assert fabric["config"]["flow_control"]["name"] == "pfc"
 
 
-def test_uncongested_ring_matches_analytical_plus_headers_and_store_and_forward(tmp_path, shared_dir,
+def test_uncongested_ring_matches_analytical_plus_headers_and_store_and_forward(tmp_path, reference_inputs,
                                                                                  fabric_available):
     """Analytical: each ring step costs 2 x 500 ns + m / BW (Switch = 2 link latencies).
 
@@ -65,8 +65,8 @@ def test_uncongested_ring_matches_analytical_plus_headers_and_store_and_forward(
     """
     network = {"topology": ["Switch"], "npus_count": [8], "bandwidth": [50], "latency": [500],
                "fabric": {"mtu_bytes": 1000, "preset": "pfc_only"}}
-    analytical = _run(tmp_path, shared_dir, copy.deepcopy(network), "analytical")["max_finish_ns"]
-    ns3 = _run(tmp_path, shared_dir, network)["max_finish_ns"]
+    analytical = _run(tmp_path, reference_inputs, copy.deepcopy(network), "analytical")["max_finish_ns"]
+    ns3 = _run(tmp_path, reference_inputs, network)["max_finish_ns"]
     gbps = 50 * 8 * 2**30 / 1e9
     expected = analytical + STEPS * ((_wire(MSG) - MSG) + (1000 + HEADER)) * 8 / gbps
     assert abs(ns3 - expected) / expected < 0.03

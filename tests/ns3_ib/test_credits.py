@@ -22,20 +22,20 @@ def ib_fabric(topo, preset: str = "ib_credits", **kw) -> dict:
     return {"fabric": {"topology": topo, "transport": "ib", "preset": preset, **kw}}
 
 
-def _run(tmp_path, shared_dir, network: dict, backend: str) -> dict:
+def _run(tmp_path, reference_inputs, network: dict, backend: str) -> dict:
     from astrasim_py.runner import RunRequest, run
 
     path = tmp_path / f"net_{backend}.yml"
     path.write_text(yaml.safe_dump(network))
-    return run(RunRequest(workload=str(shared_dir / "fixtures/chakra/a_allreduce_1MiB/ALL_REDUCE"),
-                          system=str(shared_dir / "specs/ns3_configs/Ring_4chunks.json"),
+    return run(RunRequest(workload=reference_inputs["workload"],
+                          system=reference_inputs["system"],
                           network=str(path),
-                          remote_memory=str(shared_dir / "specs/ns3_configs/no_memory_expansion.json"),
+                          remote_memory=reference_inputs["remote_memory"],
                           backend=backend))
 
 
 @pytest.mark.parametrize("preset", ["ib_credits", "ib_credits_cc"])
-def test_uncongested_ring_allreduce_within_5_percent_of_analytical(tmp_path, shared_dir, fabric_available,
+def test_uncongested_ring_allreduce_within_5_percent_of_analytical(tmp_path, reference_inputs, fabric_available,
                                                                      preset):
     """Same workload and topology, `transport: ib`: credits never throttle an uncongested ring.
 
@@ -46,8 +46,8 @@ def test_uncongested_ring_allreduce_within_5_percent_of_analytical(tmp_path, sha
                "fabric": {"transport": "ib", "preset": preset, "latency_ns": 500}}
     reference = copy.deepcopy(network)
     reference["latency"] = [550]
-    analytical = _run(tmp_path, shared_dir, reference, "analytical")["max_finish_ns"]
-    result = _run(tmp_path, shared_dir, network, "ns3")
+    analytical = _run(tmp_path, reference_inputs, reference, "analytical")["max_finish_ns"]
+    result = _run(tmp_path, reference_inputs, network, "ns3")
     ns3 = result["max_finish_ns"]
     assert abs(ns3 - analytical) / analytical < 0.05, (ns3, analytical)
     fabric = result["fabric"]

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from astrasim_inputs import CONFIGS  # the reference inputs, written by the tests themselves
 from astrasim_py.system.driver import run_collective
 
-CONFIGS = Path(__file__).resolve().parents[3] / "shared" / "specs" / "astrasim_configs"
 MiB = 1 << 20
 
 
 def system_variant(tmp_path: Path, base: str, **changes) -> str:
-    """Write a copy of a shared system JSON with some keys changed; returns its path."""
+    """Write a copy of a reference system JSON with some keys changed; returns its path."""
     data = json.loads((CONFIGS / base).read_text())
     data.update({k.replace("_", "-"): v for k, v in changes.items()})
     path = tmp_path / f"sys_{len(list(tmp_path.iterdir()))}.json"
@@ -22,7 +22,7 @@ def system_variant(tmp_path: Path, base: str, **changes) -> str:
 
 def drive(net: str, system: str, comm_type: int, size: int, backend: str = "analytical",
           involved=(True, True, True, True), **ctx_kwargs) -> tuple[int, int]:
-    """run_collective with file names resolved in the shared config folder."""
+    """run_collective with file names resolved in the reference input folder."""
     net = net if "/" in net else str(CONFIGS / net)
     system = system if "/" in system else str(CONFIGS / system)
     return run_collective(net, system, comm_type, size, backend, involved, **ctx_kwargs)

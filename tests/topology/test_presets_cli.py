@@ -88,8 +88,15 @@ def test_dict_spec_and_buffer():
     assert topo.switch_buffer_bytes == 1 << 20 and topo.num_hosts == 4
 
 
-def test_ns3_text_builder_in_yaml(tmp_path, shared_dir):
-    ref = shared_dir / "specs/ns3_configs/topo_16n_2leaf2spine_400g_500ns.txt"
+def _leaf_spine_text() -> str:
+    """ns-3 text of 16 hosts on 2 leaves (16, 17) and 2 spines (18, 19), 400 Gb/s, 500 ns."""
+    links = [(h, 16 + h // 8) for h in range(16)] + [(leaf, spine) for leaf in (16, 17) for spine in (18, 19)]
+    return "20 4 20\n16 17 18 19\n" + "".join(f"{a} {b} 400Gbps 0.0005ms 0\n" for a, b in links)
+
+
+def test_ns3_text_builder_in_yaml(tmp_path):
+    ref = tmp_path / "leaf_spine.txt"
+    ref.write_text(_leaf_spine_text())
     doc = tmp_path / "n.yaml"
     doc.write_text(f"builder: ns3_text\nfile: {ref}\nswitch_buffer_bytes: 1000000\n")
     topo = load_topology(doc)

@@ -39,6 +39,10 @@ class EtHeader:
 
 def open_binary(path: str) -> BinaryIO:
     """Open a file for reading, transparently decompressing gzip; one-line error if missing."""
+    if os.path.exists(path) and not os.path.isdir(path):
+        from astrasim_py.safe_io import check_input_file
+
+        check_input_file(path, "PyTorch trace", max_bytes=None)  # a FIFO or device would block
     try:
         raw = open(path, "rb")
     except FileNotFoundError:

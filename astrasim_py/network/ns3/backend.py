@@ -10,6 +10,8 @@ from typing import Any, Callable
 
 from astrasim_py.errors import InputError, SimulationError
 from astrasim_py.network.api import Callback, NetworkBackend, noop
+from astrasim_py.config.checks import LIMITS, MAX_NS
+from astrasim_py.network.ns3.attr_check import check_attributes
 from astrasim_py.network.ns3.config import FabricConfig, describe_topology
 from astrasim_py.network.ns3.fabric_checks import fabric_warnings
 from astrasim_py.network.ns3.loader import bridge_class
@@ -68,6 +70,10 @@ class Ns3Backend(NetworkBackend):
                   ("flow_control", cfg.flow_control.params, "fabric.flow_control_params"),
                   ("congestion_control", cfg.congestion_control.params, "fabric.congestion_control_params"))
         for target, params, where in groups:
+            described = json.loads(str(b.DescribeAttributes(target)))
+            # ns-3 aborts the process on some unparsable values: check them against their type first
+            params = check_attributes(described.get("attributes", {}), params, type_name=described.get("type", target),
+                                      source=self._source, where=where)
             for name, value in params.items():
                 err = str(b.SetAttribute(target, name, value))
                 if err:
@@ -77,6 +83,8 @@ class Ns3Backend(NetworkBackend):
                             else f"see the attribute list of {target} in ns3_backend/DESIGN.md")
                     raise InputError(err, file=self._source, field=f"{where}.{name}", fix=hint)
         topo = cfg.topology
+        if not 0 <= int(seed) <= LIMITS.max_seed:  # RngStream aborts on a seed >= 4294967087
+            raise InputError(f"seed {seed} is out of range", field="--seed", fix=f"give a seed of 0..{LIMITS.max_seed}")
         b.Build(topo.num_hosts, topo.num_switches, bool(topo.hosts_forward), int(seed) & 0xFFFFFFFF)
         for link in topo.links:
             b.AddLink(link.a, link.b, float(link.rate_gbps), int(round(link.latency_ns)))
@@ -112,6 +120,9 @@ class Ns3Backend(NetworkBackend):
         """Run fn at now + delay_ns (FIFO among equal times)."""
         if delay_ns < 0:
             raise SimulationError(f"cannot schedule {delay_ns} ns in the past")
+        if delay_ns > MAX_NS - self.now():
+            raise InputError(f"an event {delay_ns} ns ahead ends beyond 2^63-1 ns (64-bit nanoseconds)",
+                             field="duration", fix="check the inputs for a huge duration or size, or a tiny rate")
         self._bridge.Schedule(int(delay_ns), fn)  # the bridge holds fn and hands it back when due
 
     def send(self, src: int, dst: int, size: int, tag: int, on_done: Callback) -> None:
@@ -137,11 +148,14 @@ class Ns3Backend(NetworkBackend):
         started = time.perf_counter()
         reason = str(self._bridge.Run())
         self.run_seconds += time.perf_counter() - started
+        if reason.startswith("interrupted"):  # SIGINT/SIGTERM stopped the loop (the bridge's handler)
+            self._error = None
+            raise KeyboardInterrupt(reason)
         if self._error is not None:
             err, self._error = self._error, None
             raise err
         if reason:
-            raise SimulationError(f"ns-3 fabric: {reason}")
+            raise SimulationError(f"ns-3 fabric: {reason}{self._stall_hint(reason)}")
 
     def telemetry(self) -> dict[str, Any]:
         """Fabric counters, per port and per link, plus the policy parameters in force."""
@@ -222,6 +236,21 @@ class Ns3Backend(NetworkBackend):
         return int(self._bridge.EventCount())
 
     # ------------------------------------------------------------------ internals
+    def _stall_hint(self, reason: str) -> str:
+        """Name a configured cause of a stall the watchdog saw (a buffer below one frame)."""
+        if not reason.startswith("no progress"):
+            return ""
+        try:
+            buffer = int(self.config.switch_params.get("BufferBytes", "-1"))
+            frame = int(self.config.network_params.get("MtuBytes", "1000")) + 62
+        except ValueError:
+            return ""
+        if 0 <= buffer < frame and self.config.topology.num_switches:
+            return (f"; the switch buffer of {buffer} bytes cannot hold one {frame}-byte frame "
+                    f"(fix: raise fabric.switch_buffer_bytes to at least {frame})")
+        return ""
+
+
     def _check_endpoints(self, src: int, dst: int) -> None:
         n = self.config.topology.num_hosts
         if not (0 <= src < n and 0 <= dst < n) or src == dst:

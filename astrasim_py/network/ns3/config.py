@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
-
+from astrasim_py.config.checks import LIMITS, integer, number
 from astrasim_py.errors import InputError
 from astrasim_py.network.ns3.registry import policy_types
+from astrasim_py.safe_io import load_structured
 from astrasim_py.paths import data_dir
 from astrasim_py.topology import Link, Topology, from_astrasim_dims, load_topology
 
@@ -78,6 +78,8 @@ class FabricConfig:
     pcap_dir: str = "."
     # IB per-VL buffer sizes and what each link class needs (ib_buffers.size_ib_buffers).
     buffer_sizing: dict[str, Any] = field(default_factory=dict)
+    # settings the chosen transport does not use (fabric_warnings prints them)
+    notes: list[str] = field(default_factory=list)
 
 
 def list_presets() -> list[str]:
@@ -93,7 +95,7 @@ def load_preset(name: str, where: str = "fabric.preset") -> dict[str, Any]:
     if not path.is_file():
         raise InputError(f"no congestion preset named '{name}'", field=where,
                          fix=f"use one of: {', '.join(list_presets())}")
-    doc = yaml.safe_load(path.read_text())
+    doc = load_structured(path, "congestion preset")
     if not isinstance(doc, Mapping):
         raise InputError("preset is not a mapping", file=str(path), fix="see congestion/presets/*.yaml")
     return dict(doc)
@@ -195,8 +197,10 @@ def _topology(fabric: Mapping[str, Any], network: Mapping[str, Any], num_npus: i
         try:
             topo = load_topology(spec)
         except InputError as exc:
-            raise InputError(exc.detail, file=exc.file or source, field=f"fabric.{exc.field or 'topology'}",
-                             fix=exc.fix) from None
+            inline = isinstance(spec, Mapping)  # errors of an inline mapping belong to this file
+            file = source if inline or exc.file in (None, "<dict>") else exc.file
+            field = f"fabric.topology.{exc.field}" if inline and exc.field else f"fabric.{exc.field or 'topology'}"
+            raise InputError(exc.detail, file=file, field=field, fix=exc.fix) from None
         topo = copy.deepcopy(topo)
     gbps = fabric.get("link_gbps")
     lat = fabric.get("latency_ns")
@@ -205,9 +209,21 @@ def _topology(fabric: Mapping[str, Any], network: Mapping[str, Any], num_npus: i
                                 or (key == "link_gbps" and val == 0)):
             raise InputError(f"{val!r} is not a positive number", file=source, field=f"fabric.{key}",
                              fix="give a number, e.g. 400")
+    if gbps is not None:
+        gbps = number(gbps, file=source, field="fabric.link_gbps", unit="Gb/s", minimum=LIMITS.min_link_gbps,
+                      maximum=LIMITS.max_link_gbps, fix="give the link rate in Gb/s, e.g. 400")
+    if lat is not None:
+        lat = number(lat, file=source, field="fabric.latency_ns", unit="ns", minimum=0,
+                     maximum=LIMITS.max_latency_ns, fix="give the link latency in ns, e.g. 500")
     if gbps is not None or lat is not None:
         topo.links = [Link(l.a, l.b, float(gbps) if gbps is not None else l.rate_gbps,
                            int(lat) if lat is not None else l.latency_ns) for l in topo.links]
+    slow = [l for l in topo.links if not LIMITS.min_link_gbps <= l.rate_gbps <= LIMITS.max_link_gbps]
+    if slow:
+        raise InputError(f"link {slow[0].a}-{slow[0].b} runs at {slow[0].rate_gbps:g} Gb/s, outside "
+                         f"{LIMITS.min_link_gbps:g}..{LIMITS.max_link_gbps:g} Gb/s", file=source,
+                         field="fabric.topology",
+                         fix="give link rates of at least 1 Mb/s (slower, one frame outlasts the 10 ms stall watchdog)")
     if topo.num_hosts < num_npus:
         raise InputError(f"topology '{topo.name}' has {topo.num_hosts} hosts but the run needs {num_npus} NPUs",
                          file=source, field="fabric.topology", fix="choose a topology with enough hosts")
@@ -287,7 +303,11 @@ def _parse(network: Mapping[str, Any], num_npus: int, source: str) -> FabricConf
         if not isinstance(val, int) or isinstance(val, bool) or val < 0:
             raise InputError(f"{val!r} is not a non-negative integer", file=source, field=f"fabric.{key}",
                              fix="give an integer")
+        val = integer(val, file=source, field=f"fabric.{key}", unit=_SIMPLE_UNITS[key], minimum=0,
+                      maximum=2**63 // 1000 if key.endswith("_ns") else LIMITS.max_bytes,
+                      fix="give a non-negative integer")
         target[attr] = _with_unit(attr, str(val))
+    notes = _check_buffers(fabric, transport, fc.type_id, net_params, sw_params, source)
     if transport == "ib" and net_params.get("MtuBytes", "1000") not in IB_MTUS:
         raise InputError(f"InfiniBand path MTU {net_params.get('MtuBytes', '1000')} is not an IB MTU",
                          file=source, field="fabric.mtu_bytes", fix=f"use one of {', '.join(IB_MTUS)}")
@@ -299,11 +319,14 @@ def _parse(network: Mapping[str, Any], num_npus: int, source: str) -> FabricConf
     if not isinstance(interval, int) or interval < 0:
         raise InputError(f"{interval!r} is not a non-negative integer", file=source,
                          field="fabric.telemetry.time_series_interval_ns", fix="give ns, e.g. 1000")
+    interval = integer(interval, file=source, field="fabric.telemetry.time_series_interval_ns", unit="ns",
+                       minimum=0, maximum=2**63 // 1000, fix="give ns, e.g. 1000")
     if interval:
         net_params["SampleIntervalNs"] = f"{interval}ns"
     pcap = telemetry.get("pcap_ports") or []
     if not isinstance(pcap, list) or not all(
-            isinstance(x, (list, tuple)) and len(x) == 2 and all(isinstance(v, int) for v in x) for x in pcap):
+            isinstance(x, (list, tuple)) and len(x) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**32 for v in x) for x in pcap):
         raise InputError(f"{pcap!r} is not a list of [node, port] pairs", file=source,
                          field="fabric.telemetry.pcap_ports", fix="e.g. pcap_ports: [[0, 0], [8, 1]]")
     buffer_sizing: dict[str, Any] = {}
@@ -313,7 +336,47 @@ def _parse(network: Mapping[str, Any], num_npus: int, source: str) -> FabricConf
         buffer_sizing = size_ib_buffers(topo, fc.params, net_params, sw_params)
     return FabricConfig(transport, topo, preset, fc, cc, net_params, sw_params, nic_params,
                         interval, telemetry.get("plot_dir"), mapped,
-                        [tuple(x) for x in pcap], str(telemetry.get("pcap_dir") or "."), buffer_sizing)
+                        [tuple(x) for x in pcap], str(telemetry.get("pcap_dir") or "."), buffer_sizing,
+                        notes)
+
+
+_SIMPLE_UNITS = {"mtu_bytes": "bytes", "nic_latency_ns": "ns", "switch_latency_ns": "ns",
+                 "switch_buffer_bytes": "bytes", "headroom_bytes": "bytes"}
+_FRAME_OVERHEAD_BYTES = 62  # RoCEv2 headers a buffered frame carries besides its payload
+
+
+def _check_buffers(fabric: Mapping[str, Any], transport: str, flow_control: str, net_params: Mapping[str, str],
+                   sw_params: Mapping[str, str], source: str) -> list[str]:
+    """Buffer settings that cannot work, refused before the run instead of stalling in it.
+
+    A lossy fabric (no flow control) may be given a tiny buffer on purpose, to study drops and
+    the stall watchdog; the stall message then says why (Ns3Backend.run)."""
+    if transport == "ib":  # a study may sweep the transport over one base file: say it, do not refuse
+        return (["fabric.switch_buffer_bytes is not used by InfiniBand switches (they buffer per VL); "
+                 "set fabric.flow_control_params.SwitchBufferBytesPerVl"] if "switch_buffer_bytes" in fabric else [])
+    if transport != "roce":
+        return []
+    try:
+        buffer = int(sw_params["BufferBytes"]) if "BufferBytes" in sw_params else None
+        headroom = int(sw_params.get("HeadroomBytes", "0"))
+        mtu = int(net_params.get("MtuBytes", "1000"))
+    except ValueError:
+        return []  # not integers: the attribute check names them
+    if buffer is None or buffer < 0 or headroom < 0 or mtu < 0:
+        return []  # negative: the attribute check names the field
+    frame = mtu + _FRAME_OVERHEAD_BYTES
+    buffer_field = ("fabric.switch_buffer_bytes" if "switch_buffer_bytes" in fabric
+                    else "fabric.switch_params.BufferBytes")
+    if buffer < frame and not flow_control.endswith("NoFlowControl"):
+        raise InputError(f"a switch buffer of {buffer} bytes cannot hold one {frame}-byte frame "
+                         f"(MTU {mtu} + {_FRAME_OVERHEAD_BYTES} header bytes)", file=source,
+                         field=buffer_field, fix=f"give at least {frame} bytes, or a smaller mtu_bytes")
+    if headroom >= buffer:
+        raise InputError(f"PFC headroom of {headroom} bytes per port is not below the {buffer}-byte switch buffer",
+                         file=source, field="fabric.headroom_bytes" if "headroom_bytes" in fabric
+                         else "fabric.switch_params.HeadroomBytes",
+                         fix="give a headroom well below the buffer (0 = automatic)")
+    return []
 
 
 def describe_topology(topo: Topology) -> str:

@@ -40,8 +40,9 @@ def credit_limits(cfg: FabricConfig) -> list[CreditLimit]:
 def fabric_warnings(cfg: FabricConfig) -> list[str]:
     """One line per physical limit a researcher should know before trusting the numbers."""
     limits = credit_limits(cfg)
+    notes = list(getattr(cfg, "notes", []))
     if not limits:
-        return []
+        return notes
     worst = min(limits, key=lambda c: c.limit_gbps / c.rate_gbps)
     needed = worst.rate_gbps * worst.round_trip_ns / 8
     largest = MAX_BUFFER_BLOCKS * BLOCK_BYTES
@@ -50,7 +51,7 @@ def fabric_warnings(cfg: FabricConfig) -> list[str]:
                f"(at most {largest})")
     else:
         fix = f"shorten the links: the largest per-VL buffer ({largest} B) cannot cover this round trip"
-    return [f"{len(limits)} link directions are credit-limited below line rate; worst {worst.src}->"
+    return notes + [f"{len(limits)} link directions are credit-limited below line rate; worst {worst.src}->"
             f"{worst.dst}: {worst.limit_gbps:.1f} of {worst.rate_gbps:g} Gb/s (per-VL buffer "
             f"{worst.buffer_bytes} B < {needed:.0f} B = rate x {worst.round_trip_ns:.0f} ns credit "
             f"round trip); {fix}"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fnmatch
-import json
 from dataclasses import dataclass, field
 
 from astrasim_py.errors import InputError
@@ -33,14 +32,12 @@ class MeasuredDurations:
 
 def load_durations(path: str) -> MeasuredDurations:
     """Read {"pattern": µs, ...}; keys are fnmatch patterns over "<pass>.<op>" names."""
+    from astrasim_py.safe_io import parse_json, read_text
+
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except FileNotFoundError:
-        raise InputError("file not found", file=path, field="--durations", fix="give a JSON file of op -> µs") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not JSON ({exc.msg} at line {exc.lineno})", file=path,
-                         fix='write {"fwd.*": 100}') from None
+        data = parse_json(read_text(path, "durations file"), path, "durations file")  # NaN refused too
+    except InputError as exc:
+        raise InputError(exc.detail, file=path, field="--durations", fix=exc.fix) from None
     if not isinstance(data, dict) or not data:
         raise InputError("must be a non-empty mapping of op pattern -> µs", file=path, fix='e.g. {"*": 10}')
     pairs = []

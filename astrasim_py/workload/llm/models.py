@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-import yaml
 
 from astrasim_py.errors import InputError
 
@@ -108,8 +107,9 @@ class ModelShape:
 
 def load_models(path: str | Path = MODELS_FILE) -> dict[str, dict]:
     """The named model table (raw mappings)."""
-    with open(path, encoding="utf-8") as handle:
-        data = yaml.safe_load(handle) or {}
+    from astrasim_py.safe_io import load_structured
+
+    data = load_structured(path, "model table") or {}
     if not isinstance(data, dict):
         raise InputError("must be a mapping of model name -> shape", file=str(path), fix="see models.yaml")
     return data
