@@ -1,5 +1,7 @@
 #include "dcqcn.h"
 
+#include "../ns3_backend/json-writer.h"
+
 #include "../ns3_backend/queue-pair.h"
 
 #include "ns3/boolean.h"
@@ -386,21 +388,25 @@ DcqcnCongestionControl::Increase(const QueuePair& qp, DcqcnState& s, double rate
 std::string
 DcqcnCongestionControl::StatsJson() const
 {
-    std::ostringstream os;
-    os << "{\"cnps_received\":" << m_cnps << ",\"rate_cuts\":" << m_cuts
-       << ",\"cuts_to_min_rate\":" << m_cutsToMinRate << ",\"fast_recovery_steps\":" << m_fastRecoverySteps
-       << ",\"additive_steps\":" << m_additiveSteps << ",\"hyper_steps\":" << m_hyperSteps
-       << ",\"min_rate_after_cut_gbps\":";
+    JsonWriter w;
+    w.BeginObject()
+        .Field("cnps_received", m_cnps)
+        .Field("rate_cuts", m_cuts)
+        .Field("cuts_to_min_rate", m_cutsToMinRate)
+        .Field("fast_recovery_steps", m_fastRecoverySteps)
+        .Field("additive_steps", m_additiveSteps)
+        .Field("hyper_steps", m_hyperSteps)
+        .Key("min_rate_after_cut_gbps");
     if (m_cuts)
     {
-        os << m_minRateSeenGbps;
+        w.Number(m_minRateSeenGbps);
     }
     else
     {
-        os << "null";  // no cut: no rate below the line rate was ever set
+        w.Null();  // no cut: no rate below the line rate was ever set
     }
-    os << "}";
-    return os.str();
+    w.EndObject();
+    return w.Str();
 }
 
 int64_t

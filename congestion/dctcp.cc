@@ -1,5 +1,7 @@
 #include "dctcp.h"
 
+#include "../ns3_backend/json-writer.h"
+
 #include "../ns3_backend/queue-pair.h"
 
 #include "ns3/double.h"
@@ -159,15 +161,16 @@ DctcpCongestionControl::AssignStreams(int64_t stream)
 std::string
 DctcpCongestionControl::StatsJson() const
 {
-    std::ostringstream os;
-    os << "{\"acks\":" << m_acks << ",\"marked_acks\":" << m_markedAcks << ",\"windows\":" << m_windows
-       << ",\"rate_cuts\":" << m_cuts << ",\"first_qp_alpha_by_window\":[";
-    for (size_t i = 0; i < m_alphaTrace.size(); ++i)
-    {
-        os << (i ? "," : "") << m_alphaTrace[i];
-    }
-    os << "]}";
-    return os.str();
+    JsonWriter w;
+    w.BeginObject()
+        .Field("acks", m_acks)
+        .Field("marked_acks", m_markedAcks)
+        .Field("windows", m_windows)
+        .Field("rate_cuts", m_cuts)
+        .Key("first_qp_alpha_by_window")
+        .NumberArray(m_alphaTrace)
+        .EndObject();
+    return w.Str();
 }
 
 } // namespace fabric

@@ -1,5 +1,7 @@
 #include "hpcc.h"
 
+#include "../ns3_backend/json-writer.h"
+
 #include "../ns3_backend/queue-pair.h"
 
 #include "ns3/boolean.h"
@@ -125,20 +127,20 @@ HpccCongestionControl::OnAck(QueuePair& qp, const AckSample& ack)
     return {};
 }
 
-CcDecision
-HpccCongestionControl::Update(QueuePair& qp, HpccState& s, const IntRecords& rec, bool fastReact)
+bool
+HpccCongestionControl::MeasureUtilization(QueuePair& qp,
+                                          HpccState& s,
+                                          const IntRecords& rec,
+                                          bool fastReact,
+                                          HopFlags& updated,
+                                          double& maxU,
+                                          double& maxTau)
 {
     const double line = qp.lineGbps;
     const double t = std::max<double>(1.0, s.baseRtt.GetNanoSeconds());
     const double w = std::max<double>(1.0, s.bdpBytes);
-    const double ai = m_aiMbps / 1000.0;
-    const double floor = m_minMbps / 1000.0;
-    uint32_t n = rec.Count();
-    std::array<bool, IntRecords::kMaxHops> updated{};
     bool any = false;
-    double maxU = 0;
-    double maxTau = 0;
-    for (uint32_t i = 0; i < n; ++i)
+    for (uint32_t i = 0; i < rec.Count(); ++i)
     {
         const IntHop& now = rec.hops[i];
         const IntHop& prev = s.last.hops[i];
@@ -171,6 +173,65 @@ HpccCongestionControl::Update(QueuePair& qp, HpccState& s, const IntRecords& rec
         s.last.hops[i] = now;
     }
     s.last.nhop = rec.nhop;
+    return any;
+}
+
+double
+HpccCongestionControl::Step(double u, double rc, uint32_t stage, uint32_t* nextStage, double line)
+{
+    const double ai = m_aiMbps / 1000.0;
+    const double floor = m_minMbps / 1000.0;
+    double c = u / m_eta;
+    double r;
+    if (c >= 1 || stage >= m_maxStage)
+    {
+        r = rc / c + ai;
+        *nextStage = 0;
+        m_multiplicative++;
+    }
+    else
+    {
+        r = rc + ai;
+        *nextStage = stage + 1;
+        m_additive++;
+    }
+    return std::clamp(r, floor, line);
+}
+
+double
+HpccCongestionControl::MultiRate(HpccState& s, uint32_t n, const HopFlags& updated, bool fastReact,
+                                 double line)
+{
+    double rate = line;
+    for (uint32_t i = 0; i < n; ++i)
+    {
+        HpccHopState& h = s.hop[i];
+        if (!updated[i])
+        {
+            rate = std::min(rate, h.rcGbps);
+            continue;
+        }
+        uint32_t stage;
+        double r = Step(h.u, h.rcGbps, h.incStage, &stage, line);
+        rate = std::min(rate, r);
+        if (!fastReact)
+        {
+            h.rcGbps = r;
+            h.incStage = stage;
+        }
+    }
+    return rate;
+}
+
+CcDecision
+HpccCongestionControl::Update(QueuePair& qp, HpccState& s, const IntRecords& rec, bool fastReact)
+{
+    const double line = qp.lineGbps;
+    const double t = std::max<double>(1.0, s.baseRtt.GetNanoSeconds());
+    HopFlags updated{};
+    double maxU = 0;
+    double maxTau = 0;
+    bool any = MeasureUtilization(qp, s, rec, fastReact, updated, maxU, maxTau);
     if (fastReact)
     {
         m_fastReacts++;
@@ -179,23 +240,6 @@ HpccCongestionControl::Update(QueuePair& qp, HpccState& s, const IntRecords& rec
     {
         m_updates++;
     }
-    auto step = [&](double u, double rc, uint32_t stage, uint32_t* nextStage) {
-        double c = u / m_eta;
-        double r;
-        if (c >= 1 || stage >= m_maxStage)
-        {
-            r = rc / c + ai;
-            *nextStage = 0;
-            m_multiplicative++;
-        }
-        else
-        {
-            r = rc + ai;
-            *nextStage = stage + 1;
-            m_additive++;
-        }
-        return std::clamp(r, floor, line);
-    };
     double rate;
     if (!m_multiRate)
     {
@@ -206,7 +250,7 @@ HpccCongestionControl::Update(QueuePair& qp, HpccState& s, const IntRecords& rec
         double dt = std::min(maxTau, t);
         s.u = (s.u * (t - dt) + maxU * dt) / t;
         uint32_t stage;
-        rate = step(s.u, s.rcGbps, s.incStage, &stage);
+        rate = Step(s.u, s.rcGbps, s.incStage, &stage, line);
         if (!fastReact)
         {
             s.rcGbps = rate;
@@ -215,24 +259,7 @@ HpccCongestionControl::Update(QueuePair& qp, HpccState& s, const IntRecords& rec
     }
     else
     {
-        rate = line;
-        for (uint32_t i = 0; i < n; ++i)
-        {
-            HpccHopState& h = s.hop[i];
-            if (!updated[i])
-            {
-                rate = std::min(rate, h.rcGbps);
-                continue;
-            }
-            uint32_t stage;
-            double r = step(h.u, h.rcGbps, h.incStage, &stage);
-            rate = std::min(rate, r);
-            if (!fastReact)
-            {
-                h.rcGbps = r;
-                h.incStage = stage;
-            }
-        }
+        rate = MultiRate(s, rec.Count(), updated, fastReact, line);
     }
     if (m_minRateSeenGbps < 0 || rate < m_minRateSeenGbps)
     {
@@ -253,20 +280,23 @@ HpccCongestionControl::Decide(const QueuePair& qp, const HpccState& s, double ra
 std::string
 HpccCongestionControl::StatsJson() const
 {
-    std::ostringstream os;
-    os << "{\"full_updates\":" << m_updates << ",\"fast_reacts\":" << m_fastReacts
-       << ",\"multiplicative_steps\":" << m_multiplicative << ",\"additive_steps\":" << m_additive
-       << ",\"min_rate_gbps\":";
+    JsonWriter w;
+    w.BeginObject()
+        .Field("full_updates", m_updates)
+        .Field("fast_reacts", m_fastReacts)
+        .Field("multiplicative_steps", m_multiplicative)
+        .Field("additive_steps", m_additive)
+        .Key("min_rate_gbps");
     if (m_minRateSeenGbps >= 0)
     {
-        os << m_minRateSeenGbps;
+        w.Number(m_minRateSeenGbps);
     }
     else
     {
-        os << "null";
+        w.Null();
     }
-    os << "}";
-    return os.str();
+    w.EndObject();
+    return w.Str();
 }
 
 } // namespace fabric

@@ -68,6 +68,15 @@ class HpccCongestionControl : public CongestionControl
   private:
     /// One rate computation from the echoed records; commits Rc/stages unless `fastReact`.
     CcDecision Update(QueuePair& qp, HpccState& s, const IntRecords& rec, bool fastReact);
+    using HopFlags = std::array<bool, IntRecords::kMaxHops>;
+    /// Per-hop utilization from two INT snapshots (the max over hops, or each hop's EWMA with
+    /// MultiRate); false when no hop gave a rate. Keeps `rec` as the last snapshot.
+    bool MeasureUtilization(QueuePair& qp, HpccState& s, const IntRecords& rec, bool fastReact,
+                            HopFlags& updated, double& maxU, double& maxTau);
+    /// One rate step from utilization u: multiplicative toward eta, or additive (stage + 1).
+    double Step(double u, double rc, uint32_t stage, uint32_t* nextStage, double line);
+    /// MultiRate: the minimum of every hop's own rate.
+    double MultiRate(HpccState& s, uint32_t n, const HopFlags& updated, bool fastReact, double line);
     /// A rate decision plus the window that follows it.
     CcDecision Decide(const QueuePair& qp, const HpccState& s, double rateGbps) const;
 

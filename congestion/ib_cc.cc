@@ -1,5 +1,7 @@
 #include "ib_cc.h"
 
+#include "../ns3_backend/json-writer.h"
+
 #include "../ns3_backend/queue-pair.h"
 
 #include "ns3/boolean.h"
@@ -202,11 +204,17 @@ IbCongestionControl::Stop(QueuePair& qp)
 std::string
 IbCongestionControl::StatsJson() const
 {
-    std::ostringstream os;
-    os << "{\"fecn_marked\":" << m_fecn << ",\"becn_received\":" << m_becn
-       << ",\"ccti_increases\":" << m_increases << ",\"ccti_decreases\":" << m_decreases
-       << ",\"max_ccti\":" << m_maxCcti << ",\"fecn_eligible\":" << m_aboveThreshold << ",\"victim_port_unmarked\":" << m_victimSkips << "}";
-    return os.str();
+    JsonWriter w;
+    w.BeginObject()
+        .Field("fecn_marked", m_fecn)
+        .Field("becn_received", m_becn)
+        .Field("ccti_increases", m_increases)
+        .Field("ccti_decreases", m_decreases)
+        .Field("max_ccti", m_maxCcti)
+        .Field("fecn_eligible", m_aboveThreshold)
+        .Field("victim_port_unmarked", m_victimSkips)
+        .EndObject();
+    return w.Str();
 }
 
 } // namespace fabric

@@ -1,5 +1,7 @@
 #include "timely.h"
 
+#include "../ns3_backend/json-writer.h"
+
 #include "../ns3_backend/queue-pair.h"
 
 #include "ns3/double.h"
@@ -117,10 +119,14 @@ TimelyCongestionControl::OnAck(QueuePair& qp, const AckSample& ack)
 std::string
 TimelyCongestionControl::StatsJson() const
 {
-    std::ostringstream os;
-    os << "{\"updates\":" << m_updates << ",\"gradient_cuts\":" << m_gradientCuts
-       << ",\"high_rtt_cuts\":" << m_highCuts << ",\"increases\":" << m_increases << "}";
-    return os.str();
+    JsonWriter w;
+    w.BeginObject()
+        .Field("updates", m_updates)
+        .Field("gradient_cuts", m_gradientCuts)
+        .Field("high_rtt_cuts", m_highCuts)
+        .Field("increases", m_increases)
+        .EndObject();
+    return w.Str();
 }
 
 } // namespace fabric

@@ -1,5 +1,7 @@
-// The fabric: devices, links, routing tables (shortest paths, ECMP), queue pairs, the
-// flow-control and congestion-control policies, progress watchdog and telemetry.
+// The fabric as the devices see it: transport attributes, the policies, packets, message
+// bookkeeping and run control. Its parts live in their own file pairs: the devices and links
+// (fabric-topology), routes (fabric-routing), queue pairs (qp-table), telemetry
+// (fabric-telemetry) and the no-progress watchdog (progress-meter).
 #ifndef ASTRASIM_FABRIC_NETWORK_H
 #define ASTRASIM_FABRIC_NETWORK_H
 
@@ -7,8 +9,12 @@
 #include "../congestion/flow-control.h"
 #include "fabric-counters.h"
 #include "fabric-device.h"
+#include "fabric-routing.h"
 #include "fabric-switch.h"
+#include "fabric-telemetry.h"
+#include "fabric-topology.h"
 #include "progress-meter.h"
+#include "qp-table.h"
 #include "queue-pair.h"
 #include "rdma-nic.h"
 
@@ -17,7 +23,6 @@
 #include <functional>
 #include <map>
 #include <string>
-#include <tuple>
 #include <vector>
 
 namespace ns3
@@ -37,13 +42,6 @@ enum class EcmpHashMode : uint8_t
 {
     Fabric = 0,     // our per-flow hash, mixed with the run seed
     Reference = 1,  // the reference's Murmur3 over (sip, dip, sport | dport << 16)
-};
-
-struct LinkRecord
-{
-    uint32_t a, b, portA, portB;
-    double gbps;
-    uint64_t latencyNs;
 };
 
 class FabricNetwork : public Object
@@ -70,13 +68,20 @@ class FabricNetwork : public Object
 
     // ---- called by devices ----
     /// Egress port on node `node` toward host `dst` for a flow hash.
-    uint32_t Route(uint32_t node, uint32_t dst, uint32_t flowHash) const;
+    uint32_t Route(uint32_t node, uint32_t dst, uint32_t flowHash) const
+    {
+        return m_routing.Route(node, dst, flowHash);
+    }
     /// ECMP egress for a packet: Route() by its flow hash, or the reference's hash (EcmpHash).
-    uint32_t RoutePacket(uint32_t node, const FabricPacket& pkt) const;
+    uint32_t RoutePacket(uint32_t node, const FabricPacket& pkt) const
+    {
+        return m_referenceEcmp ? m_routing.ReferenceRoute(node, pkt, m_qps.Get(pkt.qp)->sport)
+                               : m_routing.Route(node, pkt.dst, pkt.flowHash);
+    }
     /// All egress ports of `node` on shortest paths toward host `dst` (adaptive routing).
     const std::vector<uint32_t>& Candidates(uint32_t node, uint32_t dst) const
     {
-        return m_next[node][dst];
+        return m_routing.Candidates(node, dst);
     }
     FabricPacket* NewPacket()
     {
@@ -90,7 +95,11 @@ class FabricNetwork : public Object
     }
     QueuePair* Qp(uint32_t i)
     {
-        return m_qps[i].get();
+        return m_qps.Get(i);
+    }
+    const QpTable& QueuePairs() const
+    {
+        return m_qps;
     }
     FlowControl& Fc()
     {
@@ -140,7 +149,10 @@ class FabricNetwork : public Object
     }
     uint32_t ControlBytes(PacketKind k) const;
     /// Capture frames sent on (node, port) into a pcap file; "" or an error.
-    std::string EnablePcap(uint32_t node, uint32_t port, const std::string& path);
+    std::string EnablePcap(uint32_t node, uint32_t port, const std::string& path)
+    {
+        return m_topology.EnablePcap(node, port, path);
+    }
     uint32_t AckIntervalPackets() const
     {
         return m_ackInterval;
@@ -217,6 +229,12 @@ class FabricNetwork : public Object
         }
         Simulator::Stop();
     }
+    /// The watchdog saw no progress: stop; Run returns `reason`.
+    void Stalled(const std::string& reason)
+    {
+        m_stallReason = reason;
+        Simulator::Stop();
+    }
     /// Time of the last user-visible event (message delivery or scheduled event): the
     /// simulated end of a run, unaffected by trailing ACKs and idle timers.
     Time LastActivity() const
@@ -233,37 +251,49 @@ class FabricNetwork : public Object
     {
         return m_outstanding;
     }
+    uint64_t DeliveredBytes() const
+    {
+        return m_deliveredBytes;
+    }
+    uint64_t DeliveredMessages() const
+    {
+        return m_deliveredMessages;
+    }
     std::string TelemetryJson();
-    std::string TimeSeriesJson() const;
+    std::string TimeSeriesJson() const
+    {
+        return m_telemetry.TimeSeriesJson();
+    }
     const std::vector<LinkRecord>& Links() const
     {
-        return m_links;
+        return m_topology.Links();
     }
     std::vector<Ptr<FabricDevice>>& Devices()
     {
-        return m_devices;
+        return m_topology.Devices();
+    }
+    const std::vector<Ptr<FabricDevice>>& Devices() const
+    {
+        return m_topology.Devices();
     }
 
   private:
     /// Unloaded round trip of a full data frame from `src` to `dst` and its ACK back.
     Time BaseRtt(uint32_t src, uint32_t dst, uint32_t flowHash) const;
+    /// SlByStream's text as service levels; "" or why an entry is not one.
+    std::string ParseSlByStream();
+    /// The QP of (src, dst, stream) (a new one per message with QpPerMessage).
+    QueuePair* QueuePairFor(uint32_t src, uint32_t dst, uint32_t stream);
+    QueuePair* OpenQueuePair(uint32_t src, uint32_t dst, uint32_t stream);
     void FireUser(uint64_t id);
-    /// The reference's per-pair BDP: (2 x one-way delay + one MTU payload per hop) x bottleneck.
-    uint64_t PairBdpBytes(uint32_t src, uint32_t dst);
-    void Watchdog();
-    void ArmWatchdog();
-    void Sample();
-    void ArmSampler();
 
-    std::vector<Ptr<FabricDevice>> m_devices;
-    std::vector<LinkRecord> m_links;
-    std::vector<std::unique_ptr<QueuePair>> m_qps;
-    std::map<std::tuple<uint32_t, uint32_t, uint32_t>, uint32_t> m_qpIndex;
-    // m_next[node][dst host] = egress ports on shortest paths.
-    std::vector<std::vector<std::vector<uint32_t>>> m_next;
+    FabricTopology m_topology;
+    RoutingTable m_routing;
+    QpTable m_qps;
+    FabricTelemetry m_telemetry{this};
+    StallWatchdog m_watchdog{this};
     uint32_t m_numHosts{0};
     bool m_hostsForward{false};
-    uint32_t m_hashSeed{0};
     Ptr<FlowControl> m_fc;
     Ptr<CongestionControl> m_cc;
     uint32_t m_ccHeaderBytes{0};
@@ -273,29 +303,16 @@ class FabricNetwork : public Object
     PacketPool m_pool;
     uint64_t m_uid{0};
     uint64_t m_nextMessage{0};
-    std::map<uint64_t, uint32_t> m_messageSize;
 
     std::function<void(int, uint64_t)> m_handler;
     uint64_t m_outstanding{0};
     uint64_t m_deliveredBytes{0};
     uint64_t m_deliveredMessages{0};
-    uint64_t m_lastProgressBytes{0};
-    Time m_lastProgress;
-    bool m_watchdogArmed{false};
-    bool m_samplerArmed{false};
     bool m_aborted{false};
     bool m_running{false};
     Time m_lastActivity;
     std::string m_stallReason;
     ProgressMeter m_progress;
-
-    // time series
-    std::vector<int64_t> m_tsTime;
-    std::vector<std::vector<uint32_t>> m_tsQueue;   // per sample, per switch port
-    std::vector<std::vector<uint8_t>> m_tsPaused;   // per sample, per port (any prio paused)
-    std::vector<std::vector<float>> m_tsRates;      // per sample, per QP
-    std::vector<std::vector<uint64_t>> m_tsDelivered;  // per sample, per QP: in-order bytes
-    std::vector<std::pair<uint32_t, uint32_t>> m_tsPorts;
 
     // attributes
     uint32_t m_mtu;
@@ -318,14 +335,11 @@ class FabricNetwork : public Object
     bool m_qpPerMessage{false};
     bool m_referenceEcmp{false};
     EcmpHashMode m_ecmpMode{EcmpHashMode::Fabric};
-    uint32_t m_hashSeedOffset{0};
     bool m_acksAtDataPriority{false};
     bool m_cnpInAck{false};
     bool m_bdpWindow{false};
     bool m_windowScalesWithRate{false};
     uint32_t m_txGranularityPs{1};
-    std::map<std::pair<uint32_t, uint32_t>, uint64_t> m_pairBdp;
-    std::map<std::pair<uint32_t, uint32_t>, uint32_t> m_pairMessages;  // QpPerMessage: per-pair count
 };
 
 } // namespace fabric

@@ -277,15 +277,10 @@ PcapWriter::ExpectedPsn(uint32_t qp, uint64_t seq, uint32_t mtu)
     return acked.psn;
 }
 
-void
-PcapWriter::WriteRoce(uint32_t self, uint32_t peer, const FabricPacket& pkt, uint32_t mtu)
+PcapWriter::BthFields
+PcapWriter::Bth(const FabricPacket& pkt, uint32_t mtu)
 {
-    std::vector<uint8_t>& b = m_frame;
-    PutMac(b, peer);
-    PutMac(b, self);
-    Put16(b, 0x0800);
-
-    // BTH fields from the per-QP numbering.
+    // From the per-QP numbering.
     uint8_t opcode = kRcAcknowledge;
     uint32_t psn = 0;
     uint32_t extra = 4;  // AETH
@@ -319,7 +314,12 @@ PcapWriter::WriteRoce(uint32_t self, uint32_t peer, const FabricPacket& pkt, uin
         const uint32_t expected = ExpectedPsn(pkt.qp, pkt.seq, mtu);
         psn = pkt.kind == PacketKind::Nack ? expected : expected - 1;
     }
+    return BthFields{opcode, psn, extra};
+}
 
+size_t
+PcapWriter::PutIpv4Udp(std::vector<uint8_t>& b, const FabricPacket& pkt, uint32_t extra)
+{
     // IPv4: DSCP = priority x 8, ECN = ECT(0) on data (CE once a switch marked it).
     const size_t ip = b.size();
     const uint16_t ipLen = uint16_t(kIpv4Bytes + kUdpBytes + kBthBytes + extra + kIcrcBytes);
@@ -343,6 +343,22 @@ PcapWriter::WriteRoce(uint32_t self, uint32_t peer, const FabricPacket& pkt, uin
     Put16(b, kRoceV2Port);
     Put16(b, uint16_t(ipLen - kIpv4Bytes));
     Put16(b, 0);
+    return ip;
+}
+
+void
+PcapWriter::WriteRoce(uint32_t self, uint32_t peer, const FabricPacket& pkt, uint32_t mtu)
+{
+    std::vector<uint8_t>& b = m_frame;
+    PutMac(b, peer);
+    PutMac(b, self);
+    Put16(b, 0x0800);
+
+    const BthFields bth = Bth(pkt, mtu);
+    const uint8_t opcode = bth.opcode;
+    const uint32_t psn = bth.psn;
+    const uint32_t extra = bth.extra;
+    const size_t ip = PutIpv4Udp(b, pkt, extra);
 
     // BTH: opcode, SE/M/pad/TVer, P_Key, FECN/BECN, dest QP, AckReq, PSN.
     b.push_back(opcode);

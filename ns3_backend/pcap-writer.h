@@ -78,6 +78,16 @@ class PcapWriter
     /// RoCEv2 ICRC of the IPv4 packet at `ip` (`len` bytes) followed by `zeroTail` zero bytes.
     uint32_t Icrc(const uint8_t* ip, size_t len, uint32_t zeroTail);
     void WriteRoce(uint32_t self, uint32_t peer, const FabricPacket& pkt, uint32_t mtu);
+    struct BthFields
+    {
+        uint8_t opcode;
+        uint32_t psn;
+        uint32_t extra;  // bytes after the BTH: AETH, CNP reserved bytes or the payload
+    };
+    /// Opcode and PSN of a frame from the per-QP numbering (records message boundaries).
+    BthFields Bth(const FabricPacket& pkt, uint32_t mtu);
+    /// IPv4 (DSCP, ECN, checksum) and UDP headers; returns the IPv4 header's offset in b.
+    size_t PutIpv4Udp(std::vector<uint8_t>& b, const FabricPacket& pkt, uint32_t extra);
     void WritePfc(uint32_t self, const FabricPacket& pkt);
 
     std::FILE* m_file{nullptr};

@@ -1,9 +1,12 @@
 #include "progress-meter.h"
 
+#include "fabric-network.h"
+
 #include "ns3/log.h"
 #include "ns3/simulator.h"
 
 #include <cstdio>
+#include <sstream>
 
 namespace ns3
 {
@@ -82,6 +85,72 @@ ProgressMeter::Print(bool last)
     m_lastPrint = now;
     m_lastEvents = events;
     m_lastSimNs = simNs;
+}
+
+void
+StallWatchdog::Arm(Time timeout)
+{
+    if (m_armed)
+    {
+        return;
+    }
+    m_armed = true;
+    m_timeout = timeout;
+    m_lastProgress = Simulator::Now();
+    m_lastProgressBytes = m_net->DeliveredBytes();
+    Simulator::Schedule(m_timeout / 4, &StallWatchdog::Check, this);
+}
+
+void
+StallWatchdog::Check()
+{
+    if (m_net->Outstanding() == 0)
+    {
+        m_armed = false;
+        return;
+    }
+    Time now = Simulator::Now();
+    if (m_net->DeliveredBytes() != m_lastProgressBytes)
+    {
+        m_lastProgressBytes = m_net->DeliveredBytes();
+        m_lastProgress = now;
+    }
+    else if (now - m_lastProgress >= m_timeout)
+    {
+        m_armed = false;
+        m_net->Stalled(Diagnosis(now));
+        return;
+    }
+    Simulator::Schedule(m_timeout / 4, &StallWatchdog::Check, this);
+}
+
+std::string
+StallWatchdog::Diagnosis(Time now) const
+{
+    uint32_t paused = 0;
+    uint64_t queued = 0;
+    for (auto& d : m_net->Devices())
+    {
+        for (auto& p : d->Ports())
+        {
+            queued += p.TotalQueueBytes();
+            for (uint32_t prio = 1; prio < kNumPriorities; ++prio)
+            {
+                if (p.IsPaused(prio))
+                {
+                    paused++;
+                    break;
+                }
+            }
+        }
+    }
+    std::ostringstream os;
+    os << "no progress: " << m_net->Outstanding()
+       << " messages outstanding but no byte delivered for "
+       << (now - m_lastProgress).GetMicroSeconds() << " us of simulated time (at t="
+       << now.GetNanoSeconds() << " ns; " << paused << " paused ports, " << queued
+       << " bytes queued" << (paused ? "; looks like a PFC deadlock" : "") << ")";
+    return os.str();
 }
 
 } // namespace fabric

@@ -1,3 +1,5 @@
+// RDMA NIC, sender side (QP scheduling, pacing, RTO, ACK processing); the receiver side is in
+// rdma-nic-rx.cc.
 #include "rdma-nic.h"
 
 #include "fabric-network.h"
@@ -107,6 +109,30 @@ RdmaNic::Wake(uint32_t port)
     TryTransmit(port);
 }
 
+int
+RdmaNic::ArbitrateSl(uint32_t port, uint32_t header, Time now)
+{
+    // VL arbitration (IB with arbitration tables): pick the SL first, then round robin among
+    // its QPs. Without tables the policy answers kArbitrateDefault and nothing changes.
+    const auto& list = m_active[port];
+    FabricPort& p = m_ports[port];
+    uint32_t full = m_net->MtuBytes() + header;
+    auto head = [&](uint32_t sl) -> int64_t {
+        for (QueuePair* qp : list)
+        {
+            if (qp->priority == sl && !(qp->windowBytes && qp->sndNxt - qp->sndUna >= qp->windowBytes) &&
+                qp->nextSend <= now && m_net->Fc().MayTransmit(p, sl, full))
+            {
+                return full;
+            }
+        }
+        return -1;
+    };
+    int onlySl = m_net->Fc().ArbitrateSl(p, head);
+    m_arbitrateSl = onlySl != FlowControl::kArbitrateDefault;
+    return onlySl;
+}
+
 FabricPacket*
 RdmaNic::NextData(uint32_t port)
 {
@@ -120,26 +146,7 @@ RdmaNic::NextData(uint32_t port)
     Time earliest = Time::Max();
     uint32_t n = list.size();
     uint32_t header = m_net->DataHeaderBytes() + m_net->CcHeaderBytes();
-    // VL arbitration (IB with arbitration tables): pick the SL first, then round robin among
-    // its QPs. Without tables the policy answers kArbitrateDefault and nothing changes.
-    int onlySl = -1;
-    if (m_arbitrateSl)
-    {
-        uint32_t full = m_net->MtuBytes() + header;
-        auto head = [&](uint32_t sl) -> int64_t {
-            for (QueuePair* qp : list)
-            {
-                if (qp->priority == sl && !(qp->windowBytes && qp->sndNxt - qp->sndUna >= qp->windowBytes) &&
-                    qp->nextSend <= now && m_net->Fc().MayTransmit(p, sl, full))
-                {
-                    return full;
-                }
-            }
-            return -1;
-        };
-        onlySl = m_net->Fc().ArbitrateSl(p, head);
-        m_arbitrateSl = onlySl != FlowControl::kArbitrateDefault;
-    }
+    int onlySl = m_arbitrateSl ? ArbitrateSl(port, header, now) : -1;
     for (uint32_t i = 0; i < n; ++i)
     {
         uint32_t idx = (m_rr[port] + i) % n;
@@ -161,59 +168,80 @@ RdmaNic::NextData(uint32_t port)
             earliest = std::min(earliest, qp->nextSend);
             continue;
         }
-        // Find the message holding byte sndNxt (messages never share a packet).
-        const QueuedMessage* msg = nullptr;
-        for (const auto& m : qp->messages)
-        {
-            if (m.end > qp->sndNxt)
-            {
-                msg = &m;
-                break;
-            }
-        }
-        uint32_t payload =
-            static_cast<uint32_t>(std::min<uint64_t>(m_net->MtuBytes(), msg->end - qp->sndNxt));
-        FabricPacket* pkt = m_net->NewPacket();
-        pkt->kind = PacketKind::Data;
-        pkt->priority = qp->priority;
-        pkt->src = qp->src;
-        pkt->dst = qp->dst;
-        pkt->qp = qp->index;
-        pkt->flowHash = qp->flowHash;
-        pkt->seq = qp->sndNxt;
-        pkt->payloadBytes = payload;
-        pkt->wireBytes = payload + header;
-        pkt->messageId = msg->id;
-        pkt->lastOfMessage = (qp->sndNxt + payload == msg->end);
-        pkt->retransmission = qp->sndNxt < qp->maxSent;
-        pkt->sendTsPs = now.GetTimeStep();
-        m_dataTxTrace(port, *pkt);
-        qp->sndNxt += payload;
-        qp->maxSent = std::max(qp->maxSent, qp->sndNxt);
-        qp->nextSend = now + m_net->WireTime(pkt->wireBytes, qp->rateGbps);
-        CongestionControl::Apply(*qp, m_net->Cc().OnSent(*qp, payload));
-        ArmRto(qp);
-        if (!qp->HasUnsent())
-        {
-            qp->active = false;
-            list.erase(list.begin() + idx);
-            m_rr[port] = list.empty() ? 0 : idx % list.size();
-        }
-        else
-        {
-            m_rr[port] = (idx + 1) % n;
-        }
+        FabricPacket* pkt = SendNextPacket(*qp, port, header, now);
+        AdvanceRoundRobin(port, idx, n);
         return pkt;
     }
     if (earliest != Time::Max())
     {
-        if (!m_wake[port].IsPending() || m_wake[port].GetTs() > earliest.GetTimeStep())
-        {
-            m_wake[port].Cancel();
-            m_wake[port] = ScheduleMember(earliest - now, this, &RdmaNic::Wake, port);
-        }
+        WakeAt(port, earliest, now);
     }
     return nullptr;
+}
+
+FabricPacket*
+RdmaNic::SendNextPacket(QueuePair& qp, uint32_t port, uint32_t header, Time now)
+{
+    // Find the message holding byte sndNxt (messages never share a packet).
+    const QueuedMessage* msg = nullptr;
+    for (const auto& m : qp.messages)
+    {
+        if (m.end > qp.sndNxt)
+        {
+            msg = &m;
+            break;
+        }
+    }
+    uint32_t payload =
+        static_cast<uint32_t>(std::min<uint64_t>(m_net->MtuBytes(), msg->end - qp.sndNxt));
+    FabricPacket* pkt = m_net->NewPacket();
+    pkt->kind = PacketKind::Data;
+    pkt->priority = qp.priority;
+    pkt->src = qp.src;
+    pkt->dst = qp.dst;
+    pkt->qp = qp.index;
+    pkt->flowHash = qp.flowHash;
+    pkt->seq = qp.sndNxt;
+    pkt->payloadBytes = payload;
+    pkt->wireBytes = payload + header;
+    pkt->messageId = msg->id;
+    pkt->lastOfMessage = (qp.sndNxt + payload == msg->end);
+    pkt->retransmission = qp.sndNxt < qp.maxSent;
+    pkt->sendTsPs = now.GetTimeStep();
+    m_dataTxTrace(port, *pkt);
+    qp.sndNxt += payload;
+    qp.maxSent = std::max(qp.maxSent, qp.sndNxt);
+    qp.nextSend = now + m_net->WireTime(pkt->wireBytes, qp.rateGbps);
+    CongestionControl::Apply(qp, m_net->Cc().OnSent(qp, payload));
+    ArmRto(&qp);
+    return pkt;
+}
+
+void
+RdmaNic::AdvanceRoundRobin(uint32_t port, uint32_t idx, uint32_t n)
+{
+    auto& list = m_active[port];
+    QueuePair* qp = list[idx];
+    if (!qp->HasUnsent())
+    {
+        qp->active = false;
+        list.erase(list.begin() + idx);
+        m_rr[port] = list.empty() ? 0 : idx % list.size();
+    }
+    else
+    {
+        m_rr[port] = (idx + 1) % n;
+    }
+}
+
+void
+RdmaNic::WakeAt(uint32_t port, Time earliest, Time now)
+{
+    if (!m_wake[port].IsPending() || m_wake[port].GetTs() > earliest.GetTimeStep())
+    {
+        m_wake[port].Cancel();
+        m_wake[port] = ScheduleMember(earliest - now, this, &RdmaNic::Wake, port);
+    }
 }
 
 void
@@ -251,158 +279,6 @@ RdmaNic::RtoFired(QueuePair* qp)
     Activate(qp);
     qp->rtoStart = now;
     qp->rto = Simulator::Schedule(m_net->RetransmitTimeout(), &RdmaNic::RtoFired, this, qp);
-}
-
-void
-RdmaNic::SendControl(PacketKind kind, QueuePair& qp, uint64_t seq, const FabricPacket* echo)
-{
-    FabricPacket* pkt = m_net->NewPacket();
-    pkt->kind = kind;
-    pkt->priority = kind == PacketKind::Cnp ? kControlPriority : m_net->AckPriority(qp.priority);
-    if (kind != PacketKind::Cnp && qp.cnpPending)
-    {
-        pkt->ecnCe = true;  // CnpInAck: the congestion flag rides on this ACK/NACK
-        qp.cnpPending = false;
-    }
-    pkt->src = qp.dst;
-    pkt->dst = qp.src;
-    pkt->qp = qp.index;
-    pkt->flowHash = qp.flowHash;
-    pkt->seq = seq;
-    pkt->wireBytes = m_net->ControlBytes(kind);
-    if (kind != PacketKind::Cnp)
-    {
-        pkt->wireBytes += m_net->CcHeaderBytes();  // the echoed INT / timestamp header
-    }
-    if (echo)
-    {
-        pkt->sendTsPs = echo->sendTsPs;
-        pkt->ecnEcho = echo->ecnCe;
-        if (m_net->CcStampsInt())
-        {
-            pkt->intRecords = echo->intRecords;
-        }
-    }
-    uint32_t port = m_net->Route(m_nodeId, qp.src, qp.flowHash);
-    m_controlTxTrace(port, *pkt);
-    EnqueueControl(port, pkt);
-}
-
-void
-RdmaNic::OnData(uint32_t port, FabricPacket* pkt)
-{
-    QueuePair& qp = *m_net->Qp(pkt->qp);
-    Time now = Simulator::Now();
-    m_net->Fc().OnHostConsumed(*this, port, pkt->priority, pkt->wireBytes);
-    if (pkt->ecnCe && m_net->Cc().ShouldNotify(now, qp.lastNotify, !qp.notified))
-    {
-        qp.notified = true;
-        qp.lastNotify = now;
-        if (m_net->CnpInAck())
-        {
-            qp.cnpPending = true;
-        }
-        else
-        {
-            SendControl(PacketKind::Cnp, qp, 0);
-        }
-    }
-    if (pkt->seq == qp.rcvNxt && !m_outOfOrderReceive)
-    {
-        qp.rcvNxt += pkt->payloadBytes;
-        m_net->BytesDelivered(pkt->payloadBytes);
-        qp.unackedPackets++;
-        bool last = pkt->lastOfMessage;
-        uint64_t msg = pkt->messageId;
-        if (qp.unackedPackets >= m_net->AckIntervalPackets() || last)
-        {
-            qp.unackedPackets = 0;
-            SendControl(PacketKind::Ack, qp, qp.rcvNxt, pkt);
-        }
-        m_net->FreePacket(pkt);
-        if (last && !m_net->CompleteOnAck())
-        {
-            m_net->MessageDelivered(msg, 0);
-        }
-        return;
-    }
-    if (pkt->seq == qp.rcvNxt)
-    {
-        DeliverInOrder(qp, pkt->payloadBytes, pkt->lastOfMessage, pkt->messageId, pkt);
-        return;
-    }
-    if (pkt->seq > qp.rcvNxt && m_outOfOrderReceive)
-    {
-        qp.outOfOrder.emplace(pkt->seq,
-                              OutOfOrderSegment{pkt->payloadBytes, pkt->lastOfMessage, pkt->messageId});
-        m_net->FreePacket(pkt);
-        return;
-    }
-    if (pkt->seq > qp.rcvNxt)
-    {
-        if (qp.lastNackSeq != qp.rcvNxt || now - qp.lastNack >= m_net->NackInterval())
-        {
-            qp.lastNackSeq = qp.rcvNxt;
-            qp.lastNack = now;
-            SendControl(PacketKind::Nack, qp, qp.rcvNxt, pkt);
-        }
-    }
-    else
-    {
-        // Duplicate (an ACK was lost or a go-back-N resend): re-acknowledge.
-        SendControl(PacketKind::Ack, qp, qp.rcvNxt, pkt);
-    }
-    m_net->FreePacket(pkt);
-}
-
-void
-RdmaNic::DeliverInOrder(QueuePair& qp, uint32_t payload, bool last, uint64_t messageId,
-                        FabricPacket* echo)
-{
-    // Completions are collected first: a handler may queue new messages on this QP.
-    std::vector<uint64_t> completed;
-    bool ack = false;
-    while (true)
-    {
-        qp.rcvNxt += payload;
-        m_net->BytesDelivered(payload);
-        qp.unackedPackets++;
-        if (qp.unackedPackets >= m_net->AckIntervalPackets() || last)
-        {
-            ack = true;
-            qp.unackedPackets = 0;
-        }
-        if (last)
-        {
-            completed.push_back(messageId);
-        }
-        auto it = qp.outOfOrder.begin();
-        if (it == qp.outOfOrder.end() || it->first != qp.rcvNxt)
-        {
-            // drop stale duplicates (go-back-N resends of bytes already held)
-            while (it != qp.outOfOrder.end() && it->first < qp.rcvNxt)
-            {
-                it = qp.outOfOrder.erase(it);
-            }
-            break;
-        }
-        payload = it->second.payloadBytes;
-        last = it->second.lastOfMessage;
-        messageId = it->second.messageId;
-        qp.outOfOrder.erase(it);
-    }
-    if (ack)
-    {
-        SendControl(PacketKind::Ack, qp, qp.rcvNxt, echo);
-    }
-    m_net->FreePacket(echo);
-    for (uint64_t id : completed)
-    {
-        if (!m_net->CompleteOnAck())
-        {
-            m_net->MessageDelivered(id, 0);
-        }
-    }
 }
 
 void

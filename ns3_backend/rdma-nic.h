@@ -54,8 +54,18 @@ class RdmaNic : public FabricDevice, public CcSender
 
   private:
     FabricPacket* NextData(uint32_t port);
+    /// The SL the flow control's VL arbitration picks on `port` (-1 = any).
+    int ArbitrateSl(uint32_t port, uint32_t header, Time now);
+    /// qp's next data packet (sender state, CC byte counter, RTO updated).
+    FabricPacket* SendNextPacket(QueuePair& qp, uint32_t port, uint32_t header, Time now);
+    /// Round robin past the QP at `idx` of n; a QP with nothing left leaves the list.
+    void AdvanceRoundRobin(uint32_t port, uint32_t idx, uint32_t n);
+    /// The port's wake-up at `earliest` (kept if an earlier one is pending).
+    void WakeAt(uint32_t port, Time earliest, Time now);
     void Wake(uint32_t port);
     void OnData(uint32_t port, FabricPacket* pkt);
+    /// A marked data packet arrived: a CNP (or the ACK's flag) if the policy notifies now.
+    void NotifyCongestion(QueuePair& qp, Time now);
     /// Accept in-order bytes [seq, seq+payload) and everything buffered right behind them.
     void DeliverInOrder(QueuePair& qp, uint32_t payload, bool last, uint64_t messageId,
                         FabricPacket* echo);
