@@ -9,3 +9,9 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     _os.environ.setdefault(_var, "1")
 
 __version__ = "0.1.0"
+
+# ASTRASIM_PY_PURE=1 (or a stale in-place build): run the Python sources of the compiled hot
+# modules instead of their extension modules (astrasim_py/_compiled.py).
+from astrasim_py._compiled import install_pure_finder as _install_pure_finder
+
+_install_pure_finder()

@@ -22,14 +22,19 @@ SUBCOMMANDS = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the full argument parser with every sub-command."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Build the argument parser with every sub-command (or only the module named `only`)."""
     parser = argparse.ArgumentParser(prog="astrasim-py", description=__doc__)
     parser.add_argument("--version", action="version", version=f"astrasim-py {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module_name in SUBCOMMANDS:
+    for module_name in SUBCOMMANDS if only is None else (only,):
         importlib.import_module(module_name).add_parser(sub)
     return parser
+
+
+# `astrasim-py run ...` builds only its own parser: the other sub-commands import protobuf
+# tooling, numpy, networkx, matplotlib and tqdm, which a simulation never needs (start-up time).
+FAST_SUBCOMMANDS = {"run": "astrasim_py.run_cli"}
 
 
 def _stop_on_sigterm() -> None:
@@ -57,8 +62,9 @@ def _quiet_broken_pipe() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: parse, dispatch, and turn user errors into one line and exit code 2."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args_in = sys.argv[1:] if argv is None else argv
+    parser = build_parser(FAST_SUBCOMMANDS.get(args_in[0]) if args_in else None)
+    args = parser.parse_args(args_in)
     if argv is None:  # the console script, not an in-process call from tests
         _stop_on_sigterm()
     try:

@@ -202,6 +202,10 @@ def run(request: RunRequest, *, progress: bool = True, traces: list | None = Non
             backend.run()
         except KeyboardInterrupt as exc:  # Ctrl-C / SIGTERM: hand back what was simulated so far
             raise Interrupted(str(exc) or "interrupted", _partial(request, backend, workloads, num_npus)) from None
+        except OverflowError:  # the compiled event queue keeps times in signed 64-bit ns
+            raise InputError("a simulated time passed 2^63-1 ns (64-bit nanoseconds, 292 years)",
+                             field="bandwidth / sizes / durations",
+                             fix="check the inputs for a tiny bandwidth or compute rate, or a huge size or duration") from None
         finally:
             if gc_was_enabled:
                 gc.enable()

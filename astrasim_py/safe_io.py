@@ -7,6 +7,7 @@ Every loader goes through here:
 - `parse_yaml(text, source, kind)`: PyYAML's safe loader with nesting depth and alias
   expansion bounded (an alias bomb is a few lines that expand to billions of nodes);
 - `parse_json(text, source, kind)`: JSON with NaN/Infinity and deep nesting refused;
+- `make_parent_dir(path)`: an output's folder, created when missing;
 - `check_output_file(path, flag)`: before a run, that its result can be written there;
 - `write_text_atomic(path, text)`: temp file in the same folder + rename, so a reader never
   sees half a file; on failure the text is kept under the system temp folder and the error
@@ -271,3 +272,14 @@ def check_image_output(path: str | os.PathLike, flag: str) -> str:
         raise InputError(f"cannot draw a '.{suffix}' file" if suffix else "the file name has no suffix",
                          file=name, field=flag, fix=f"use one of .{', .'.join(supported)}")
     return name
+
+
+def make_parent_dir(path: str | os.PathLike, flag: str = "output") -> None:
+    """Create an output file's folder if it is missing (one-line error when that is impossible)."""
+    parent = os.path.dirname(os.fspath(path))
+    if parent and not os.path.isdir(parent):
+        try:
+            os.makedirs(parent, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"cannot create the output directory: {exc.strerror}", file=parent,
+                             field=flag, fix="choose a writable location") from None

@@ -9,6 +9,7 @@ import sys
 
 from astrasim_py.chakra.pytorch import cli as pytorch_cli
 from astrasim_py.errors import InputError
+from astrasim_py.safe_io import make_parent_dir
 
 
 def add_parser(sub) -> None:
@@ -120,7 +121,7 @@ def _generate(args: argparse.Namespace) -> int:
         families = gen.generate_microbenchmarks(args.npus, runtime=args.runtime, comm_size=size,
                                                 tensor_size=parse_size(args.tensor_size, field="tensor-size"),
                                                 version=args.version)
-        _make_parent(os.path.join(args.output, "x"))
+        make_parent_dir(os.path.join(args.output, "x"))
         for family, graphs in families.items():
             gen.write_workload(os.path.join(args.output, family), graphs)
         print(f"wrote {len(families)} families x {args.npus} ranks into {args.output}")
@@ -136,7 +137,7 @@ def _generate(args: argparse.Namespace) -> int:
         gen.print_support_note(args.collective)
     if size == 0 and not args.chain:
         print("WARNING: --size 0: every communication node moves no data", file=sys.stderr)
-    _make_parent(args.output)
+    make_parent_dir(args.output)
     paths = gen.write_workload(args.output, graphs)
     print(f"wrote {len(paths)} rank files {args.output}.<0..{len(paths) - 1}>.et")
     return 0
@@ -151,7 +152,7 @@ def _generate_traffic(args: argparse.Namespace, size: int) -> int:
     flows = tr.generate_flows(args.pattern, n, size, options, where="--pattern")
     if size == 0 and args.pattern != "poisson":
         print("WARNING: --size 0: every flow moves no data", file=sys.stderr)
-    _make_parent(args.output)
+    make_parent_dir(args.output)
     paths = write_workload(args.output, tr.flows_to_graphs(flows, n, version=args.version))
     total = sum(f.size_bytes for f in flows)
     print(f"wrote {len(paths)} rank files {args.output}.<0..{len(paths) - 1}>.et: {args.pattern}, "
@@ -163,7 +164,7 @@ def _convert(args: argparse.Namespace) -> int:
     if args.input_type == "msccl":
         from astrasim_py.chakra.msccl import cli_convert
 
-        _make_parent(args.output)
+        make_parent_dir(args.output)
         return cli_convert(args)
     from astrasim_py.chakra.text_converter import SCHEMA_FORK, SCHEMA_MLCOMMONS, convert_text
 
@@ -172,7 +173,7 @@ def _convert(args: argparse.Namespace) -> int:
     if args.num_npus is None:
         raise InputError("--input-type text needs --num-npus", field="num-npus", fix="give the number of ranks")
     schema = SCHEMA_MLCOMMONS if args.schema == "mlcommons" else SCHEMA_FORK
-    _make_parent(args.output)
+    make_parent_dir(args.output)
     paths = convert_text(args.input, args.output, args.num_npus, args.num_passes, schema=schema)
     print(f"wrote {len(paths)} rank files {args.output}.<0..{len(paths) - 1}>.et")
     return 0
@@ -231,7 +232,7 @@ def _dump(args: argparse.Namespace) -> int:
     from astrasim_py.chakra.dump import iter_json_objects
 
     if args.output:
-        _make_parent(args.output)
+        make_parent_dir(args.output)
         with open(args.output, "w", encoding="utf-8") as out:
             for obj in iter_json_objects(args.file):
                 out.write(obj)
@@ -251,18 +252,8 @@ def _view(args: argparse.Namespace) -> int:
     from astrasim_py.chakra.view import render_graph
 
     labels = {"auto": None, "on": True, "off": False}[args.labels]
-    _make_parent(args.output)
+    make_parent_dir(args.output)
     path = render_graph(read_et(args.file), args.output, labels=labels)
     print(f"wrote {path}")
     return 0
 
-
-def _make_parent(path: str) -> None:
-    """Create the output's directory (the real converter fails instead; nobody wants that)."""
-    parent = os.path.dirname(os.fspath(path))
-    if parent and not os.path.isdir(parent):
-        try:
-            os.makedirs(parent, exist_ok=True)
-        except OSError as exc:
-            raise InputError(f"cannot create the output directory: {exc.strerror}", file=parent,
-                             field="output", fix="choose a writable location") from None

@@ -22,8 +22,8 @@ from typing import Any, Callable
 
 from astrasim_py.config.network import NetworkConfig
 from astrasim_py.errors import InputError
-from astrasim_py.network.api import MessageMatcher, NetworkBackend
-from astrasim_py.network.event_queue import EventQueue
+from astrasim_py.network.api import NetworkBackend, noop
+from astrasim_py.network.event_queue import Event, EventQueue
 
 Callback = Callable[[], None]
 
@@ -47,49 +47,54 @@ class _ProgressPrinter:
                   f"wall {wall - self.start:.1f} s", file=sys.stderr, flush=True)
 
 
-class _FastMatcher(MessageMatcher):
+class _FastMatcher:
     """MessageMatcher's rules with one plain dict: key -> handler, deque of handlers, or arrivals.
 
     A key maps to a callable (one posted receive), a deque (several posted receives, FIFO), or
     an int (arrivals not yet received). Keys never hold receives and arrivals at once.
     """
 
-    def __init__(self, schedule) -> None:
-        super().__init__(schedule)
+    __slots__ = ("_queue", "_state")
+
+    def __init__(self, queue: EventQueue) -> None:
+        self._queue = queue
         self._state: dict = {}
 
     def delivered(self, key, on_sent) -> None:
-        on_sent()
-        state = self._state.get(key)
+        """The last byte of a message with `key` has reached its destination."""
+        if on_sent is not noop:  # collective sends have nothing to do on completion
+            on_sent()
+        state = self._state.pop(key, None)  # one dict operation when a receive is waiting
         if state is None:
             self._state[key] = 1
         elif type(state) is int:
             self._state[key] = state + 1
         elif type(state) is deque:
             handler = state.popleft()
-            if len(state) == 1:
-                self._state[key] = state[0]
+            self._state[key] = state[0] if len(state) == 1 else state
             handler()
         else:
-            del self._state[key]
             state()
 
     def posted(self, key, on_recv) -> None:
-        state = self._state.get(key)
-        if state is None:
-            self._state[key] = on_recv
+        """A receive for `key` is posted."""
+        known = len(self._state)
+        state = self._state.setdefault(key, on_recv)  # one dict operation when nothing is there
+        if len(self._state) != known:  # inserted (the same handler may already wait on this key)
+            pass
         elif type(state) is int:
             if state == 1:
                 del self._state[key]
             else:
                 self._state[key] = state - 1
-            self._schedule(0, on_recv)
+            self._queue.push(0, on_recv)
         elif type(state) is deque:
             state.append(on_recv)
         else:
             self._state[key] = deque((state, on_recv))
 
     def pending(self) -> tuple[int, int]:
+        """(receives still waiting, arrivals never received): both 0 after a clean run."""
         receives = arrivals = 0
         for state in self._state.values():
             if type(state) is int:
@@ -137,6 +142,87 @@ def _hops(topology: str, n: int, a: int, b: int) -> int:
     return 2
 
 
+class _Delivery(Event):
+    """A message in flight (unaware model): the event queue fires it when its last byte lands."""
+
+    __slots__ = ("matcher", "key", "on_sent")
+
+    def fire(self) -> None:
+        """Hand the message to the matcher."""
+        self.matcher.delivered(self.key, self.on_sent)
+
+
+class _UnawareCore:
+    """The per-message work of the unaware model (one object, so the compiled build types it)."""
+
+    __slots__ = ("geometry", "queue", "matcher", "delays", "keys", "messages", "bytes")
+
+    def __init__(self, geometry: _Geometry, queue: EventQueue, matcher: _FastMatcher) -> None:
+        self.geometry = geometry
+        self.queue = queue
+        self.matcher = matcher
+        self.delays: dict[tuple[int, int, int], int] = {}
+        self.keys: dict[tuple, tuple] = {}
+        self.messages = 0
+        self.bytes = 0
+
+    def delay(self, src: int, dst: int, size: int) -> int:
+        """The closed-form network delay of one message."""
+        key = (src, dst, size)
+        value = self.delays.get(key)
+        if value is None:
+            d, a, b = self.geometry.lowest_dim(src, dst)
+            dim = self.geometry.dims[d]
+            hops = _hops(dim.topology, dim.npus, a, b)
+            value = int(hops * dim.latency_ns + size / dim.bytes_per_ns)
+            self.delays[key] = value
+        return value
+
+    def send(self, src: int, dst: int, size: int, tag: int, on_done: Callback) -> None:
+        """Deliver after the closed-form delay."""
+        self.messages += 1
+        self.bytes += size
+        delay = self.delays.get((src, dst, size))
+        if delay is None:
+            delay = self.delay(src, dst, size)
+        event = _Delivery.__new__(_Delivery)  # no __init__ call: cheaper in the compiled build
+        event.matcher = self.matcher
+        event.key = (tag, src, dst, size)
+        event.on_sent = on_done
+        self.queue.push(delay, event)
+
+    def recv(self, dst: int, src: int, size: int, tag: int, on_done: Callback) -> None:
+        """Post a receive (ASTRA-sim matching rules)."""
+        self.matcher.posted((tag, src, dst, size), on_done)
+
+    def step(self, npu: int, dst: int, src: int, size: int, tag: int, on_recv: Callback) -> None:
+        """A collective step: send to dst (nothing to do on completion), then receive from src."""
+        self.send(npu, dst, size, tag, noop)
+        self.matcher.posted((tag, src, npu, size), on_recv)
+
+    def path(self, src: int, dst: int, size: int):
+        """What keyed_step needs for repeated messages src -> dst of one size (here: the delay)."""
+        return self.delay(src, dst, size)
+
+    def message_key(self, tag: int, src: int, dst: int, size: int) -> tuple:
+        """The one shared key tuple of (tag, src, dst, size): the sender's and the receiver's
+        keyed_step then use the same object, which the matcher's dict finds by identity."""
+        key = (tag, src, dst, size)
+        return self.keys.setdefault(key, key)
+
+    def keyed_step(self, path, size: int, send_key: tuple, recv_key: tuple, on_recv: Callback) -> None:
+        """step() for a caller that keeps its message keys and path(): a ring phase sends the
+        same message to the same peer again and again."""
+        self.messages += 1
+        self.bytes += size
+        event = _Delivery.__new__(_Delivery)
+        event.matcher = self.matcher
+        event.key = send_key
+        event.on_sent = noop
+        self.queue.push(path, event)
+        self.matcher.posted(recv_key, on_recv)
+
+
 class AnalyticalBackend(NetworkBackend):
     """Congestion-unaware analytical model (ASTRA-sim's AstraSim_Analytical_Congestion_Unaware)."""
 
@@ -145,13 +231,31 @@ class AnalyticalBackend(NetworkBackend):
     def __init__(self, net: NetworkConfig) -> None:
         self.geometry = _Geometry(net)
         self.queue = EventQueue()
-        self.matcher = _FastMatcher(self.queue.schedule)
-        self.schedule = self.queue.schedule  # type: ignore[method-assign]  # hot path, same contract
-        self._delivered = self.matcher.delivered
-        self._posted = self.matcher.posted
-        self._delays: dict[tuple[int, int, int], int] = {}
-        self.messages = 0
-        self.bytes = 0
+        self.matcher = _FastMatcher(self.queue)
+        self.core = self._make_core()
+        self.schedule = self.queue.schedule  # type: ignore[method-assign]
+        # Hot path: the system layer calls the core without this layer, unless a subclass or a
+        # test replaced send or recv (then every message goes through them).
+        self.fast_core = None
+        if (type(self).send, type(self).recv) == AnalyticalBackend._own_send_recv:
+            self.fast_core = self.core
+            self.send = self.core.send  # type: ignore[method-assign]
+            self.recv = self.core.recv  # type: ignore[method-assign]
+            # A collective's send-then-receive step in one call (the ns-3 bridge offers the same).
+            self.step_unchecked = self.core.step
+
+    def _make_core(self):
+        return _UnawareCore(self.geometry, self.queue, self.matcher)
+
+    @property
+    def messages(self) -> int:
+        """Messages sent so far."""
+        return self.core.messages
+
+    @property
+    def bytes(self) -> int:
+        """Bytes sent so far."""
+        return self.core.bytes
 
     def now(self) -> int:
         """Current simulated time in ns."""
@@ -162,31 +266,18 @@ class AnalyticalBackend(NetworkBackend):
         self.queue.schedule(delay_ns, fn)
 
     def delay(self, src: int, dst: int, size: int) -> int:
-        """The closed-form network delay of one message."""
-        key = (src, dst, size)
-        value = self._delays.get(key)
-        if value is None:
-            d, a, b = self.geometry.lowest_dim(src, dst)
-            dim = self.geometry.dims[d]
-            hops = _hops(dim.topology, dim.npus, a, b)
-            value = int(hops * dim.latency_ns + size / dim.bytes_per_ns)
-            self._delays[key] = value
-        return value
+        """The closed-form network delay of one message (unaware model)."""
+        return self.core.delay(src, dst, size)
 
     def send(self, src: int, dst: int, size: int, tag: int, on_done: Callback) -> None:
-        """Deliver after the closed-form delay."""
-        self.messages += 1
-        self.bytes += size
-        key = (tag, src, dst, size)
-        delay = self._delays.get((src, dst, size))
-        if delay is None:
-            delay = self.delay(src, dst, size)
-        delivered = self._delivered
-        self.queue.push(delay, lambda: delivered(key, on_done))
+        """Inject size bytes from src to dst; on_done fires when the last byte reaches dst."""
+        self.core.send(src, dst, size, tag, on_done)
 
     def recv(self, dst: int, src: int, size: int, tag: int, on_done: Callback) -> None:
         """Post a receive (ASTRA-sim matching rules)."""
-        self._posted((tag, src, dst, size), on_done)
+        self.core.recv(dst, src, size, tag, on_done)
+
+    _own_send_recv = (send, recv)  # to notice a send or recv replaced after class creation
 
     def run(self) -> None:
         """Run until the event queue drains (progress lines on stderr for runs longer than 5 s)."""
@@ -198,12 +289,13 @@ class AnalyticalBackend(NetworkBackend):
                 "events": self.queue.events_run}
 
 
-class _Link:
-    """One directed link: a FIFO of waiting chunks and a busy flag."""
+class _Link(Event):
+    """One directed link: a FIFO of waiting chunks and a busy flag; the event queue fires it
+    when the link becomes free."""
 
-    __slots__ = ("busy", "pending", "bw", "latency", "bytes", "chunks", "busy_ns", "max_queue", "on_free")
+    __slots__ = ("busy", "pending", "bw", "latency", "bytes", "chunks", "busy_ns", "max_queue", "core")
 
-    def __init__(self, bw: float, latency: float) -> None:
+    def __init__(self, bw: float, latency: float, core: "_AwareCore") -> None:
         self.busy = False
         self.pending: deque = deque()
         self.bw = bw
@@ -212,32 +304,46 @@ class _Link:
         self.chunks = 0
         self.busy_ns = 0
         self.max_queue = 0
-        self.on_free: Callback | None = None  # bound once by the backend (hot path)
+        self.core = core
+
+    def fire(self) -> None:
+        """The link finished serializing."""
+        self.core.free(self)
 
 
-class AnalyticalAwareBackend(AnalyticalBackend):
-    """Congestion-aware model (ASTRA-sim's AstraSim_Analytical_Congestion_Aware), any dimensions."""
+class _Chunk(Event):
+    """One message crossing its route hop by hop; the event queue fires it on each arrival."""
 
-    name = "analytical-aware"
+    __slots__ = ("route", "hop", "size", "key", "on_done", "core")
 
-    def __init__(self, net: NetworkConfig) -> None:
-        super().__init__(net)
-        self._links: dict[tuple[int, int], _Link] = {}
-        self._routes: dict[tuple[int, int], tuple[_Link, ...]] = {}
+    def fire(self) -> None:
+        """The chunk reached the end of a hop."""
+        self.core.arrive(self)
 
-    def _link(self, u: int, v: int, d: int) -> _Link:
-        link = self._links.get((u, v))
+
+class _AwareCore(_UnawareCore):
+    """The per-message work of the congestion-aware model: routes, link FIFOs, hop events."""
+
+    __slots__ = ("links", "routes")
+
+    def __init__(self, geometry: _Geometry, queue: EventQueue, matcher: _FastMatcher) -> None:
+        super().__init__(geometry, queue, matcher)
+        self.links: dict[tuple[int, int], _Link] = {}
+        self.routes: dict[tuple[int, int], tuple[_Link, ...]] = {}
+
+    def link(self, u: int, v: int, d: int) -> _Link:
+        """The directed link u -> v of dimension d (made on first use)."""
+        link = self.links.get((u, v))
         if link is None:
             dim = self.geometry.dims[d]
-            link = _Link(dim.bytes_per_ns, dim.latency_ns)
-            link.on_free = lambda: self._free(link)
-            self._links[(u, v)] = link
+            link = _Link(dim.bytes_per_ns, dim.latency_ns, self)
+            self.links[(u, v)] = link
         return link
 
-    def route(self, src: int, dst: int) -> tuple[_Link, ...]:
+    def route(self, src: int, dst: int) -> tuple:
         """The links a message from src to dst crosses (device ids; switches after the NPUs)."""
         key = (src, dst)
-        route = self._routes.get(key)
+        route = self.routes.get(key)
         if route is not None:
             return route
         geo = self.geometry
@@ -257,60 +363,107 @@ class AnalyticalAwareBackend(AnalyticalBackend):
             # One switch per dimension instance; its id is unique over (dimension, instance base).
             switch = geo.num_npus + d * geo.num_npus + base
             path = [src, switch, dst]
-        route = tuple(self._link(path[i], path[i + 1], d) for i in range(len(path) - 1))
-        self._routes[key] = route
+        route = tuple(self.link(path[i], path[i + 1], d) for i in range(len(path) - 1))
+        self.routes[key] = route
         return route
 
     def send(self, src: int, dst: int, size: int, tag: int, on_done: Callback) -> None:
         """Inject one chunk into the first link of its route."""
         self.messages += 1
         self.bytes += size
-        route = self._routes.get((src, dst))
+        route = self.routes.get((src, dst))
         if route is None:
             route = self.route(src, dst)
-        chunk = [route, 0, size, (tag, src, dst, size), on_done]
+        chunk = _Chunk.__new__(_Chunk)  # no __init__ call: cheaper in the compiled build
+        chunk.route = route
+        chunk.hop = 0
+        chunk.size = size
+        chunk.key = (tag, src, dst, size)
+        chunk.on_done = on_done
+        chunk.core = self
         link = route[0]
         if link.busy:
-            self._enqueue(link, chunk)
+            self.enqueue(link, chunk)
         else:
-            self._transmit(link, chunk)
+            self.transmit(link, chunk)
 
-    @staticmethod
-    def _enqueue(link: _Link, chunk: list) -> None:
+    def path(self, src: int, dst: int, size: int):
+        """What keyed_step needs for repeated messages src -> dst (here: the route)."""
+        return self.route(src, dst)
+
+    def keyed_step(self, path, size: int, send_key: tuple, recv_key: tuple, on_recv: Callback) -> None:
+        """step() with the caller's message keys and route (see _UnawareCore.keyed_step)."""
+        self.messages += 1
+        self.bytes += size
+        chunk = _Chunk.__new__(_Chunk)
+        chunk.route = path
+        chunk.hop = 0
+        chunk.size = size
+        chunk.key = send_key
+        chunk.on_done = noop
+        chunk.core = self
+        link = path[0]
+        if link.busy:
+            self.enqueue(link, chunk)
+        else:
+            self.transmit(link, chunk)
+        self.matcher.posted(recv_key, on_recv)
+
+    def enqueue(self, link: _Link, chunk: _Chunk) -> None:
+        """The link is busy: the chunk waits in its FIFO."""
         link.pending.append(chunk)
         if len(link.pending) > link.max_queue:
             link.max_queue = len(link.pending)
 
-    def _transmit(self, link: _Link, chunk: list) -> None:
+    def transmit(self, link: _Link, chunk: _Chunk) -> None:
+        """Start serializing the chunk onto the link."""
         link.busy = True
-        size = chunk[2]
+        size = chunk.size
         serialization = size / link.bw
         link.bytes += size
         link.chunks += 1
         free_in = int(serialization)
         link.busy_ns += free_in
-        queue = self.queue
         # Arrival is scheduled before the link-free event: at equal times it runs first.
-        queue.push(int(serialization + link.latency), lambda: self._arrive(chunk))
-        queue.push(free_in, link.on_free)
+        self.queue.push(int(serialization + link.latency), chunk)
+        self.queue.push(free_in, link)
 
-    def _free(self, link: _Link) -> None:
+    def free(self, link: _Link) -> None:
+        """The link finished serializing: the next waiting chunk starts."""
         link.busy = False
         if link.pending:
-            self._transmit(link, link.pending.popleft())
+            self.transmit(link, link.pending.popleft())
 
-    def _arrive(self, chunk: list) -> None:
-        hop = chunk[1] + 1
-        chunk[1] = hop
-        route = chunk[0]
+    def arrive(self, chunk: _Chunk) -> None:
+        """The chunk reached the end of its current hop."""
+        hop = chunk.hop + 1
+        chunk.hop = hop
+        route = chunk.route
         if hop == len(route):
-            self._delivered(chunk[3], chunk[4])
+            self.matcher.delivered(chunk.key, chunk.on_done)
         else:
             link = route[hop]
             if link.busy:
-                self._enqueue(link, chunk)
+                self.enqueue(link, chunk)
             else:
-                self._transmit(link, chunk)
+                self.transmit(link, chunk)
+
+
+class AnalyticalAwareBackend(AnalyticalBackend):
+    """Congestion-aware model (ASTRA-sim's AstraSim_Analytical_Congestion_Aware), any dimensions."""
+
+    name = "analytical-aware"
+
+    def _make_core(self):
+        return _AwareCore(self.geometry, self.queue, self.matcher)
+
+    @property
+    def _links(self) -> dict:
+        return self.core.links
+
+    def route(self, src: int, dst: int) -> tuple:
+        """The links a message from src to dst crosses (device ids; switches after the NPUs)."""
+        return self.core.route(src, dst)
 
     def telemetry(self) -> dict[str, Any]:
         """Per-model counters plus link load summary."""

@@ -3,6 +3,8 @@
 A heap holds each distinct time once; each time owns a list of callbacks run in the order they
 were scheduled. A callback scheduled for the current time while its bucket runs is appended and
 runs in the same pass, exactly as ASTRA-sim's event queue does.
+
+event_queue.pxd types this class for the compiled build (Cython); the source runs as it is.
 """
 
 from __future__ import annotations
@@ -11,16 +13,34 @@ from heapq import heappop, heappush
 from typing import Callable
 
 
+class Event:
+    """Base of the hot event objects (messages, links, ranks' ticks): the queue calls fire()
+    directly, a C method call in the compiled build; calling the object works too."""
+
+    __slots__ = ()
+
+    def fire(self) -> None:
+        """Run the event."""
+        raise NotImplementedError
+
+    def __call__(self) -> None:
+        self.fire()
+
+
 class EventQueue:
     """Integer-time event queue; `now` is the time of the bucket being run."""
 
-    __slots__ = ("now", "_times", "_buckets", "events_run")
+    __slots__ = ("now", "_times", "_buckets", "events_run", "_last_t", "_last_bucket")
 
     def __init__(self) -> None:
         self.now = 0
         self._times: list[int] = []
         self._buckets: dict[int, list[Callable[[], None]]] = {}
         self.events_run = 0
+        # The bucket of the latest push: consecutive pushes mostly share a time (every rank of
+        # a symmetric collective acts at the same instants), so they skip the dict lookup.
+        self._last_t = -1
+        self._last_bucket: list | None = None
 
     def schedule(self, delay: int, fn: Callable[[], None]) -> None:
         """Run fn at now + delay (delay truncated to an integer ns, never negative)."""
@@ -32,12 +52,18 @@ class EventQueue:
     def push(self, delay: int, fn: Callable[[], None]) -> None:
         """schedule() for callers that guarantee an integer delay >= 0 (hot path)."""
         t = self.now + delay
+        if t == self._last_t:
+            self._last_bucket.append(fn)
+            return
         bucket = self._buckets.get(t)
         if bucket is None:
-            self._buckets[t] = [fn]
+            bucket = [fn]
+            self._buckets[t] = bucket
             heappush(self._times, t)
         else:
             bucket.append(fn)
+        self._last_t = t
+        self._last_bucket = bucket
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Run every event until none is left; progress(now, events) is called every 65536 times."""
@@ -51,10 +77,19 @@ class EventQueue:
             t = heappop(times)
             self.now = t
             bucket = buckets[t]
-            for fn in bucket:  # the iterator also visits callbacks appended while it runs
-                fn()
-            count += len(bucket)
+            i = 0
+            while i < len(bucket):  # callbacks appended while the bucket runs run in this pass
+                fn = bucket[i]
+                if isinstance(fn, Event):
+                    fn.fire()
+                else:
+                    fn()
+                i += 1
+            count += i
             del buckets[t]
+            if self._last_t == t:
+                self._last_t = -1
+                self._last_bucket = None
         self.events_run += count
 
     def empty(self) -> bool:

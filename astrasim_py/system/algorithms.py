@@ -5,6 +5,8 @@ the NPU/memory boundary (endpoint delay E, plus a 3-term local-memory reduction 
 packet needs reducing) before the algorithm may send it; sends go out only when a "free packet"
 credit is available, and each send posts the matching receive from the peer at the same moment.
 Collectives advance only on receives and on these local events.
+
+algorithms.pxd types these classes for the compiled build (Cython); the source runs as it is.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from astrasim_py.errors import InputError
+from astrasim_py.network.analytical import _UnawareCore
 from astrasim_py.network.api import noop
 from astrasim_py.system.topology import INTERMEDIATE, LEAF, ROOT, RingView, TreeNode
 
@@ -33,11 +36,25 @@ def output_size(comm_type: int, size: int, n: int) -> int:
     return size
 
 
+class _AfterReduction:
+    """The second half of a reduced packet's hand-off: `then` runs after the reduction charge."""
+
+    __slots__ = ("sys", "red", "then")
+
+    def __init__(self, sysobj: "Sys", red: int, then) -> None:
+        self.sys = sysobj
+        self.red = red
+        self.then = then
+
+    def __call__(self) -> None:
+        self.sys.register(self.red, self.then)
+
+
 class Algorithm:
     """Common packet machinery (ASTRA-sim's Ring-family state machine)."""
 
     __slots__ = ("sys", "ring", "comm_type", "E", "stream", "pr", "stream_count", "free", "packets",
-                 "zero", "nonzero", "toggle", "received", "final_size", "done")
+                 "zero", "nonzero", "toggle", "received", "final_size", "done", "_created", "_general_cb", "_recv_cb")
 
     def __init__(self, sysobj: "Sys", ring: RingView, comm_type: int, endpoint_delay: int) -> None:
         self.sys = sysobj
@@ -55,6 +72,11 @@ class Algorithm:
         self.received = 0
         self.final_size = 0
         self.done = False
+        self._created = 0
+        # The handlers as callables, bound once (getattr: in the compiled build the attribute
+        # syntax would name the C function, not the Python-callable bound method).
+        self._general_cb = getattr(self, "on_general")
+        self._recv_cb = getattr(self, "on_recv")
 
     # -- hooks -------------------------------------------------------------------------------
     def _packet(self, index: int) -> tuple[int, int, int]:
@@ -86,16 +108,13 @@ class Algorithm:
         self.packets.append(packet)
         if self.zero > 0:
             self.zero -= 1
-            self.sys.register(self.E, self.on_general)
+            self.sys.register(self.E, self._general_cb)
         elif self.nonzero > 0:
             self.nonzero -= 1
             if self._processed(index):
-                red = self.sys.red(packet[2])
-                register = self.sys.register
-                on_general = self.on_general
-                register(self.E, lambda: register(red, on_general))
+                self.sys.register(self.E, _AfterReduction(self.sys, self.sys.red(packet[2]), self._general_cb))
             else:
-                self.sys.register(self.E, self.on_general)
+                self.sys.register(self.E, self._general_cb)
         else:  # pragma: no cover - guarded by the round logic above
             raise AssertionError("packet round exhausted")
 
@@ -106,7 +125,7 @@ class Algorithm:
         src, dst, size = self.packets.popleft()
         tag = self.stream.tag
         self.sys.coll_send(dst, size, tag)
-        self.sys.coll_recv(src, size, tag, self.on_recv)
+        self.sys.coll_recv(src, size, tag, self._recv_cb)
         self.stream_count -= 1
         self.free -= 1
         return True
@@ -134,8 +153,8 @@ class Algorithm:
 class Ring(Algorithm):
     """Ring inside one dimension: always send to the successor, receive from the predecessor."""
 
-    __slots__ = ("_created", "msg", "dst", "src", "_red", "_reduce_cb", "_general_cb", "_recv_cb", "_register",
-                 "_tag", "_rank", "_step")
+    __slots__ = ("_unsent", "msg", "dst", "src", "_red", "_reduce_cb", "_tag", "_rank", "_step", "_core",
+                 "_path", "_send_key", "_recv_key")
 
     def __init__(self, sysobj, ring: RingView, comm_type: int, data_size: int, direction: int,
                  endpoint_delay: int) -> None:
@@ -164,38 +183,43 @@ class Ring(Algorithm):
     # Ring packets are all alike: the queue of unsent packets is a counter (hot path), and the
     # handlers read what they need from this object's slots (fewer objects touched per message).
     def start(self) -> None:
-        self.packets = 0  # type: ignore[assignment]
+        self._unsent = 0
         sysobj = self.sys
         self._red = sysobj.red(self.msg)
-        self._reduce_cb = self._reduce_then_general
-        self._general_cb = self.on_general
-        self._recv_cb = self.on_recv
-        self._register = sysobj.register
+        self._reduce_cb = getattr(self, "_reduce_then_general")
         self._tag = self.stream.tag
         self._rank = sysobj.rank
         self._step = sysobj.step_unchecked
+        # The analytical backends' core: the compiled build calls its step as a C method.
+        core = getattr(sysobj.direct_backend, "fast_core", None)
+        self._core = core if isinstance(core, _UnawareCore) else None
+        if self._core is not None:
+            # Every message of this phase is alike: its keys and path (delay or route) are made once.
+            self._path = self._core.path(self._rank, self.dst, self.msg)
+            self._send_key = self._core.message_key(self._tag, self._rank, self.dst, self.msg)
+            self._recv_key = self._core.message_key(self._tag, self.src, self._rank, self.msg)
         for _ in range(self.pr):
             self.insert_packet()
 
     def _reduce_then_general(self) -> None:
-        self._register(self._red, self._general_cb)
+        self.sys.register(self._red, self._general_cb)
 
     def insert_packet(self) -> None:
         if self.zero == 0 and self.nonzero == 0:
             self.zero = self.pr
             self.nonzero = (self.ring.n - 1) * self.pr
             self.toggle = not self.toggle
-        self.packets += 1
+        self._unsent += 1
         if self.zero > 0:
             self.zero -= 1
-            self._register(self.E, self._general_cb)
+            self.sys.register(self.E, self._general_cb)
         else:
             self.nonzero -= 1
             comm = self.comm_type
             if comm == REDUCE_SCATTER or (comm == ALL_REDUCE and self.toggle):
-                self._register(self.E, self._reduce_cb)
+                self.sys.register(self.E, self._reduce_cb)
             else:
-                self._register(self.E, self._general_cb)
+                self.sys.register(self.E, self._general_cb)
 
     def _send_via_sys(self) -> None:
         sysobj = self.sys
@@ -209,10 +233,12 @@ class Ring(Algorithm):
             sysobj.coll_recv(self.src, self.msg, tag, self._recv_cb)
 
     def ready(self) -> bool:
-        if not self.packets or self.stream_count == 0 or self.free == 0:
+        if not self._unsent or self.stream_count == 0 or self.free == 0:
             return False
-        self.packets -= 1
-        if self._step is not None:
+        self._unsent -= 1
+        if self._core is not None:
+            self._core.keyed_step(self._path, self.msg, self._send_key, self._recv_key, self._recv_cb)
+        elif self._step is not None:
             self._step(self._rank, self.dst, self.src, self.msg, self._tag, self._recv_cb)
         else:
             self._send_via_sys()
@@ -227,7 +253,7 @@ class Direct(Algorithm):
     All-reduce sends the n-1 reduce-scatter messages, reduces each arrival, and sends the n-1
     all-gather messages only once every reduce-scatter message has arrived."""
 
-    __slots__ = ("_created", "msg", "direction", "middle")
+    __slots__ = ("msg", "direction", "middle")
 
     def __init__(self, sysobj, ring: RingView, comm_type: int, data_size: int, direction: int,
                  endpoint_delay: int, window: int = -1) -> None:
@@ -257,7 +283,8 @@ class Direct(Algorithm):
             if self.received < self.middle:
                 return
             for _ in range(self.pr):
-                self.ready()
+                if not self.ready():  # nothing changed: the remaining calls would fail alike
+                    break
         else:
             self.ready()
         if self.stream_count == 0 and self.free == self.pr:
@@ -267,7 +294,7 @@ class Direct(Algorithm):
 class HalvingDoubling(Algorithm):
     """Recursive halving (reduce-scatter) and doubling (all-gather); n must be a power of two."""
 
-    __slots__ = ("_created", "steps")
+    __slots__ = ("steps",)
 
     def __init__(self, sysobj, ring: RingView, comm_type: int, data_size: int, endpoint_delay: int) -> None:
         super().__init__(sysobj, ring, comm_type, endpoint_delay)

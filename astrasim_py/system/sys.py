@@ -8,7 +8,6 @@ owns the clock.
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass, field
 from typing import Callable
@@ -17,7 +16,7 @@ from astrasim_py.config.network import NetworkConfig
 from astrasim_py.config.system import Implementation, SystemConfig
 from astrasim_py.errors import InputError
 from astrasim_py.network.api import NetworkBackend, noop
-from astrasim_py.network.event_queue import EventQueue
+from astrasim_py.network.event_queue import Event, EventQueue
 from astrasim_py.system.algorithms import (ALL_GATHER, ALL_REDUCE, ALL_TO_ALL, REDUCE_SCATTER,
                                            DoubleBinaryTree, Direct, HalvingDoubling, Ring)
 from astrasim_py.system.topology import (ANTICLOCKWISE, CLOCKWISE, RingView, binary_tree,
@@ -122,8 +121,8 @@ class Stream:
         self.current.algorithm.start()
 
 
-class Sys:
-    """The system layer of one NPU."""
+class Sys(Event):
+    """The system layer of one NPU; it is also the event of its own ticks (fire() runs one)."""
 
     def __init__(self, rank: int, ctx: SystemContext) -> None:
         self.rank = rank
@@ -144,61 +143,51 @@ class Sys:
         self._rings: dict[tuple, RingView] = {}
         self._now = ctx.backend.now
         self._schedule = ctx.backend.schedule
-        # Bound once (hot path): register, and the one callable every tick's backend event runs.
-        self.register = self._register
-        self._run_tick = self._call_events
-        self._evq = getattr(ctx.backend, "queue", None)
-        if isinstance(self._evq, EventQueue):
-            self.register = self._register_on_queue
-            self._schedule = self._evq.push
-        elif hasattr(ctx.backend, "register_tick"):
-            # The ns-3 backend keeps this event map in C++: same rules, no Python per tick.
-            self.register = functools.partial(ctx.backend.register_tick, rank)
+        self._run_tick = self  # what every tick's backend event runs: this rank's fire()
+        evq = getattr(ctx.backend, "queue", None)
+        # The analytical event queue: register() reads its clock and pushes to it directly.
+        self._evq = evq if isinstance(evq, EventQueue) else None
+        # The ns-3 backend keeps this event map in C++: same rules, no Python per tick.
+        self._tick = getattr(ctx.backend, "register_tick", None) if self._evq is None else None
         self.red = ctx.red
         # Without rendezvous, algorithms may call the backend's send/recv themselves (hot path),
-        # or its unchecked send-and-receive step where it offers one (the ns-3 bridge).
+        # or its unchecked send-and-receive step where it offers one (both backends do).
         self.direct_backend = None if ctx.rendezvous else ctx.backend
         self.step_unchecked = getattr(self.direct_backend, "step_unchecked", None)
-        if not ctx.rendezvous:
-            # Hot path: collective messages go straight to the backend.
-            rank, bsend, brecv = rank, ctx.backend.send, ctx.backend.recv
-
-            def coll_send(dst: int, size: int, tag: int) -> None:
-                bsend(rank, dst, size, tag, noop)
-
-            def coll_recv(src: int, size: int, tag: int, on_done: Callable[[], None]) -> None:
-                brecv(rank, src, size, tag, on_done)
-
-            self.coll_send = coll_send  # type: ignore[method-assign]
-            self.coll_recv = coll_recv  # type: ignore[method-assign]
 
     # -- events (ASTRA-sim's per-rank tick map) ----------------------------------------------
-    def _register(self, delay: int, fn: Callable[[], None]) -> None:
-        t = self._now() + delay
-        bucket = self._events.get(t)
-        if bucket is None:
-            self._events[t] = [fn]
-            self._schedule(delay, self._call_events)
+    def register(self, delay: int, fn: Callable[[], None]) -> None:
+        """Run fn on this rank after delay ns (ASTRA-sim's register_event: one backend event per tick)."""
+        evq = self._evq
+        if evq is not None:
+            t = evq.now + delay
+            bucket = self._events.get(t)
+            if bucket is None:
+                self._events[t] = [fn]
+                evq.push(delay, self._run_tick)
+            else:
+                bucket.append(fn)
+        elif self._tick is not None:
+            self._tick(self.rank, delay, fn)
         else:
-            bucket.append(fn)
+            t = self._now() + delay
+            bucket = self._events.get(t)
+            if bucket is None:
+                self._events[t] = [fn]
+                self._schedule(delay, self._run_tick)
+            else:
+                bucket.append(fn)
 
-    def _register_on_queue(self, delay: int, fn: Callable[[], None]) -> None:
-        # Same as _register, reading the analytical event queue's clock directly (hot path).
-        t = self._evq.now + delay
-        bucket = self._events.get(t)
-        if bucket is None:
-            self._events[t] = [fn]
-            self._schedule(delay, self._run_tick)
-        else:
-            bucket.append(fn)
-
-    def _call_events(self) -> None:
+    def fire(self) -> None:
+        """Run this rank's callables of the current tick (the backend event of that tick)."""
         # Exactly one backend event exists per (rank, tick), and it runs at that tick. Callables
-        # registered for this tick while it runs are appended and run in this same pass (a list
-        # iterator sees items appended during the loop).
-        t = self._now()
-        for fn in self._events[t]:
-            fn()
+        # registered for this tick while it runs are appended and run in this same pass.
+        t = self._evq.now if self._evq is not None else self._now()
+        bucket = self._events[t]
+        i = 0
+        while i < len(bucket):
+            bucket[i]()
+            i += 1
         del self._events[t]
 
     # -- messages ----------------------------------------------------------------------------
@@ -222,11 +211,17 @@ class Sys:
 
     def coll_send(self, dst: int, size: int, tag: int) -> None:
         """A collective send: its completion does nothing (collectives advance on receives)."""
-        self.send(dst, size, tag, noop)
+        if self.direct_backend is not None:
+            self.direct_backend.send(self.rank, dst, size, tag, noop)
+        else:
+            self.send(dst, size, tag, noop)
 
     def coll_recv(self, src: int, size: int, tag: int, on_done: Callable[[], None]) -> None:
         """A collective receive."""
-        self.recv(src, size, tag, on_done)
+        if self.direct_backend is not None:
+            self.direct_backend.recv(self.rank, src, size, tag, on_done)
+        else:
+            self.recv(src, size, tag, on_done)
 
     # -- collectives -------------------------------------------------------------------------
     def next_priority(self, policy: str, explicit: int) -> int:

@@ -17,7 +17,7 @@ from astrasim_py.chakra.schema import GlobalMetadata, NodeType
 from astrasim_py.cli import main
 from astrasim_py.errors import InputError
 from astrasim_py.runner import RunRequest, run
-from tests.custom.helpers import (MiB, SHIPPED_PREFIX_IN_JSON, SHIPPED_RING, generate, ring_allreduce_xml,
+from custom.helpers import (MiB, SHIPPED_PREFIX_IN_JSON, SHIPPED_RING, generate, ring_allreduce_xml,
                                   write_no_memory, write_ring_net, write_system)
 
 BW = 50 * 2**30 / 1e9  # B/ns of 50 GB/s (GiB-based, as ASTRA-sim's network YAML)

@@ -9,7 +9,7 @@ import pytest
 
 from astrasim_py.chakra.collective_examples import double_binary_tree_allreduce
 from astrasim_py.runner import RunRequest, run
-from tests.custom.helpers import MiB, generate, write_ring_net, write_system
+from custom.helpers import MiB, generate, write_ring_net, write_system
 
 API = Path(__file__).resolve().parents[2] / "astrasim_py" / "chakra" / "API.md"
 

@@ -10,7 +10,7 @@ from astrasim_py.chakra.msccl import convert_msccl
 from astrasim_py.chakra.schema import NodeType
 from astrasim_py.cli import main
 from astrasim_py.errors import InputError
-from tests.custom.helpers import MiB, SHIPPED, SHIPPED_RING, ring_allreduce_xml, step
+from custom.helpers import MiB, SHIPPED, SHIPPED_RING, ring_allreduce_xml, step
 
 
 def _nodes(prefix, rank):

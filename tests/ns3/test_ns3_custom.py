@@ -7,7 +7,7 @@ import yaml
 
 from astrasim_py.chakra.collective_examples import hierarchical_allreduce, ring_allreduce
 from astrasim_py.runner import RunRequest, run
-from tests.custom.helpers import MiB, SHIPPED, generate, write_ring_net, write_system
+from custom.helpers import MiB, SHIPPED, generate, write_ring_net, write_system
 
 pytestmark = pytest.mark.ns3
 MTU = 4096
@@ -97,7 +97,7 @@ def test_hierarchical_allgather_xml_on_two_servers(shared_dir, tmp_path, fabric_
 def test_shipped_ets_and_system_json_on_ns3(shared_dir, tmp_path, monkeypatch, fabric_available):
     import os
 
-    from tests.custom.helpers import SHIPPED_PREFIX_IN_JSON, SHIPPED_RING
+    from custom.helpers import SHIPPED_PREFIX_IN_JSON, SHIPPED_RING
 
     folder = tmp_path / os.path.dirname(SHIPPED_PREFIX_IN_JSON)
     folder.mkdir(parents=True)

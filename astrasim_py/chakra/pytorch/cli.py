@@ -7,6 +7,7 @@ import os
 import re
 
 from astrasim_py.errors import InputError
+from astrasim_py.safe_io import make_parent_dir
 
 _RANK_FILE = re.compile(r"^(?P<stem>.*?)(?P<rank>\d+)(?P<ext>\.json(?:\.gz)?)$")
 
@@ -56,7 +57,7 @@ def run_link(args: argparse.Namespace) -> int:
     """`chakra link`."""
     from astrasim_py.chakra.pytorch.linker import link_traces
 
-    _make_parent(args.output)
+    make_parent_dir(args.output)
     stats = link_traces(args.host, args.device, args.output, rank=args.rank,
                         show_progress=not args.no_progress, indent=args.indent)
     print(f"wrote {args.output}: {stats.host_nodes} host nodes ({stats.linked} timed by Kineto), "
@@ -125,7 +126,7 @@ def run_convert(args: argparse.Namespace) -> int:
         group_path = args.comm_group_output or _comm_group_path(args.output)
     groups: dict[int, list[int]] = {}
     for source, target in jobs:
-        _make_parent(target)
+        make_parent_dir(target)
         result = convert_pytorch(source, target, compat=args.compat, show_progress=not args.no_progress)
         counts = ", ".join(f"{v} {k.replace('_NODE', '')}" for k, v in result.type_counts.items())
         print(f"wrote {target}: {result.num_nodes} nodes ({counts})")
@@ -137,7 +138,7 @@ def run_convert(args: argparse.Namespace) -> int:
                                  "rank's trace", file=source, field="process_group:init",
                                  fix="convert traces of one job together")
     if groups and args.compat == "default":
-        _make_parent(group_path)
+        make_parent_dir(group_path)
         write_comm_groups(group_path, groups)
         print(f"wrote {group_path}: {len(groups)} communicator group(s) "
               "(pass it as --comm-group-configuration)")
@@ -153,12 +154,3 @@ def run_collect(args: argparse.Namespace) -> int:
         print(f"rank {rank}: {host} {device}")
     return 0
 
-
-def _make_parent(path: str) -> None:
-    parent = os.path.dirname(os.fspath(path))
-    if parent and not os.path.isdir(parent):
-        try:
-            os.makedirs(parent, exist_ok=True)
-        except OSError as exc:
-            raise InputError(f"cannot create the output directory: {exc.strerror}", file=parent,
-                             field="output", fix="choose a writable location") from None

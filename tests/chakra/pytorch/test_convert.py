@@ -16,7 +16,7 @@ from astrasim_py.chakra.validate import validate_trace
 from astrasim_py.chakra.workload import load_workload
 from astrasim_py.cli import main
 from astrasim_py.errors import InputError
-from tests.chakra.pytorch.builders import THREAD, et, host_only_ddp, op, tensor, write
+from chakra.pytorch.builders import THREAD, et, host_only_ddp, op, tensor, write
 
 GLOO = "fixtures/pytorch/cpu_gloo_2ranks_torch2.14"
 RESNET = "fixtures/pytorch/tutorial_resnet50_2gpu"

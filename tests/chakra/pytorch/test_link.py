@@ -9,7 +9,7 @@ import pytest
 from astrasim_py.chakra.pytorch.linker import link_traces
 from astrasim_py.cli import main
 from astrasim_py.errors import InputError
-from tests.chakra.pytorch.builders import PROCESS, THREAD, et, op, tensor, write
+from chakra.pytorch.builders import PROCESS, THREAD, et, op, tensor, write
 
 GLOO = "fixtures/pytorch/cpu_gloo_2ranks_torch2.14"
 

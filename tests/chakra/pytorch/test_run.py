@@ -9,7 +9,7 @@ import pytest
 
 from astrasim_py.chakra.pytorch.converter import convert_pytorch
 from astrasim_py.cli import main
-from tests.chakra.pytorch.builders import host_only_ddp, write
+from chakra.pytorch.builders import host_only_ddp, write
 
 RESNET = "fixtures/pytorch/tutorial_resnet50_2gpu"
 SYSTEM = {"scheduling-policy": "LIFO", "endpoint-delay": 10, "active-chunks-per-dimension": 1,
