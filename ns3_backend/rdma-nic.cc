@@ -8,6 +8,8 @@
 #include "ns3/log.h"
 #include "ns3/trace-source-accessor.h"
 
+#include <algorithm>
+
 namespace ns3
 {
 namespace fabric
@@ -37,6 +39,18 @@ RdmaNic::GetTypeId()
                           BooleanValue(false),
                           MakeBooleanAccessor(&RdmaNic::m_outOfOrderReceive),
                           MakeBooleanChecker())
+            .AddAttribute("ReferenceWakeup",
+                          "When no QP may send, wake the port at the earliest next-send time "
+                          "only if that is later than now over every QP not yet fully ACKed "
+                          "(also window-bound and all-sent ones) and no wake-up is pending, and "
+                          "never on a CC rate change: the reference NIC's rule "
+                          "(QbbNetDevice::DequeueAndTransmit), which leaves a paced QP waiting "
+                          "for the next ACK or frame when another QP's next-send time has passed. "
+                          "false = wake at the earliest paced QP, as a NIC's rate limiter does "
+                          "[bool]. Default false.",
+                          BooleanValue(false),
+                          MakeBooleanAccessor(&RdmaNic::m_referenceWakeup),
+                          MakeBooleanChecker())
             .AddTraceSource("DataTx", "A QP hands a data packet (new or resent) to a port.",
                             MakeTraceSourceAccessor(&RdmaNic::m_dataTxTrace),
                             "ns3::fabric::FabricDevice::PacketTracedCallback")
@@ -55,6 +69,7 @@ RdmaNic::InitPorts()
     m_active.assign(m_ports.size(), {});
     m_rr.assign(m_ports.size(), 0);
     m_wake.assign(m_ports.size(), EventId());
+    m_unacked.assign(m_ports.size(), {});
 }
 
 void
@@ -64,6 +79,11 @@ RdmaNic::Activate(QueuePair* qp)
     {
         qp->active = true;
         m_active[qp->port].push_back(qp);
+        auto& unacked = m_unacked[qp->port];
+        if (m_referenceWakeup && std::find(unacked.begin(), unacked.end(), qp) == unacked.end())
+        {
+            unacked.push_back(qp);
+        }
     }
     TryTransmit(qp->port);
 }
@@ -71,7 +91,10 @@ RdmaNic::Activate(QueuePair* qp)
 void
 RdmaNic::RateChanged(QueuePair* qp)
 {
-    TryTransmit(qp->port);
+    if (!m_referenceWakeup)
+    {
+        TryTransmit(qp->port);
+    }
 }
 
 void
@@ -171,6 +194,21 @@ RdmaNic::NextData(uint32_t port)
         FabricPacket* pkt = SendNextPacket(*qp, port, header, now);
         AdvanceRoundRobin(port, idx, n);
         return pkt;
+    }
+    if (m_referenceWakeup)
+    {
+        // the reference: min over all unfinished QPs, scheduled only if in the future and
+        // no wake-up is pending
+        Time t = Time::Max();
+        for (const QueuePair* qp : m_unacked[port])
+        {
+            t = std::min(t, qp->nextSend);
+        }
+        if (t != Time::Max() && t > now && !m_wake[port].IsPending())
+        {
+            m_wake[port] = ScheduleMember(t - now, this, &RdmaNic::Wake, port);
+        }
+        return nullptr;
     }
     if (earliest != Time::Max())
     {
@@ -330,6 +368,15 @@ RdmaNic::OnAck(FabricPacket* pkt)
     }
     if (qp->sndUna >= qp->enqueued)
     {
+        if (m_referenceWakeup)
+        {
+            auto& unacked = m_unacked[qp->port];
+            auto it = std::find(unacked.begin(), unacked.end(), qp);
+            if (it != unacked.end())
+            {
+                unacked.erase(it);
+            }
+        }
         qp->rto.Cancel();
         m_net->Cc().Stop(*qp);
         qp->cc.reset();

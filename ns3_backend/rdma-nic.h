@@ -86,6 +86,8 @@ class RdmaNic : public FabricDevice, public CcSender
     Time m_processingDelay;
     bool m_outOfOrderReceive{false};
     bool m_arbitrateSl{true};  // until the flow control says it has no SL arbitration
+    bool m_referenceWakeup{false};                  // "ReferenceWakeup"
+    std::vector<std::vector<QueuePair*>> m_unacked;  // per port: QPs sent on, not fully ACKed
 };
 
 } // namespace fabric

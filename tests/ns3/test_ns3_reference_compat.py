@@ -147,11 +147,11 @@ def test_reference_anchor_is_exact(fabric_available):
     assert rc.run_case(rc.case_by_name("allreduce_8npu_1MiB_star8_no_cc"))["simulated_ns"] == 154_096
 
 
-# The congested 2-leaf cases that pass; the other six (DCQCN with HPCC-run.py values, 64 MiB DCQCN,
-# the relay-ring all-to-all, the 2-D ring) are measured by `scripts/bench.py --suite reference`
-# and explained in ns3_backend/DESIGN.md ("Reference-compatible mode").
+# The congested 2-leaf cases that pass; the others (64 MiB DCQCN, the relay-ring all-to-all, the
+# 2-D ring) are measured by `scripts/bench.py --suite reference` and explained in
+# ns3_backend/DESIGN.md ("Reference-compatible mode").
 SEEDED_PASS = ["alltoall_direct_16npu_16MiB_leaf2_no_cc", "alltoall_direct_16npu_16MiB_leaf2_pfc_only",
-               "alltoall_direct_16npu_16MiB_leaf2_dcqcn"]
+               "alltoall_direct_16npu_16MiB_leaf2_dcqcn", "alltoall_direct_16npu_16MiB_leaf2_dcqcn_hpcc_runpy"]
 
 
 @pytest.mark.parametrize("name", SEEDED_PASS)
@@ -342,3 +342,35 @@ def test_pause_until_resume_sends_one_xoff_per_xon(make_backend):
     assert xoff > 0 and xoff == xon
     refreshed_xoff, _ = counts[False]
     assert refreshed_xoff > xoff  # 1000 quanta = 1.28 us at 400 Gb/s: refreshed while congested
+
+
+def _incast_dcqcn(flows_per_sender: int, wakeup: bool) -> dict:
+    doc = _star(3, preset="astrasim_ns3_compat", BdpWindow=False)
+    doc["fabric"]["congestion_control"] = "dcqcn_astrasim_ref"
+    doc["fabric"]["congestion_control_params"] = {"DecreaseOnTimer": True, "EcnThresholdsByGbps": "",
+                                                  "KminBytes": 5000, "KmaxBytes": 50000, "RpTimerUs": 20}
+    doc["fabric"]["nic_params"] = {"ReferenceWakeup": wakeup}
+    return doc
+
+
+@pytest.mark.parametrize("flows_per_sender", [1, 2])
+def test_reference_wakeup_only_holds_a_paced_qp_behind_another(make_backend, flows_per_sender):
+    """2-to-1 incast under DCQCN: with one QP per NIC a paced QP is always the NIC's earliest, so the
+    reference's wake-up rule changes nothing; with two, a QP whose next-send time has passed (sent
+    out, awaiting ACKs) keeps the NIC from waking its paced sibling, and the timing moves."""
+    done = {}
+    for wakeup in (False, True):
+        be = make_backend(_incast_dcqcn(flows_per_sender, wakeup), 3)
+        flows = [be.flow(src, 0, 500_000 if i == 0 else 60_000)
+                 for src in (1, 2) for i in range(flows_per_sender)]
+        be.run()
+        assert be.telemetry()["congestion_control_stats"]["rate_cuts"] > 0
+        done[wakeup] = [be.flow_done_ns[f] for f in flows]
+    if flows_per_sender == 1:
+        assert done[True] == done[False]
+    else:
+        small = [1, 3]  # done sending before the first cut: untouched
+        assert [done[True][i] for i in small] == [done[False][i] for i in small]
+        large = [0, 2]  # paced after the cuts: held, never earlier, at least one later
+        assert all(done[True][i] >= done[False][i] for i in large)
+        assert any(done[True][i] > done[False][i] for i in large)

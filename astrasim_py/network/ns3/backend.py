@@ -66,7 +66,7 @@ class Ns3Backend(NetworkBackend):
             raise InputError(err, file=self._source, field="fabric", fix="use a known policy type")
         groups = (("network", cfg.network_params, "fabric.transport_params"),
                   ("switch", cfg.switch_params, "fabric.switch_params"),
-                  ("nic", cfg.nic_params, "fabric"),
+                  ("nic", cfg.nic_params, "fabric.nic_params"),
                   ("flow_control", cfg.flow_control.params, "fabric.flow_control_params"),
                   ("congestion_control", cfg.congestion_control.params, "fabric.congestion_control_params"))
         for target, params, where in groups:

@@ -40,6 +40,7 @@ FABRIC_KEYS = {
     "congestion_control_params": "attribute overrides of the congestion-control policy",
     "transport_params": "attribute overrides of the NIC transport (ns3::fabric::FabricNetwork)",
     "switch_params": "attribute overrides of ns3::fabric::FabricSwitch",
+    "nic_params": "attribute overrides of ns3::fabric::RdmaNic",
     "routing": "ecmp | dmodk | adaptive (switch choice among shortest-path ports)",
     "completion": "last_byte | ack (a message completes at its last byte, or when its last ACK returns)",
     "telemetry": "time_series_interval_ns, plot_dir, pcap_ports ([[node, port], ...]), pcap_dir",
@@ -279,6 +280,8 @@ def _parse(network: Mapping[str, Any], num_npus: int, source: str) -> FabricConf
                       _param_strings(fabric.get("switch_params"), "fabric.switch_params").items()})
     nic_params = {k: _with_unit(k, v) for k, v in
                   _param_strings(preset_doc.get("nic_params"), f"{preset}.nic_params").items()}
+    nic_params.update({k: _with_unit(k, v) for k, v in
+                       _param_strings(fabric.get("nic_params"), "fabric.nic_params").items()})
     completion = fabric.get("completion")
     if completion is not None:
         if completion not in COMPLETION_MODES:

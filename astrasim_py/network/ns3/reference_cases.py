@@ -9,6 +9,7 @@ delay 10), the reference topologies from `topologies/ref_*.yaml`, and the fabric
   dcqcn            CC_MODE 1 with the shipped DCQCN values (dcqcn_astrasim_ref)
   pfc_only         CC_MODE 0, ENABLE_QCN 0, HAS_WIN 0
   dcqcn_hpcc_runpy CC_MODE 1, HAS_WIN 0, ACK_HIGH_PRIO 1, RP_TIMER 300, AI 80 / HAI 800 / MIN 1000 Mb/s
+                   (ACK_HIGH_PRIO 1 never reaches the reference's switches: ACKs stay in the data queue)
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "dcqcn_hpcc_runpy": {"congestion_control": "dcqcn_astrasim_ref",
                          "congestion_control_params": {"DecreaseOnTimer": True, "RpTimerUs": 300, "RateAiMbps": 80,
                                                        "RateHaiMbps": 800, "MinRateMbps": 1000},
-                         "transport_params": {"BdpWindow": False, "AcksAtDataPriority": False}},
+                         # ACK_HIGH_PRIO 1 only reaches the hosts' ACK queue: switches keep ACKs with the data
+                         "transport_params": {"BdpWindow": False}},
 }
 # the reference's config.txt behind each variant (for the cross-check against its files)
 VARIANT_CONFIG_FILES = {"no_cc": "config_cc12_trace_off.txt", "no_cc_trace_on": "config_cc12_shipped_trace_on.txt", "dcqcn": "config_dcqcn.txt",

@@ -210,8 +210,12 @@ def parse_reference_config(path: str) -> ReferenceConfig:
                        "use RATE_BOUND 1 (pace at the QP rate)")
             mapping.append(f"{key} 1 -> QPs paced at their CC rate (ours)")
         elif key == "ACK_HIGH_PRIO":
-            transport["AcksAtDataPriority"] = v == "0"
-            mapping.append(f"{key} {v} -> AcksAtDataPriority = {transport['AcksAtDataPriority']}")
+            # The reference's common.h only moves the host's ACK queue (RdmaEgressQueue::ack_q_idx);
+            # it never sets the switches' AckHighPrio, so switches keep ACKs in the data queue either way.
+            transport["AcksAtDataPriority"] = True
+            mapping.append(f"{key} {v} -> AcksAtDataPriority = True (the reference's switches queue "
+                           f"ACKs with the data whatever the key says"
+                           + ("; its hosts' ACK queue ignores PAUSE, not modelled)" if v != "0" else ")"))
         elif key == "ERROR_RATE_PER_LINK":
             if _number(path, key, v) != 0:
                 refuse(key, "random link loss is not modelled", "use ERROR_RATE_PER_LINK 0")
