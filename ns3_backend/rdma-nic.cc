@@ -333,20 +333,7 @@ RdmaNic::OnAck(FabricPacket* pkt)
     uint64_t newlyAcked = pkt->seq > qp->sndUna ? pkt->seq - qp->sndUna : 0;
     if (pkt->seq > qp->sndUna)
     {
-        qp->sndUna = pkt->seq;
-        qp->rtoStart = Simulator::Now();
-        while (!qp->messages.empty() && qp->messages.front().end <= qp->sndUna)
-        {
-            if (m_net->CompleteOnAck())
-            {
-                acked.push_back(qp->messages.front().id);
-            }
-            qp->messages.pop_front();
-        }
-        if (qp->sndNxt < qp->sndUna)
-        {
-            qp->sndNxt = qp->sndUna;
-        }
+        AdvanceUna(qp, pkt->seq, acked);
     }
     if (nack && qp->sndNxt > qp->sndUna)
     {
@@ -354,32 +341,11 @@ RdmaNic::OnAck(FabricPacket* pkt)
     }
     if (qp->cc)
     {
-        AckSample ack;
-        ack.ackSeq = pkt->seq;
-        ack.newlyAcked = newlyAcked;
-        ack.nack = nack;
-        ack.ecnEcho = pkt->ecnEcho;
-        if (pkt->sendTsPs >= 0)
-        {
-            ack.rtt = Simulator::Now() - TimeStep(pkt->sendTsPs);
-        }
-        ack.intRecords = m_net->CcStampsInt() ? &pkt->intRecords : nullptr;
-        CongestionControl::Apply(*qp, m_net->Cc().OnAck(*qp, ack));
+        ReportAck(qp, *pkt, newlyAcked, nack);
     }
     if (qp->sndUna >= qp->enqueued)
     {
-        if (m_referenceWakeup)
-        {
-            auto& unacked = m_unacked[qp->port];
-            auto it = std::find(unacked.begin(), unacked.end(), qp);
-            if (it != unacked.end())
-            {
-                unacked.erase(it);
-            }
-        }
-        qp->rto.Cancel();
-        m_net->Cc().Stop(*qp);
-        qp->cc.reset();
+        RetireAcked(qp);
     }
     Activate(qp);
     // After the QP's state is settled: a handler may queue new messages on it.
@@ -387,6 +353,58 @@ RdmaNic::OnAck(FabricPacket* pkt)
     {
         m_net->MessageDelivered(id, 0);
     }
+}
+
+void
+RdmaNic::AdvanceUna(QueuePair* qp, uint64_t seq, std::vector<uint64_t>& acked)
+{
+    qp->sndUna = seq;
+    qp->rtoStart = Simulator::Now();
+    while (!qp->messages.empty() && qp->messages.front().end <= qp->sndUna)
+    {
+        if (m_net->CompleteOnAck())
+        {
+            acked.push_back(qp->messages.front().id);
+        }
+        qp->messages.pop_front();
+    }
+    if (qp->sndNxt < qp->sndUna)
+    {
+        qp->sndNxt = qp->sndUna;
+    }
+}
+
+void
+RdmaNic::ReportAck(QueuePair* qp, const FabricPacket& pkt, uint64_t newlyAcked, bool nack)
+{
+    AckSample ack;
+    ack.ackSeq = pkt.seq;
+    ack.newlyAcked = newlyAcked;
+    ack.nack = nack;
+    ack.ecnEcho = pkt.ecnEcho;
+    if (pkt.sendTsPs >= 0)
+    {
+        ack.rtt = Simulator::Now() - TimeStep(pkt.sendTsPs);
+    }
+    ack.intRecords = m_net->CcStampsInt() ? &pkt.intRecords : nullptr;
+    CongestionControl::Apply(*qp, m_net->Cc().OnAck(*qp, ack));
+}
+
+void
+RdmaNic::RetireAcked(QueuePair* qp)
+{
+    if (m_referenceWakeup)
+    {
+        auto& unacked = m_unacked[qp->port];
+        auto it = std::find(unacked.begin(), unacked.end(), qp);
+        if (it != unacked.end())
+        {
+            unacked.erase(it);
+        }
+    }
+    qp->rto.Cancel();
+    m_net->Cc().Stop(*qp);
+    qp->cc.reset();
 }
 
 void

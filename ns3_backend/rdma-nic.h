@@ -70,6 +70,13 @@ class RdmaNic : public FabricDevice, public CcSender
     void DeliverInOrder(QueuePair& qp, uint32_t payload, bool last, uint64_t messageId,
                         FabricPacket* echo);
     void OnAck(FabricPacket* pkt);
+    /// The cumulative ACK moved sndUna to `seq`: drop the covered messages (their ids into
+    /// `acked` when completion is at the ACK).
+    void AdvanceUna(QueuePair* qp, uint64_t seq, std::vector<uint64_t>& acked);
+    /// Hand the ACK (RTT, ECN echo, INT) to the congestion control and apply its decision.
+    void ReportAck(QueuePair* qp, const FabricPacket& pkt, uint64_t newlyAcked, bool nack);
+    /// Everything enqueued is acknowledged: stop the RTO and the QP's congestion control.
+    void RetireAcked(QueuePair* qp);
     /// Send an ACK/NACK/CNP for `qp`; an ACK/NACK echoes `echo`'s send time, ECN and INT.
     void SendControl(PacketKind kind, QueuePair& qp, uint64_t seq, const FabricPacket* echo = nullptr);
     void ArmRto(QueuePair* qp);
