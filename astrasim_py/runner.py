@@ -91,6 +91,20 @@ def _check_request(request: RunRequest) -> None:
             fix=f"give a seed of 0..{LIMITS.max_seed} (ns-3's generator)")
 
 
+def _check_ranks(request: RunRequest, found: list[int], num_npus: int) -> None:
+    """The rank files found must be numbered 0 .. num_npus-1."""
+    missing = sorted(set(range(num_npus)) - set(found)) if found and len(found) == num_npus else []
+    if missing:  # as many files as NPUs, but numbered with a gap
+        extra = [r for r in found if r >= num_npus]
+        raise InputError(f"rank file {request.workload}.{missing[0]}.et is missing (the workload has rank "
+                         f"{extra[0]} instead)", file=f"{request.workload}.{missing[0]}.et",
+                         fix=f"name the rank files <prefix>.0.et .. <prefix>.{num_npus - 1}.et")
+    if found and (len(found) != num_npus or found[-1] != num_npus - 1):
+        raise InputError(f"the workload has {len(found)} rank file(s) but the network has {num_npus} NPUs",
+                         file=request.network, field="npus_count",
+                         fix="make the product of npus_count equal the number of <prefix>.<rank>.et files")
+
+
 def _partial(request: RunRequest, backend, workloads, num_npus: int) -> dict[str, Any]:
     """The result of an interrupted run: time reached, ranks finished, the fabric's counters."""
     partial: dict[str, Any] = {"interrupted": True, "backend": request.backend, "num_npus": num_npus,
@@ -127,9 +141,10 @@ def run(request: RunRequest, *, progress: bool = True, traces: list | None = Non
     jobs = load_jobs(request.workload) if traces is None and is_jobs_file(request.workload) else None
     if traces is not None:
         found = list(range(len(traces)))
-    else:
-        found = existing_ranks(request.workload) if jobs is None else \
-            list(range(max(h for j in jobs for h in j.hosts) + 1 if netcfg.num_npus == 0 else netcfg.num_npus))
+    elif jobs is None:
+        found = existing_ranks(request.workload)
+    else:  # a fabric-only network takes its size from the highest host the jobs use
+        found = list(range(netcfg.num_npus or max(h for j in jobs for h in j.hosts) + 1))
     num_npus = netcfg.num_npus
     if num_npus == 0:  # fabric-only network file: the trace says how many NPUs there are
         if request.backend != "ns3":
@@ -142,16 +157,7 @@ def run(request: RunRequest, *, progress: bool = True, traces: list | None = Non
         dim_sizes = [d.npus for d in netcfg.dims]
     if request.logical_topology:
         dim_sizes = _logical_dims(request, num_npus)
-    missing = sorted(set(range(num_npus)) - set(found)) if found and len(found) == num_npus else []
-    if missing:  # as many files as NPUs, but numbered with a gap
-        extra = [r for r in found if r >= num_npus]
-        raise InputError(f"rank file {request.workload}.{missing[0]}.et is missing (the workload has rank "
-                         f"{extra[0]} instead)", file=f"{request.workload}.{missing[0]}.et",
-                         fix=f"name the rank files <prefix>.0.et .. <prefix>.{num_npus - 1}.et")
-    if found and (len(found) != num_npus or found[-1] != num_npus - 1):
-        raise InputError(f"the workload has {len(found)} rank file(s) but the network has {num_npus} NPUs",
-                         file=request.network, field="npus_count",
-                         fix="make the product of npus_count equal the number of <prefix>.<rank>.et files")
+    _check_ranks(request, found, num_npus)
     groups = load_comm_groups(request.comm_group, num_npus)
     if traces is None and jobs is None:  # (traces given by the caller are already validated)
         traces = load_workload(request.workload, num_npus)  # zero-size comms warn on stderr
@@ -228,11 +234,12 @@ def run(request: RunRequest, *, progress: bool = True, traces: list | None = Non
         backend.close()
     wall = time.perf_counter() - wall0
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    finish = [w.finished_at for w in workloads]
     extra: dict[str, Any] = {}
     if jobs is not None:
         from astrasim_py.workload.jobs import job_results
 
-        extra["jobs"] = job_results(jobs, [w.finished_at for w in workloads], shared.collectives)
+        extra["jobs"] = job_results(jobs, finish, shared.collectives)
     if shared.messages:  # point-to-point traffic: each message's completion time (absent for collectives only)
         extra["messages"] = sorted(shared.messages, key=lambda m: (m["src"], m["start_ns"], m["tag"]))
     # Physical-limit and plotting warnings at the top level, where sweeps and reports look.
@@ -242,11 +249,11 @@ def run(request: RunRequest, *, progress: bool = True, traces: list | None = Non
         **extra,
         "backend": request.backend,
         "num_npus": num_npus,
-        "finish_ns": [w.finished_at for w in workloads],
+        "finish_ns": finish,
         "exposed_comm_ns": [w.exposed_comm for w in workloads],
         "sim_time_ns": sim_time,
-        "max_finish_ns": max(w.finished_at for w in workloads),
-        "min_finish_ns": min(w.finished_at for w in workloads),
+        "max_finish_ns": max(finish),
+        "min_finish_ns": min(finish),
         "wall_s": round(wall, 6),
         "startup_s": round(startup, 6),
         "peak_rss_mb": round(peak_kb / 1024, 1),
