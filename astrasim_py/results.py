@@ -126,9 +126,10 @@ def breakdown(result: dict[str, Any], traces) -> dict[str, Any]:
     for rank in range(n):
         busy = _union(comp[rank])
         finish = result["finish_ns"][rank]
-        comm_all = _union([iv for ivs in by_dim[rank].values() for iv in ivs])
-        ranks.append({"rank": rank, "finish_ns": finish, "compute_ns": _length(busy),
-                      "exposed_comm_ns": _minus(comm_all, busy), "idle_ns": finish - _length(busy) - _minus(comm_all, busy),
+        compute = _length(busy)
+        exposed = _minus(_union([iv for ivs in by_dim[rank].values() for iv in ivs]), busy)
+        ranks.append({"rank": rank, "finish_ns": finish, "compute_ns": compute,
+                      "exposed_comm_ns": exposed, "idle_ns": finish - compute - exposed,
                       "exposed_by_dim_ns": {d: _minus(_union(ivs), busy) for d, ivs in sorted(by_dim[rank].items())}})
     for dim, entry in dims.items():
         entry["exposed_ns_mean_per_rank"] = sum(r["exposed_by_dim_ns"].get(dim, 0) for r in ranks) / n
