@@ -128,14 +128,14 @@ def compose(jobs: list[Job], num_npus: int, groups: dict[int, list[int]], source
         groups[next_gid] = sorted(job.hosts)
         next_gid += 1
         for rank, trace in enumerate(job_traces):
-            traces[job.hosts[rank]] = _moved(trace, job, source, i)
+            traces[job.hosts[rank]] = _moved(trace, job, source)
     for host in range(num_npus):
         if traces[host] is None:
             traces[host] = EtTrace(f"<idle host {host}>", GlobalMetadata(version="0.0.4"), [comp_node(0, "IDLE", 0)])
     return traces  # type: ignore[return-value]
 
 
-def _moved(trace: EtTrace, job: Job, source: str, index: int) -> EtTrace:
+def _moved(trace: EtTrace, job: Job, source: str) -> EtTrace:
     """A copy of one rank's trace with peers as hosts and collectives on the job's group."""
     nodes = []
     for original in trace.nodes:
