@@ -158,18 +158,18 @@ class RankGraphBuilder:
         return dense, experts
 
     # ------------------------------------------------------------------ one layer
-    def _tp_enter(self, tokens: int, label: str) -> None:
+    def _tp_enter(self, tokens: int, label: str, suffix: str = "") -> None:
         """Before a column-parallel matmul: SP all-gathers the sequence shards (forward)."""
         if self.sp:
-            self.coll("tp", AG, tokens // self.t * self.m.d_model * self.e, f"{label}.tp_allgather")
+            self.coll("tp", AG, tokens // self.t * self.m.d_model * self.e, f"{label}.tp_allgather{suffix}")
 
-    def _tp_exit(self, tokens: int, label: str) -> None:
+    def _tp_exit(self, tokens: int, label: str, suffix: str = "") -> None:
         """After a row-parallel matmul: all-reduce the partial sums (SP: reduce-scatter)."""
         size = tokens * self.m.d_model * self.e
         if self.sp:
-            self.coll("tp", RS, size, f"{label}.tp_reducescatter")
+            self.coll("tp", RS, size, f"{label}.tp_reducescatter{suffix}")
         else:
-            self.coll("tp", AR, size, f"{label}.tp_allreduce")
+            self.coll("tp", AR, size, f"{label}.tp_allreduce{suffix}")
 
     def layer_forward(self, layer: int, ps: _Pass, tokens: int, context: int, kv_cache: bool = False) -> None:
         """Forward (or recompute / inference) of one layer; context = keys each query attends to."""
@@ -276,16 +276,11 @@ class RankGraphBuilder:
 
     def _bwd_enter(self, tokens: int, label: str) -> None:
         """Backward of a row-parallel exit: SP all-gathers the incoming gradient shards."""
-        if self.sp:
-            self.coll("tp", AG, tokens // self.t * self.m.d_model * self.e, f"{label}.tp_allgather_bwd")
+        self._tp_enter(tokens, label, "_bwd")
 
     def _bwd_exit(self, tokens: int, label: str) -> None:
         """Backward of a column-parallel entry: all-reduce the input gradient (SP: reduce-scatter)."""
-        size = tokens * self.m.d_model * self.e
-        if self.sp:
-            self.coll("tp", RS, size, f"{label}.tp_reducescatter_bwd")
-        else:
-            self.coll("tp", AR, size, f"{label}.tp_allreduce_bwd")
+        self._tp_exit(tokens, label, "_bwd")
 
     def _ffn_bwd(self, tokens: int, width: int, label: str, op: str) -> None:
         m, t, e, d = self.m, self.t, self.e, self.m.d_model
