@@ -81,8 +81,8 @@ class _FastMatcher:
         known = len(self._state)
         state = self._state.setdefault(key, on_recv)  # one dict operation when nothing is there
         if len(self._state) != known:  # inserted (the same handler may already wait on this key)
-            pass
-        elif type(state) is int:
+            return
+        if type(state) is int:
             if state == 1:
                 del self._state[key]
             else:
