@@ -81,8 +81,8 @@ class _FastMatcher:
         known = len(self._state)
         state = self._state.setdefault(key, on_recv)  # one dict operation when nothing is there
         if len(self._state) != known:  # inserted (the same handler may already wait on this key)
-            pass
-        elif type(state) is int:
+            return
+        if type(state) is int:
             if state == 1:
                 del self._state[key]
             else:
@@ -457,10 +457,6 @@ class AnalyticalAwareBackend(AnalyticalBackend):
     def _make_core(self):
         return _AwareCore(self.geometry, self.queue, self.matcher)
 
-    @property
-    def _links(self) -> dict:
-        return self.core.links
-
     def route(self, src: int, dst: int) -> tuple:
         """The links a message from src to dst crosses (device ids; switches after the NPUs)."""
         return self.core.route(src, dst)
@@ -469,8 +465,8 @@ class AnalyticalAwareBackend(AnalyticalBackend):
         """Per-model counters plus link load summary."""
         out = super().telemetry()
         out["model"] = "congestion_aware"
-        links = self._links.values()
-        out["links_used"] = len(self._links)
+        links = self.core.links.values()
+        out["links_used"] = len(links)
         out["max_link_bytes"] = max((l.bytes for l in links), default=0)
         out["max_link_busy_ns"] = max((l.busy_ns for l in links), default=0)
         out["max_link_queue"] = max((l.max_queue for l in links), default=0)
