@@ -59,15 +59,22 @@ def _describe_range(minimum: float | None, maximum: float | None, min_exclusive:
     return f"{text} {unit}".strip() if text else "a finite number"
 
 
+def _require_numeric(value: Any, kind: str, allowed: str, fix: str | None, file: str | None,
+                     field: str | None) -> str:
+    """InputError unless value is an int or float (never a bool); returns the fix text to show."""
+    example = fix or f"write {kind} {allowed}"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InputError(f"must be {kind} {allowed}, got {value!r}", **_where(file, field),
+                         fix=f"{example}, without quotes or a unit")
+    return example
+
+
 def number(value: Any, *, file: str | None = None, field: str | None = None, unit: str = "",
            minimum: float | None = None, maximum: float | None = None, min_exclusive: bool = False,
            fix: str | None = None) -> float:
     """A finite number in [minimum, maximum] (or (minimum, ...] when min_exclusive); returns float."""
     allowed = _describe_range(minimum, maximum, min_exclusive, unit)
-    example = fix or f"write a number {allowed}"
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InputError(f"must be a number {allowed}, got {value!r}", **_where(file, field),
-                         fix=f"{example}, without quotes or a unit")
+    example = _require_numeric(value, "a number", allowed, fix, file, field)
     if isinstance(value, int):
         if abs(value) > 2**1023:
             raise InputError(f"{value} is out of range (must be {allowed})", **_where(file, field), fix=example)
@@ -85,10 +92,7 @@ def integer(value: Any, *, file: str | None = None, field: str | None = None, un
             minimum: int | None = None, maximum: int | None = None, fix: str | None = None) -> int:
     """An integer (an int, or a float with no fraction) in [minimum, maximum]; returns int."""
     allowed = _describe_range(minimum, maximum, False, unit)
-    example = fix or f"write an integer {allowed}"
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InputError(f"must be an integer {allowed}, got {value!r}", **_where(file, field),
-                         fix=f"{example}, without quotes or a unit")
+    example = _require_numeric(value, "an integer", allowed, fix, file, field)
     if isinstance(value, float):
         if not math.isfinite(value) or not value.is_integer():
             raise InputError(f"must be an integer {allowed}, got {value!r}", **_where(file, field), fix=example)

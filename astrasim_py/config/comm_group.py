@@ -40,13 +40,8 @@ def load_comm_groups(path: str | None, num_npus: int) -> dict[int, list[int]]:
 def write_comm_groups(path: str, groups: dict[int, list[int]]) -> None:
     """Write a comm-group JSON ({"<id>": [ranks]}, ids ascending) atomically."""
     import json
-    import os
-    import tempfile
+
+    from astrasim_py.safe_io import write_text_atomic
 
     text = json.dumps({str(gid): sorted(int(r) for r in ranks) for gid, ranks in sorted(groups.items())})
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".comm_groups.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text + "\n")
-    os.replace(tmp, path)
+    write_text_atomic(path, text + "\n", flag="comm group output")

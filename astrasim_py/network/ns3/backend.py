@@ -12,7 +12,7 @@ from astrasim_py.errors import InputError, SimulationError
 from astrasim_py.network.api import Callback, NetworkBackend, noop
 from astrasim_py.config.checks import LIMITS, MAX_NS
 from astrasim_py.network.ns3.attr_check import check_attributes
-from astrasim_py.network.ns3.config import FabricConfig, describe_topology
+from astrasim_py.network.ns3.config import _FRAME_OVERHEAD_BYTES, FabricConfig, describe_topology
 from astrasim_py.network.ns3.fabric_checks import fabric_warnings
 from astrasim_py.network.ns3.loader import bridge_class
 
@@ -242,7 +242,7 @@ class Ns3Backend(NetworkBackend):
             return ""
         try:
             buffer = int(self.config.switch_params.get("BufferBytes", "-1"))
-            frame = int(self.config.network_params.get("MtuBytes", "1000")) + 62
+            frame = int(self.config.network_params.get("MtuBytes", "1000")) + _FRAME_OVERHEAD_BYTES
         except ValueError:
             return ""
         if 0 <= buffer < frame and self.config.topology.num_switches:

@@ -49,6 +49,16 @@ _DCQCN = {"ALPHA_RESUME_INTERVAL": "AlphaUpdatePeriodUs", "RATE_DECREASE_INTERVA
           "RP_TIMER": "RpTimerUs", "EWMA_GAIN": "G", "FAST_RECOVERY_TIMES": "FastRecoverySteps",
           "RATE_AI": "RateAiMbps", "RATE_HAI": "RateHaiMbps", "MIN_RATE": "MinRateMbps",
           "CLAMP_TARGET_RATE": "ClampTargetRate"}
+# Keys whose only supported value is "0": (what is not modelled, fix, what "0" maps to).
+_MUST_BE_ZERO = {
+    "L2_BACK_TO_ZERO": ("go-back-to-chunk-start is not modelled", "use L2_BACK_TO_ZERO 0 (go-back-N)",
+                        "go-back-N (ours)"),
+    "GLOBAL_T": ("a network-wide max-BDP window is not modelled", "use GLOBAL_T 0 (per-pair BDP)",
+                 "per-pair BDP (BdpWindow)"),
+    "NIC_TOTAL_PAUSE_TIME": ("the PCIe-pause emulation is not modelled", "use NIC_TOTAL_PAUSE_TIME 0",
+                             "NICs send no PFC"),
+}
+_TRANSPORT_FLAGS = {"HAS_WIN": "BdpWindow", "VAR_WIN": "WindowScalesWithRate"}  # 0/1 -> transport bool
 _CC_NAMES = {1: "dcqcn", 3: "hpcc", 7: "timely", 8: "dctcp", 10: "hpcc_pint"}
 _KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
@@ -190,20 +200,14 @@ def parse_reference_config(path: str) -> ReferenceConfig:
                            "after the first interval)")
         elif key == "L2_CHUNK_SIZE":
             mapping.append(f"{key} -> no effect (extra ACK points; every packet is ACKed already)")
-        elif key == "L2_BACK_TO_ZERO":
+        elif key in _MUST_BE_ZERO:
             if v != "0":
-                refuse(key, "go-back-to-chunk-start is not modelled", "use L2_BACK_TO_ZERO 0 (go-back-N)")
-            mapping.append(f"{key} 0 -> go-back-N (ours)")
-        elif key == "HAS_WIN":
-            transport["BdpWindow"] = v != "0"
-            mapping.append(f"{key} {v} -> BdpWindow = {transport['BdpWindow']}")
-        elif key == "GLOBAL_T":
-            if v != "0":
-                refuse(key, "a network-wide max-BDP window is not modelled", "use GLOBAL_T 0 (per-pair BDP)")
-            mapping.append(f"{key} 0 -> per-pair BDP (BdpWindow)")
-        elif key == "VAR_WIN":
-            transport["WindowScalesWithRate"] = v != "0"
-            mapping.append(f"{key} {v} -> WindowScalesWithRate = {transport['WindowScalesWithRate']}")
+                refuse(key, *_MUST_BE_ZERO[key][:2])
+            mapping.append(f"{key} 0 -> {_MUST_BE_ZERO[key][2]}")
+        elif key in _TRANSPORT_FLAGS:
+            attr = _TRANSPORT_FLAGS[key]
+            transport[attr] = v != "0"
+            mapping.append(f"{key} {v} -> {attr} = {transport[attr]}")
         elif key == "RATE_BOUND":
             if v == "0":
                 refuse(key, "line-rate pacing with a CC-limited window only is not modelled",
@@ -220,10 +224,6 @@ def parse_reference_config(path: str) -> ReferenceConfig:
             if _number(path, key, v) != 0:
                 refuse(key, "random link loss is not modelled", "use ERROR_RATE_PER_LINK 0")
             mapping.append(f"{key} 0 -> lossless links")
-        elif key == "NIC_TOTAL_PAUSE_TIME":
-            if v != "0":
-                refuse(key, "the PCIe-pause emulation is not modelled", "use NIC_TOTAL_PAUSE_TIME 0")
-            mapping.append(f"{key} 0 -> NICs send no PFC")
         elif key == "LINK_DOWN":
             if values != ["0", "0", "0"]:
                 refuse(key, "link failures are not modelled", "use LINK_DOWN 0 0 0")
