@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from astrasim_py.chakra.attrs import bool_attr, int32_attr, int64_attr, string_attr
 from astrasim_py.chakra.io import encode_varint
 from astrasim_py.chakra.pytorch import comms
+from astrasim_py.chakra.pytorch.output import atomic_output
 from astrasim_py.chakra.pytorch.process_groups import ProcessGroups
 from astrasim_py.chakra.pytorch.progress import Progress
 from astrasim_py.chakra.pytorch.reader import iter_et_nodes, read_et_header_checked
@@ -543,34 +544,25 @@ def convert_pytorch(input_path: str, output_path: str, compat: str = "default",
         result.comms = [c for c in result.comms if c.node_id in present]
     _check_acyclic(kept_ids, deps, input_path)
 
-    tmp = f"{output_path}.tmp{os.getpid()}"
     counts: dict[str, int] = {}
-    try:
-        with open(tmp, "wb") as out:
-            meta = _metadata(header, input_path).SerializeToString(deterministic=True)
-            out.write(encode_varint(len(meta)) + meta)
-            for nid in kept_ids:
-                node_type = typing.types[nid]
-                head = Node(id=nid, name=trace.name[nid], type=node_type)
-                if nid in ctrl:
-                    head.ctrl_deps.append(ctrl[nid])
-                if nid in typing.comm_msgs:
-                    tail = typing.comm_msgs[nid].SerializeToString(deterministic=True)
-                elif nid in trace.tail:
-                    tail = trace.tail[nid]
-                else:
-                    tail = _base_node(trace.kept[nid], nid in trace.gpu).SerializeToString(deterministic=True)
-                record = head.SerializeToString(deterministic=True) + _encode_deps(deps.get(nid, [])) + tail
-                out.write(encode_varint(len(record)) + record)
-                label = Node.DESCRIPTOR.fields_by_name["type"].enum_type.values_by_number[node_type].name
-                counts[label] = counts.get(label, 0) + 1
-        os.replace(tmp, output_path)
-    except OSError as exc:
-        raise InputError(f"cannot write: {exc.strerror}", file=output_path, field="output",
-                         fix="choose a writable location (the directory must exist)") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_output(output_path, "wb", "choose a writable location (the directory must exist)") as out:
+        meta = _metadata(header, input_path).SerializeToString(deterministic=True)
+        out.write(encode_varint(len(meta)) + meta)
+        for nid in kept_ids:
+            node_type = typing.types[nid]
+            head = Node(id=nid, name=trace.name[nid], type=node_type)
+            if nid in ctrl:
+                head.ctrl_deps.append(ctrl[nid])
+            if nid in typing.comm_msgs:
+                tail = typing.comm_msgs[nid].SerializeToString(deterministic=True)
+            elif nid in trace.tail:
+                tail = trace.tail[nid]
+            else:
+                tail = _base_node(trace.kept[nid], nid in trace.gpu).SerializeToString(deterministic=True)
+            record = head.SerializeToString(deterministic=True) + _encode_deps(deps.get(nid, [])) + tail
+            out.write(encode_varint(len(record)) + record)
+            label = Node.DESCRIPTOR.fields_by_name["type"].enum_type.values_by_number[node_type].name
+            counts[label] = counts.get(label, 0) + 1
     result.num_nodes = len(kept_ids)
     result.type_counts = dict(sorted(counts.items()))
     result.comms.sort(key=lambda c: c.node_id)
