@@ -23,6 +23,7 @@ from astrasim_py.chakra.collective_check import check_matching, check_progress, 
 from astrasim_py.chakra.io import EtTrace, encode_et
 from astrasim_py.chakra.msccl import DEFAULT_LOCAL_MEM_BW_GBPS, SCHEMA, copy_ns, reduction_ns
 from astrasim_py.chakra.schema import GlobalMetadata, Node, NodeType
+from astrasim_py.chakra.workload import rank_file
 from astrasim_py.errors import InputError
 
 
@@ -110,7 +111,7 @@ class CollectiveBuilder:
         os.makedirs(parent, exist_ok=True)
         paths = []
         for rank, trace in enumerate(self.traces()):
-            path = f"{prefix}.{rank}.et"
+            path = rank_file(prefix, rank)
             with open(path + ".tmp", "wb") as out:
                 out.write(encode_et(trace.metadata, trace.nodes))
             os.replace(path + ".tmp", path)

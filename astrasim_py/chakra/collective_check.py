@@ -16,6 +16,7 @@ from astrasim_py.chakra.attrs import INTEGER_KINDS, get_int_attr
 from astrasim_py.chakra.io import read_et
 from astrasim_py.chakra.schema import NodeType, node_type_name
 from astrasim_py.chakra.validate import validate_trace
+from astrasim_py.chakra.workload import rank_file
 from astrasim_py.errors import InputError
 
 SEND, RECV, COMP = 0, 1, 2
@@ -49,17 +50,12 @@ class RankAlgorithm:
         return f"node {self.ids[index]} ({self.names[index] or 'unnamed'}: {what})"
 
 
-def rank_path(prefix: str, rank: int) -> str:
-    """`<prefix>.<rank>.et`, the file one rank of the group opens."""
-    return f"{prefix}.{rank}.et"
-
-
 def load_algorithm(prefix: str, num_ranks: int, *, rendezvous: bool = False,
                    field_name: str = "implementation-custom") -> list[RankAlgorithm]:
     """Read `<prefix>.<0..num_ranks-1>.et`, check it as a whole, and return it compiled per rank."""
     ranks = []
     for rank in range(num_ranks):
-        path = rank_path(prefix, rank)
+        path = rank_file(prefix, rank)
         if not os.path.isfile(path):
             raise InputError(f"custom collective rank file missing: the communicator group has {num_ranks} "
                              f"rank(s), so {os.path.basename(path)} must exist", file=path, field=field_name,

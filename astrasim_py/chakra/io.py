@@ -89,16 +89,22 @@ def encode_varint(value: int) -> bytes:
     return bytes(out)
 
 
-def _open_stream(path: str) -> BinaryIO:
-    """Open a trace file, transparently decompressing gzip (magic 1f 8b)."""
-    if os.path.exists(path):
-        check_input_file(path, "Chakra trace", max_bytes=None)  # a FIFO would block forever
+def _open_stream(path: str, kind: str = "Chakra trace",
+                 missing_fix: str = "check the path; rank files are named <prefix>.<rank>.et",
+                 directory: tuple[str, str] | None = None) -> BinaryIO:
+    """Open a trace file, transparently decompressing gzip (magic 1f 8b).
+
+    directory: (message, fix) reported for a directory instead of the file check's own error.
+    """
+    if os.path.exists(path) and not (directory and os.path.isdir(path)):
+        check_input_file(path, kind, max_bytes=None)  # a FIFO would block forever
     try:
         raw = open(path, "rb")
     except FileNotFoundError:
-        raise InputError("file not found", file=path,
-                         fix="check the path; rank files are named <prefix>.<rank>.et") from None
+        raise InputError("file not found", file=path, fix=missing_fix) from None
     except OSError as exc:
+        if directory and isinstance(exc, IsADirectoryError):
+            raise InputError(directory[0], file=path, fix=directory[1]) from None
         raise InputError(f"cannot open: {exc.strerror}", file=path) from None
     if raw.peek(2)[:2] == GZIP_MAGIC:
         raw.close()

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from astrasim_py.chakra.attrs import int32_attr, int64_attr, string_attr
 from astrasim_py.chakra.io import encode_et
 from astrasim_py.chakra.schema import GlobalMetadata, Node, NodeType
+from astrasim_py.chakra.workload import rank_file
 from astrasim_py.errors import InputError
 
 SCHEMA = "1.0.2-chakra.0.0.4"
@@ -112,7 +113,7 @@ def convert_msccl(xml_path: str, output_prefix: str, size_bytes: int,
                          fix="create the directory first")
     paths = []
     for gpu, metadata, nodes in graphs:
-        path = f"{output_prefix}.{gpu}.et"
+        path = rank_file(output_prefix, gpu)
         tmp = path + ".tmp"
         with open(tmp, "wb") as out:
             out.write(encode_et(metadata, nodes))

@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from astrasim_py.chakra.attrs import bool_attr, int32_attr, int64_attr, string_attr
 from astrasim_py.chakra.io import encode_varint
 from astrasim_py.chakra.pytorch import comms
+from astrasim_py.chakra.pytorch.output import atomic_output
 from astrasim_py.chakra.pytorch.process_groups import ProcessGroups
 from astrasim_py.chakra.pytorch.progress import Progress
 from astrasim_py.chakra.pytorch.reader import iter_et_nodes, read_et_header_checked
 from astrasim_py.chakra.pytorch.schema import UPSTREAM_SCHEMAS
-from astrasim_py.chakra.schema import (AttributeProto, CollectiveCommType, GlobalMetadata, IOInfo, Node,
+from astrasim_py.chakra.schema import (AttributeProto, CollectiveCommType, GlobalMetadata, Node,
                                        NodeType, collective_name)
 from astrasim_py.errors import InputError
 
@@ -132,9 +133,8 @@ def _attr_record(name: str, value) -> bytes:
     return record
 
 
-def _tail_bytes(node: dict, is_gpu: bool) -> bytes:
-    """Serialized fields 7..10 of _base_node(node, is_gpu), built from cached attribute records."""
-    attrs = _attr_map(node)
+def _timed_io_node(node: dict) -> Node:
+    """A Node holding only the converter's duration (field 7) and inputs/outputs (fields 8, 9)."""
     msg = Node()
     name = str(node.get("name", ""))
     duration = node.get("exclusive_dur", 0)
@@ -145,7 +145,13 @@ def _tail_bytes(node: dict, is_gpu: bool) -> bytes:
         target.values = str(io.get("values", []))
         target.shapes = str(io.get("shapes", []))
         target.types = str(io.get("types", []))
-    parts = [msg.SerializeToString(deterministic=True)]
+    return msg
+
+
+def _tail_bytes(node: dict, is_gpu: bool) -> bytes:
+    """Serialized fields 7..10 of _base_node(node, is_gpu), built from cached attribute records."""
+    attrs = _attr_map(node)
+    parts = [_timed_io_node(node).SerializeToString(deterministic=True)]
     parts.extend(_attr_record(key, _int(attrs.get(key, 0))) for key in BASE_INT_ATTRS)
     parts.append(_attr_record("op_schema", str(attrs.get("op_schema", "") or "")))
     parts.append(_attr_record("is_cpu_op", not is_gpu))
@@ -159,15 +165,7 @@ def _base_node(node: dict, is_gpu: bool, *, is_cpu_op: bool | None = None,
                extra: list | None = None) -> Node:
     """The real converter's fields 7..10 (duration, inputs, outputs, attrs) of a node."""
     attrs = _attr_map(node)
-    msg = Node()
-    name = str(node.get("name", ""))
-    duration = node.get("exclusive_dur", 0)
-    msg.duration_micros = 0 if "Optimizer.step" in name else max(0, int(duration or 0))
-    for io_name in ("inputs", "outputs"):
-        io = node.get(io_name) or {}
-        info = IOInfo(values=str(io.get("values", [])), shapes=str(io.get("shapes", [])),
-                      types=str(io.get("types", [])))
-        getattr(msg, io_name).CopyFrom(info)
+    msg = _timed_io_node(node)
     msg.attr.extend(int64_attr(key, _int(attrs.get(key, 0))) for key in BASE_INT_ATTRS)
     msg.attr.append(string_attr("op_schema", str(attrs.get("op_schema", "") or "")))
     msg.attr.append(bool_attr("is_cpu_op", (not is_gpu) if is_cpu_op is None else is_cpu_op))
@@ -546,34 +544,25 @@ def convert_pytorch(input_path: str, output_path: str, compat: str = "default",
         result.comms = [c for c in result.comms if c.node_id in present]
     _check_acyclic(kept_ids, deps, input_path)
 
-    tmp = f"{output_path}.tmp{os.getpid()}"
     counts: dict[str, int] = {}
-    try:
-        with open(tmp, "wb") as out:
-            meta = _metadata(header, input_path).SerializeToString(deterministic=True)
-            out.write(encode_varint(len(meta)) + meta)
-            for nid in kept_ids:
-                node_type = typing.types[nid]
-                head = Node(id=nid, name=trace.name[nid], type=node_type)
-                if nid in ctrl:
-                    head.ctrl_deps.append(ctrl[nid])
-                if nid in typing.comm_msgs:
-                    tail = typing.comm_msgs[nid].SerializeToString(deterministic=True)
-                elif nid in trace.tail:
-                    tail = trace.tail[nid]
-                else:
-                    tail = _base_node(trace.kept[nid], nid in trace.gpu).SerializeToString(deterministic=True)
-                record = head.SerializeToString(deterministic=True) + _encode_deps(deps.get(nid, [])) + tail
-                out.write(encode_varint(len(record)) + record)
-                label = Node.DESCRIPTOR.fields_by_name["type"].enum_type.values_by_number[node_type].name
-                counts[label] = counts.get(label, 0) + 1
-        os.replace(tmp, output_path)
-    except OSError as exc:
-        raise InputError(f"cannot write: {exc.strerror}", file=output_path, field="output",
-                         fix="choose a writable location (the directory must exist)") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_output(output_path, "wb", "choose a writable location (the directory must exist)") as out:
+        meta = _metadata(header, input_path).SerializeToString(deterministic=True)
+        out.write(encode_varint(len(meta)) + meta)
+        for nid in kept_ids:
+            node_type = typing.types[nid]
+            head = Node(id=nid, name=trace.name[nid], type=node_type)
+            if nid in ctrl:
+                head.ctrl_deps.append(ctrl[nid])
+            if nid in typing.comm_msgs:
+                tail = typing.comm_msgs[nid].SerializeToString(deterministic=True)
+            elif nid in trace.tail:
+                tail = trace.tail[nid]
+            else:
+                tail = _base_node(trace.kept[nid], nid in trace.gpu).SerializeToString(deterministic=True)
+            record = head.SerializeToString(deterministic=True) + _encode_deps(deps.get(nid, [])) + tail
+            out.write(encode_varint(len(record)) + record)
+            label = Node.DESCRIPTOR.fields_by_name["type"].enum_type.values_by_number[node_type].name
+            counts[label] = counts.get(label, 0) + 1
     result.num_nodes = len(kept_ids)
     result.type_counts = dict(sorted(counts.items()))
     result.comms.sort(key=lambda c: c.node_id)

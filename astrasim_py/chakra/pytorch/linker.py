@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass, field
 
 from astrasim_py.chakra.pytorch.kineto import CpuOp, GpuOp, KinetoTrace, load_kineto
+from astrasim_py.chakra.pytorch.output import atomic_output
 from astrasim_py.chakra.pytorch.reader import iter_et_nodes, read_et_header_checked
 from astrasim_py.chakra.pytorch.progress import Progress
 from astrasim_py.errors import InputError
@@ -159,52 +160,43 @@ def link_traces(host_path: str, device_path: str, output_path: str, rank: int | 
             return new_id[parent] if parent in new_id else fresh[parent]
         return parent
 
-    tmp = f"{output_path}.tmp{os.getpid()}"
-    try:
-        with open(tmp, "w", encoding="utf-8") as out:
-            out.write("{")
-            first_key = True
-            for key in header.order:
-                out.write("" if first_key else ",")
-                first_key = False
-                out.write(f"\n    {json.dumps(key)}: ")
-                if key != "nodes":
-                    out.write(json.dumps(header.values[key]))
-                    continue
-                out.write("[")
-                first = True
-                for nid in host_ids:
-                    node = json.loads(texts[nid])
-                    node["id"] = new_id[nid]
-                    if "ctrl_deps" in node:
-                        node["ctrl_deps"] = remap(node["ctrl_deps"])
-                    op = linked.get(nid)
-                    if op is not None:
-                        node["inclusive_dur"] = op.dur
-                        node["exclusive_dur"] = op.exclusive_dur
-                        node["ts"] = op.ts
-                        node["inter_thread_dep"] = inter.get(nid)
-                    first = _write_node(out, node, first, indent)
-                    for k, gpu in enumerate(gpu_children.get(nid, ())):
-                        copy = json.loads(json.dumps(node))
-                        copy.update({"id": new_id[nid] + 1 + k, "ctrl_deps": new_id[nid],
-                                     "inputs": node.get("inputs"), "outputs": node.get("outputs"),
-                                     "cat": gpu.cat, "name": gpu.name, "ph": gpu.ph,
-                                     "inclusive_dur": gpu.dur, "exclusive_dur": gpu.dur,
-                                     "ts": gpu.ts, "stream": gpu.stream})
-                        if "ncclDevKernel" in gpu.name and gpu.pg_name is not None:
-                            copy["pg_name"] = gpu.pg_name
-                        first = _write_node(out, copy, first, indent)
-                        stats.gpu_nodes += 1
-                out.write("\n    ]" if not first else "]")
-            out.write("\n}")
-        os.replace(tmp, output_path)
-    except OSError as exc:
-        raise InputError(f"cannot write: {exc.strerror}", file=output_path, field="output",
-                         fix="choose a writable location") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_output(output_path, "w", "choose a writable location") as out:
+        out.write("{")
+        first_key = True
+        for key in header.order:
+            out.write("" if first_key else ",")
+            first_key = False
+            out.write(f"\n    {json.dumps(key)}: ")
+            if key != "nodes":
+                out.write(json.dumps(header.values[key]))
+                continue
+            out.write("[")
+            first = True
+            for nid in host_ids:
+                node = json.loads(texts[nid])
+                node["id"] = new_id[nid]
+                if "ctrl_deps" in node:
+                    node["ctrl_deps"] = remap(node["ctrl_deps"])
+                op = linked.get(nid)
+                if op is not None:
+                    node["inclusive_dur"] = op.dur
+                    node["exclusive_dur"] = op.exclusive_dur
+                    node["ts"] = op.ts
+                    node["inter_thread_dep"] = inter.get(nid)
+                first = _write_node(out, node, first, indent)
+                for k, gpu in enumerate(gpu_children.get(nid, ())):
+                    copy = json.loads(json.dumps(node))
+                    copy.update({"id": new_id[nid] + 1 + k, "ctrl_deps": new_id[nid],
+                                 "inputs": node.get("inputs"), "outputs": node.get("outputs"),
+                                 "cat": gpu.cat, "name": gpu.name, "ph": gpu.ph,
+                                 "inclusive_dur": gpu.dur, "exclusive_dur": gpu.dur,
+                                 "ts": gpu.ts, "stream": gpu.stream})
+                    if "ncclDevKernel" in gpu.name and gpu.pg_name is not None:
+                        copy["pg_name"] = gpu.pg_name
+                    first = _write_node(out, copy, first, indent)
+                    stats.gpu_nodes += 1
+            out.write("\n    ]" if not first else "]")
+        out.write("\n}")
     for line in stats.warnings:
         print(f"WARNING: {line}", file=sys.stderr)
     return stats

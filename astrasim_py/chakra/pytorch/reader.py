@@ -6,7 +6,6 @@ one Python object tree. Gzip input is detected by its magic bytes.
 
 from __future__ import annotations
 
-import gzip
 import os
 import re
 import zlib
@@ -16,10 +15,10 @@ from typing import Any, BinaryIO
 
 import ijson
 
+from astrasim_py.chakra.io import GZIP_MAGIC, _open_stream
 from astrasim_py.chakra.pytorch.schema import check_schema
 from astrasim_py.errors import InputError
 
-GZIP_MAGIC = b"\x1f\x8b"
 HEADER_KEYS = ("schema", "pid", "time", "start_ts", "finish_ts")
 _TAIL_BYTES = 1 << 16
 
@@ -39,23 +38,9 @@ class EtHeader:
 
 def open_binary(path: str) -> BinaryIO:
     """Open a file for reading, transparently decompressing gzip; one-line error if missing."""
-    if os.path.exists(path) and not os.path.isdir(path):
-        from astrasim_py.safe_io import check_input_file
-
-        check_input_file(path, "PyTorch trace", max_bytes=None)  # a FIFO or device would block
-    try:
-        raw = open(path, "rb")
-    except FileNotFoundError:
-        raise InputError("file not found", file=path, fix="check the path") from None
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a JSON trace file", file=path,
-                         fix="pass a file, or use --ranks for a folder of per-rank traces") from None
-    except OSError as exc:
-        raise InputError(f"cannot open: {exc.strerror}", file=path) from None
-    if raw.peek(2)[:2] == GZIP_MAGIC:
-        raw.close()
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    return raw
+    return _open_stream(path, "PyTorch trace", "check the path", directory=(
+        "is a directory, expected a JSON trace file",
+        "pass a file, or use --ranks for a folder of per-rank traces"))
 
 
 def is_gzip(path: str) -> bool:
