@@ -210,16 +210,7 @@ bool
 DcqcnCongestionControl::MarkAtEgress(uint64_t q, double gbps)
 {
     const EcnThreshold& c = Curve(gbps);
-    if (q <= c.kminBytes)
-    {
-        return false;
-    }
-    if (q > c.kmaxBytes)
-    {
-        return true;
-    }
-    double p = c.pmax * double(q - c.kminBytes) / double(c.kmaxBytes - c.kminBytes);
-    return m_rng->GetValue() < p;
+    return c.Mark(q, *m_rng);
 }
 
 bool

@@ -26,6 +26,21 @@ struct EcnThreshold
     uint64_t kminBytes{0};
     uint64_t kmaxBytes{0};
     double pmax{0};
+
+    /// RED decision for an egress queue of `queueBytes`; draws from `rng` only between kmin and kmax.
+    bool Mark(uint64_t queueBytes, UniformRandomVariable& rng) const
+    {
+        if (queueBytes <= kminBytes)
+        {
+            return false;
+        }
+        if (queueBytes > kmaxBytes)
+        {
+            return true;
+        }
+        double p = pmax * double(queueBytes - kminBytes) / double(kmaxBytes - kminBytes);
+        return rng.GetValue() < p;
+    }
 };
 
 /// ECN thresholds per egress link rate, as the reference's KMIN_MAP/KMAX_MAP/PMAX_MAP. Text form
