@@ -190,26 +190,10 @@ DcqcnCongestionControl::DcqcnCongestionControl()
     m_rng = CreateObject<UniformRandomVariable>();
 }
 
-const EcnThreshold&
-DcqcnCongestionControl::Curve(double gbps)
-{
-    if (m_ecnByRate.Empty())
-    {
-        m_single = {gbps, m_kminBytes, m_kmaxBytes, m_pmax};
-        return m_single;
-    }
-    if (gbps != m_cachedGbps)
-    {
-        m_cached = m_ecnByRate.Lookup(gbps);
-        m_cachedGbps = gbps;
-    }
-    return *m_cached;
-}
-
 bool
 DcqcnCongestionControl::MarkAtEgress(uint64_t q, double gbps)
 {
-    const EcnThreshold& c = Curve(gbps);
+    const EcnThreshold& c = m_curve.Get(m_ecnByRate, gbps, m_kminBytes, m_kmaxBytes, m_pmax);
     return c.Mark(q, *m_rng);
 }
 

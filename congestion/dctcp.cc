@@ -69,9 +69,7 @@ DctcpCongestionControl::DctcpCongestionControl()
 bool
 DctcpCongestionControl::MarkAtEgress(uint64_t q, double gbps)
 {
-    const EcnThreshold* map = m_ecnByRate.Lookup(gbps);
-    EcnThreshold single{gbps, m_kminBytes, m_kmaxBytes, m_pmax};
-    const EcnThreshold& c = map ? *map : single;
+    const EcnThreshold& c = m_curve.Get(m_ecnByRate, gbps, m_kminBytes, m_kmaxBytes, m_pmax);
     return c.Mark(q, *m_rng);
 }
 
