@@ -190,36 +190,11 @@ DcqcnCongestionControl::DcqcnCongestionControl()
     m_rng = CreateObject<UniformRandomVariable>();
 }
 
-const EcnThreshold&
-DcqcnCongestionControl::Curve(double gbps)
-{
-    if (m_ecnByRate.Empty())
-    {
-        m_single = {gbps, m_kminBytes, m_kmaxBytes, m_pmax};
-        return m_single;
-    }
-    if (gbps != m_cachedGbps)
-    {
-        m_cached = m_ecnByRate.Lookup(gbps);
-        m_cachedGbps = gbps;
-    }
-    return *m_cached;
-}
-
 bool
 DcqcnCongestionControl::MarkAtEgress(uint64_t q, double gbps)
 {
-    const EcnThreshold& c = Curve(gbps);
-    if (q <= c.kminBytes)
-    {
-        return false;
-    }
-    if (q > c.kmaxBytes)
-    {
-        return true;
-    }
-    double p = c.pmax * double(q - c.kminBytes) / double(c.kmaxBytes - c.kminBytes);
-    return m_rng->GetValue() < p;
+    const EcnThreshold& c = m_curve.Get(m_ecnByRate, gbps, m_kminBytes, m_kmaxBytes, m_pmax);
+    return c.Mark(q, *m_rng);
 }
 
 bool

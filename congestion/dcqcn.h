@@ -26,6 +26,21 @@ struct EcnThreshold
     uint64_t kminBytes{0};
     uint64_t kmaxBytes{0};
     double pmax{0};
+
+    /// RED decision for an egress queue of `queueBytes`; draws from `rng` only between kmin and kmax.
+    bool Mark(uint64_t queueBytes, UniformRandomVariable& rng) const
+    {
+        if (queueBytes <= kminBytes)
+        {
+            return false;
+        }
+        if (queueBytes > kmaxBytes)
+        {
+            return true;
+        }
+        double p = pmax * double(queueBytes - kminBytes) / double(kmaxBytes - kminBytes);
+        return rng.GetValue() < p;
+    }
 };
 
 /// ECN thresholds per egress link rate, as the reference's KMIN_MAP/KMAX_MAP/PMAX_MAP. Text form
@@ -50,6 +65,32 @@ class EcnRateMap
 
   private:
     std::vector<EcnThreshold> m_entries;  // ascending gbps, distinct
+};
+
+/// The curve a CP marks with at a port of `gbps`: the per-rate map's entry, else the single
+/// KminBytes/KmaxBytes/Pmax values. The last map lookup is kept (ports of one rate dominate).
+class EcnCurveCache
+{
+  public:
+    const EcnThreshold& Get(const EcnRateMap& map, double gbps, uint64_t kmin, uint64_t kmax, double pmax)
+    {
+        if (map.Empty())
+        {
+            m_single = {gbps, kmin, kmax, pmax};
+            return m_single;
+        }
+        if (gbps != m_cachedGbps)
+        {
+            m_cached = map.Lookup(gbps);
+            m_cachedGbps = gbps;
+        }
+        return *m_cached;
+    }
+
+  private:
+    EcnThreshold m_single;
+    double m_cachedGbps{-1};
+    const EcnThreshold* m_cached{nullptr};
 };
 
 std::ostream& operator<<(std::ostream& os, const EcnRateMap& map);
@@ -105,14 +146,9 @@ class DcqcnCongestionControl : public CongestionControl
     /// One rate-increase event from `rateGbps`: the new rate (target updated in `s`).
     double Increase(const QueuePair& qp, DcqcnState& s, double rateGbps);
 
-    /// The marking curve of a port at `gbps` (the per-rate map, else the single values).
-    const EcnThreshold& Curve(double gbps);
-
     Ptr<UniformRandomVariable> m_rng;
     EcnRateMap m_ecnByRate;
-    EcnThreshold m_single;         // filled from KminBytes/KmaxBytes/Pmax
-    double m_cachedGbps{-1};       // ports of one rate dominate: skip the lookup
-    const EcnThreshold* m_cached{nullptr};
+    EcnCurveCache m_curve;
     uint64_t m_kminBytes;
     uint64_t m_kmaxBytes;
     double m_pmax;

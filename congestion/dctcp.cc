@@ -69,19 +69,8 @@ DctcpCongestionControl::DctcpCongestionControl()
 bool
 DctcpCongestionControl::MarkAtEgress(uint64_t q, double gbps)
 {
-    const EcnThreshold* map = m_ecnByRate.Lookup(gbps);
-    EcnThreshold single{gbps, m_kminBytes, m_kmaxBytes, m_pmax};
-    const EcnThreshold& c = map ? *map : single;
-    if (q <= c.kminBytes)
-    {
-        return false;
-    }
-    if (q > c.kmaxBytes)
-    {
-        return true;
-    }
-    double p = c.pmax * double(q - c.kminBytes) / double(c.kmaxBytes - c.kminBytes);
-    return m_rng->GetValue() < p;
+    const EcnThreshold& c = m_curve.Get(m_ecnByRate, gbps, m_kminBytes, m_kmaxBytes, m_pmax);
+    return c.Mark(q, *m_rng);
 }
 
 std::unique_ptr<CcState>

@@ -52,6 +52,7 @@ class DctcpCongestionControl : public CongestionControl
 
     Ptr<UniformRandomVariable> m_rng;
     EcnRateMap m_ecnByRate;
+    EcnCurveCache m_curve;
     uint64_t m_kminBytes;
     uint64_t m_kmaxBytes;
     double m_pmax;

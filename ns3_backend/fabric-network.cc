@@ -333,7 +333,7 @@ FabricNetwork::Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream)
     if (qp->sndUna >= qp->enqueued)
     {
         qp->rateGbps = qp->lineGbps;
-        qp->windowBytes = qp->bdpBytes ? qp->bdpBytes : m_windowBytes;
+        qp->windowBytes = BaseWindow(*qp);
         qp->cc = m_cc->Start(*qp);
     }
     uint64_t id = m_nextMessage++;
@@ -349,7 +349,7 @@ FabricNetwork::Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream)
 void
 FabricNetwork::ScaleWindowWithRate(QueuePair& qp) const
 {
-    uint64_t w = qp.bdpBytes ? qp.bdpBytes : m_windowBytes;
+    uint64_t w = BaseWindow(qp);
     if (w == 0 || !m_windowScalesWithRate)
     {
         return;

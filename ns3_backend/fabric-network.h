@@ -278,6 +278,11 @@ class FabricNetwork : public Object
     }
 
   private:
+    /// A QP's window at line rate: the pair's BDP (BdpWindow) or WindowBytes (0 = none).
+    uint64_t BaseWindow(const QueuePair& qp) const
+    {
+        return qp.bdpBytes ? qp.bdpBytes : m_windowBytes;
+    }
     /// Unloaded round trip of a full data frame from `src` to `dst` and its ACK back.
     Time BaseRtt(uint32_t src, uint32_t dst, uint32_t flowHash) const;
     /// SlByStream's text as service levels; "" or why an entry is not one.

@@ -81,6 +81,11 @@ class QueuePair
     {
         return sndNxt < enqueued;
     }
+    /// The window (if any) is used up: no new byte may go out until an ACK.
+    bool WindowFull() const
+    {
+        return windowBytes && sndNxt - sndUna >= windowBytes;
+    }
 };
 
 } // namespace fabric

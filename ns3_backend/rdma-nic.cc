@@ -143,7 +143,7 @@ RdmaNic::ArbitrateSl(uint32_t port, uint32_t header, Time now)
     auto head = [&](uint32_t sl) -> int64_t {
         for (QueuePair* qp : list)
         {
-            if (qp->priority == sl && !(qp->windowBytes && qp->sndNxt - qp->sndUna >= qp->windowBytes) &&
+            if (qp->priority == sl && !qp->WindowFull() &&
                 qp->nextSend <= now && m_net->Fc().MayTransmit(p, sl, full))
             {
                 return full;
@@ -178,7 +178,7 @@ RdmaNic::NextData(uint32_t port)
         {
             continue;
         }
-        if (qp->windowBytes && qp->sndNxt - qp->sndUna >= qp->windowBytes)
+        if (qp->WindowFull())
         {
             continue;
         }
