@@ -59,7 +59,7 @@ def write_report(sweep_dir: str | Path, output: str | Path | None = None, group_
                             "max_queue_bytes": _merge([tier_queue_bytes(p) for p in g.points]),
                             "flow_wait_ns": _merge([tier_flow_wait_ns(p) for p in g.points])} for g in groups},
         "points": [{"index": p.index, "point_id": p.point_id, "group": g.label, "axes": p.axes,
-                    **{k: v for k, v in point_metrics(p).items()}} for g in groups for p in g.points],
+                    **point_metrics(p)} for g in groups for p in g.points],
         "figures": [name for name, _, _ in figures],
         "figure_notes": {name: note for name, _, note in figures if note},
     }

@@ -90,6 +90,10 @@ def build_document(data: SweepData, groups: list[Group], group_keys: list[str],
                    figures: list[tuple[str, str]]) -> Document:
     """Assemble the report: headline, per-collective, fabric counters, tiers, completion times, warnings."""
     fig = dict(figures)
+
+    def figs(*names: str) -> list[tuple[str, str]]:
+        return [(n, fig[n]) for n in names if n in fig]
+
     by = ", ".join(short_key(k) for k in group_keys)
     intro = [f"Sweep `{data.name}` ({data.folder}): {len(data.points)} successful point(s), "
              f"{len(data.failed)} failed, {data.missing} not run; grouped by {by} "
@@ -98,19 +102,17 @@ def build_document(data: SweepData, groups: list[Group], group_keys: list[str],
              "analytical model of the network file's dimensions); slowdown = finish time / ideal time."]
     sections = [
         Section("Per collective", tables=[collective_table(groups)],
-                figures=[(n, fig[n]) for n in ("collectives.png",) if n in fig]),
+                figures=figs("collectives.png")),
         Section("Finish time and slowdown", tables=[summary_table(groups)],
-                figures=[(n, fig[n]) for n in ("slowdown.png", "finish_time.png") if n in fig]),
+                figures=figs("slowdown.png", "finish_time.png")),
         Section("Flow control and congestion signals",
                 text=["Flow-control wait is PFC paused time on RoCE (a port's transmission held by a PAUSE) "
                       "and credit-stall time on InfiniBand (a VL with data but no credits), summed over ports."],
-                figures=[(n, fig[n]) for n in ("flow_control_wait.png", "flow_wait_heatmap.png",
-                                                 "congestion_signals.png", "loss.png")
-                         if n in fig]),
+                figures=figs("flow_control_wait.png", "flow_wait_heatmap.png", "congestion_signals.png",
+                             "loss.png")),
         Section("Queues and link utilization per tier",
-                figures=[(n, fig[n]) for n in ("queue_heatmap.png", "utilization_heatmap.png") if n in fig]),
-        Section("Completion times", figures=[(n, fig[n]) for n in ("completion_cdf.png", "message_slowdown_cdf.png")
-                                             if n in fig]),
+                figures=figs("queue_heatmap.png", "utilization_heatmap.png")),
+        Section("Completion times", figures=figs("completion_cdf.png", "message_slowdown_cdf.png")),
     ]
     warnings: dict[str, list[str]] = {}
     for r in summary_rows(groups):

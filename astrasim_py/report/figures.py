@@ -92,6 +92,18 @@ def _width(lay: Layout) -> float:
     return min(24.0, max(7.0, 1.2 + per_category * len(lay.categories)))
 
 
+def _bar_x(lay: Layout, cat: int, ser: int) -> float:
+    """Centre of the bar of series `ser` in category `cat`."""
+    return cat + (ser - (len(lay.series) - 1) / 2) * (0.8 / max(1, len(lay.series)))
+
+
+def _bar_figure(groups: list[Group], keys: list[str]):
+    """One bar axes sized for the groups' layout: (figure, axes, summary rows, layout)."""
+    lay = layout(groups, keys)
+    fig, ax = _plt().subplots(figsize=(_width(lay), 4.8))
+    return fig, ax, summary_rows(groups), lay
+
+
 def _grouped_bars(ax, lay: Layout, values: dict[str, float | None], fmt: str, legend: bool = True) -> bool:
     """Draw one bar per group that has a value; return False when no group has one."""
     import matplotlib
@@ -104,7 +116,7 @@ def _grouped_bars(ax, lay: Layout, values: dict[str, float | None], fmt: str, le
         if value is None or label not in lay.cell:
             continue
         cat, ser = lay.cell[label]
-        x = cat + (ser - (len(lay.series) - 1) / 2) * width
+        x = _bar_x(lay, cat, ser)
         ax.bar(x, value, width=width * 0.95, color=cmap(ser % 10))
         ax.text(x, value + top * 0.01, fmt.format(value), ha="center", va="bottom", fontsize=6, rotation=90)
         drawn = True
@@ -123,15 +135,11 @@ def _grouped_bars(ax, lay: Layout, values: dict[str, float | None], fmt: str, le
 
 def fig_finish(groups: list[Group], keys: list[str], path: Path) -> str | None:
     """Finish time per group (bars) with the ideal (analytical) time marked."""
-    plt = _plt()
-    rows = summary_rows(groups)
-    lay = layout(groups, keys)
-    fig, ax = plt.subplots(figsize=(_width(lay), 4.8))
+    fig, ax, rows, lay = _bar_figure(groups, keys)
     _grouped_bars(ax, lay, {r["group"]: (r["finish_ns"] or 0) / 1e3 for r in rows}, "{:.0f}")
-    width = 0.8 / max(1, len(lay.series))
     marks = [(lay.cell[r["group"]], r["ideal_max_finish_ns"] / 1e3) for r in rows if r["ideal_max_finish_ns"]]
     if marks:
-        xs = [cat + (ser - (len(lay.series) - 1) / 2) * width for (cat, ser), _ in marks]
+        xs = [_bar_x(lay, cat, ser) for (cat, ser), _ in marks]
         ax.scatter(xs, [v for _, v in marks], marker="_", s=120, color="black", zorder=3)
         ax.text(0.99, 0.98, "black ticks: ideal (analytical) time", transform=ax.transAxes, ha="right",
                 va="top", fontsize=7)
@@ -143,10 +151,7 @@ def fig_finish(groups: list[Group], keys: list[str], path: Path) -> str | None:
 
 def fig_slowdown(groups: list[Group], keys: list[str], path: Path) -> str | None:
     """Whole-run slowdown against the ideal (analytical) finish time per group."""
-    plt = _plt()
-    rows = summary_rows(groups)
-    lay = layout(groups, keys)
-    fig, ax = plt.subplots(figsize=(_width(lay), 4.8))
+    fig, ax, rows, lay = _bar_figure(groups, keys)
     if not _grouped_bars(ax, lay, {r["group"]: r["slowdown"] for r in rows}, "{:.2f}x"):
         _say(ax, "no ideal time: add `ideal: analytical` to the sweep spec")
     else:
@@ -190,10 +195,7 @@ def fig_collectives(groups: list[Group], keys: list[str], path: Path) -> str | N
 
 def fig_flow_wait(groups: list[Group], keys: list[str], path: Path) -> str | None:
     """Link-level flow-control waiting per group: PFC paused time (RoCE) or credit-stall time (IB)."""
-    plt = _plt()
-    rows = summary_rows(groups)
-    lay = layout(groups, keys)
-    fig, ax = plt.subplots(figsize=(_width(lay), 4.8))
+    fig, ax, rows, lay = _bar_figure(groups, keys)
     values = {r["group"]: (r["flow_wait_ns"] / 1e3 if r["flow_wait_ns"] is not None else None) for r in rows}
     if all(v is None for v in values.values()):
         _say(ax, NO_FABRIC)
@@ -272,11 +274,11 @@ def _heatmap(groups: list[Group], path: Path, per_point: Callable, pick: int, sc
                 ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=7,
                         color="white" if v < 0.6 * top else "black")
         fig.colorbar(image, ax=ax, label=unit)
-        if not np.nanmax(grid) > 0:
+        if top > 0:
+            ax.set_title(title)
+        else:
             ax.set_title(f"{title} ({none_text})")
             fig.astrasim_notes = [none_text]
-    if tiers and np.nanmax(grid) > 0:
-        ax.set_title(title)
     fig.tight_layout()
     return _save(fig, path)
 

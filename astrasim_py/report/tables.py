@@ -10,7 +10,7 @@ from typing import Any
 
 from astrasim_py.errors import InputError
 from astrasim_py.report.load import ReportPoint, SweepData
-from astrasim_py.sweep.counters import counter_columns
+from astrasim_py.sweep.counters import WARNING_SEPARATOR, counter_columns
 
 # Group-by names that are not axes but properties every point has.
 DERIVED_KEYS = ("transport", "cc_preset", "backend")
@@ -123,7 +123,7 @@ def summary_rows(groups: list[Group]) -> list[dict[str, Any]]:
                                "flow_wait_name": " / ".join(dict.fromkeys(FLOW_WAIT_NAME.get(t, "-") for t in transports))}
         for name in SUMMARY_METRICS:
             row[name] = _mean([m.get(name) for m in metrics])
-        row["warnings"] = sorted({w for m in metrics for w in (m.get("warnings") or "").split(" | ") if w})
+        row["warnings"] = sorted({w for m in metrics for w in (m.get("warnings") or "").split(WARNING_SEPARATOR) if w})
         rows.append(row)
     return rows
 

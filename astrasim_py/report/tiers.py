@@ -62,6 +62,12 @@ def tier_order(label: str) -> tuple[int, int, str]:
     return (0, lo, label) if hi > lo else (1, -lo, label)
 
 
+def _by_tier(per_tier: dict[str, list[float]], mean: bool) -> dict[str, tuple[float, float]]:
+    """Per tier label in tier order: (mean or sum, max) of its values."""
+    return {t: (sum(v) / len(v) if mean else sum(v), max(v))
+            for t, v in sorted(per_tier.items(), key=lambda kv: tier_order(kv[0]))}
+
+
 def tier_utilization(point: ReportPoint) -> dict[str, tuple[float, float]]:
     """Per tier label: (mean, max) utilization of its link directions over the run, in percent."""
     sim_ns = float(point.result.get("sim_time_ns") or 0)
@@ -74,7 +80,7 @@ def tier_utilization(point: ReportPoint) -> dict[str, tuple[float, float]]:
         for (u, v), sent in (((a, b), link.get("bytes_a_to_b", 0)), ((b, a), link.get("bytes_b_to_a", 0))):
             # gbps is bits per ns, so bytes * 8 / (gbps * ns) is the busy fraction.
             per_tier.setdefault(labels[(u, v)], []).append(100.0 * float(sent) * 8.0 / (rates[(u, v)] * sim_ns))
-    return {t: (sum(v) / len(v), max(v)) for t, v in sorted(per_tier.items(), key=lambda kv: tier_order(kv[0]))}
+    return _by_tier(per_tier, mean=True)
 
 
 def tier_queue_bytes(point: ReportPoint) -> dict[str, tuple[float, float]]:
@@ -85,7 +91,7 @@ def tier_queue_bytes(point: ReportPoint) -> dict[str, tuple[float, float]]:
         key = (int(port["node"]), int(port["peer"]))
         if key in labels:
             per_tier.setdefault(labels[key], []).append(float(port.get("max_queue_bytes") or 0))
-    return {t: (sum(v) / len(v), max(v)) for t, v in sorted(per_tier.items(), key=lambda kv: tier_order(kv[0]))}
+    return _by_tier(per_tier, mean=True)
 
 
 def tier_flow_wait_ns(point: ReportPoint) -> dict[str, tuple[float, float]]:
@@ -113,4 +119,4 @@ def tier_flow_wait_ns(point: ReportPoint) -> dict[str, tuple[float, float]]:
     for direction, wait in waits.items():
         if direction in labels:
             per_tier.setdefault(labels[direction], []).append(wait)
-    return {t: (sum(v), max(v)) for t, v in sorted(per_tier.items(), key=lambda kv: tier_order(kv[0]))}
+    return _by_tier(per_tier, mean=False)

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
 from astrasim_py.errors import InputError
 from astrasim_py.safe_io import load_structured
 from astrasim_py.runner import RunRequest
@@ -245,10 +244,10 @@ def check_axis_key(key: str, where: str, field_name: str) -> None:
         return
     if head in ("network_overrides", "system_overrides", "network", "system") and rest:
         return
-    if head == "workload" and rest.startswith("generate.") and rest.split(".", 1)[1] in GENERATE_KEYS:
-        return
-    if head == "workload" and rest.startswith("generate.") and rest.split(".", 1)[1] in _traffic_keys():
-        return
+    if head == "workload" and rest.startswith("generate."):
+        param = rest.split(".", 1)[1]
+        if param in GENERATE_KEYS or param in _traffic_keys():
+            return
     raise InputError(f"unknown axis '{key}'", file=where, field=field_name,
                      fix="use a run field (backend, seed, ...), preset, network.<key> / system.<key> "
                          "overrides, or workload.generate.<collective|npus|size>")

@@ -74,8 +74,8 @@ def draw_topology(topo: Topology, output: str | Path, title: str | None = None) 
     # Thinner lines as links multiply, or a large fabric becomes a solid grey block.
     thin = min(1.0, 200.0 / max(1, len(topo.links)))
     widths = (0.4 + 1.6 * rates / rates.max()) * max(thin, 0.1)
-    width_in = min(24.0, max(6.0, 0.12 * max(np.bincount(node_layers(topo) if topo.num_switches
-                                                         else np.zeros(n, dtype=int)))))
+    rows = node_layers(topo) if topo.num_switches else np.zeros(n, dtype=int)  # one row: the circle
+    width_in = min(24.0, max(6.0, 0.12 * max(np.bincount(rows))))
     fig, ax = plt.subplots(figsize=(width_in, 4.5 if topo.num_switches else 6))
     segments = [_segment(pos, l.a, l.b, bend=topo.num_switches > 0 and not topo.is_switch(l.a)
                          and not topo.is_switch(l.b)) for l in topo.links]
@@ -92,7 +92,6 @@ def draw_topology(topo: Topology, output: str | Path, title: str | None = None) 
         for node in range(n):
             ax.annotate(str(node), pos[node], fontsize=6, ha="center", va="center", zorder=3)
     else:  # too many to label each: name the first and last id of every row (or of the circle)
-        rows = node_layers(topo) if topo.num_switches else np.zeros(n, dtype=int)
         for tier in np.unique(rows):
             members = np.flatnonzero(rows == tier)
             for node in {int(members[0]), int(members[-1])}:

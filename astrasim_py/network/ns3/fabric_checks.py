@@ -7,8 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from astrasim_py.network.ns3.config import FabricConfig
-from astrasim_py.network.ns3.ib_buffers import (BLOCK_BYTES, BUFFER_ATTRS, MAX_BUFFER_BLOCKS, credit_loops,
-                                                number)
+from astrasim_py.network.ns3.ib_buffers import BLOCK_BYTES, BUFFER_ATTRS, MAX_BUFFER_BLOCKS, credit_loops
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,7 @@ def credit_limits(cfg: FabricConfig) -> list[CreditLimit]:
     fc = cfg.flow_control.params
     out = []
     for loop in credit_loops(cfg.topology, fc, cfg.network_params, cfg.switch_params):
-        buffer = int(number(fc, BUFFER_ATTRS[loop.to_switch]))
+        buffer = cfg.buffer_sizing[BUFFER_ATTRS[loop.to_switch]]["bytes"]
         limit = loop.limit_gbps(buffer)
         if limit < loop.rate_gbps:
             out.append(CreditLimit(loop.src, loop.dst, loop.rate_gbps, limit, buffer, loop.round_trip_ns))
@@ -40,7 +39,7 @@ def credit_limits(cfg: FabricConfig) -> list[CreditLimit]:
 def fabric_warnings(cfg: FabricConfig) -> list[str]:
     """One line per physical limit a researcher should know before trusting the numbers."""
     limits = credit_limits(cfg)
-    notes = list(getattr(cfg, "notes", []))
+    notes = list(cfg.notes)
     if not limits:
         return notes
     worst = min(limits, key=lambda c: c.limit_gbps / c.rate_gbps)

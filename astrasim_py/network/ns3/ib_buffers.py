@@ -97,9 +97,12 @@ def size_ib_buffers(topology: Topology, fc_params: dict[str, str], net: Mapping[
         needed = max(classes.values(), default=BLOCK_BYTES)
         largest = MAX_BUFFER_BLOCKS * BLOCK_BYTES
         if auto:
-            fc_params[attr] = str(min(max(needed, FLOOR_BYTES), largest))
+            size = min(max(needed, FLOOR_BYTES), largest)
+            fc_params[attr] = str(size)
+        else:
+            size = int(number(fc_params, attr))
         report[attr] = {
-            "bytes": int(fc_params[attr]) if auto else int(number(fc_params, attr)),
+            "bytes": size,
             "source": "auto (covers every link's credit round trip)" if auto else "explicit",
             "needed_bytes": needed,
             "needed_by_link_class": [{"rate_gbps": r, "round_trip_ns": rt, "needed_bytes": b}
