@@ -105,16 +105,45 @@ FabricBridge::SelectPolicies(const std::string& flowControl, const std::string& 
 }
 
 std::string
-FabricBridge::SetAttribute(const std::string& target, const std::string& name,
-                           const std::string& value)
+FabricBridge::SetDouble(const std::string& target, const std::string& name, double value)
 {
-    return m_impl->targets.Set(target, name, value);
+    return m_impl->targets.SetDouble(target, name, value);
+}
+
+std::string
+FabricBridge::SetUinteger(const std::string& target, const std::string& name, uint64_t value)
+{
+    return m_impl->targets.SetUinteger(target, name, value);
+}
+
+std::string
+FabricBridge::SetInteger(const std::string& target, const std::string& name, int64_t value)
+{
+    return m_impl->targets.SetInteger(target, name, value);
+}
+
+std::string
+FabricBridge::SetBool(const std::string& target, const std::string& name, bool value)
+{
+    return m_impl->targets.SetBool(target, name, value);
+}
+
+std::string
+FabricBridge::SetString(const std::string& target, const std::string& name, const std::string& value)
+{
+    return m_impl->targets.SetString(target, name, value);
 }
 
 std::string
 FabricBridge::DescribeAttributes(const std::string& target)
 {
     return m_impl->targets.Describe(target);
+}
+
+std::string
+FabricBridge::TypeDefaults(const std::string& typeName)
+{
+    return AttributeTargets::TypeDefaults(typeName);
 }
 
 std::string
