@@ -121,6 +121,23 @@ def _latency(value: object, fld: str) -> float:
 
 
 # ---------------------------------------------------------------------- ASTRA-sim dimensions
+def _checked_dims(dims: Sequence[object]) -> list[Dimension]:
+    """Dimensions of a known kind with at least 2 NPUs, a positive bandwidth and a latency."""
+    parsed = [_dimension(d, i) for i, d in enumerate(dims)]
+    if not parsed:
+        raise InputError("no dimensions given", field="dims", fix="give at least one dimension")
+    for i, dim in enumerate(parsed):
+        if dim.topology not in ASTRASIM_DIM_KINDS:
+            raise InputError(f"unknown dimension topology '{dim.topology}'", field=f"dims[{i}].topology",
+                             fix=f"use one of {', '.join(ASTRASIM_DIM_KINDS)}")
+        if dim.npus < 2:
+            raise InputError(f"npus_count {dim.npus} must be > 1", field=f"dims[{i}].npus_count",
+                             fix="give every dimension at least 2 NPUs")
+        _positive_float(dim.bandwidth_gbytes_per_s, f"dims[{i}].bandwidth_GBps")
+        _latency(dim.latency_ns, f"dims[{i}].latency_ns")
+    return parsed
+
+
 def from_astrasim_dims(dims: Sequence[object], name: str | None = None,
                        description: str = "") -> Topology:
     """Physical system for ASTRA-sim dimensions: `config.network.Dimension`s (as `parse_network`
@@ -134,18 +151,7 @@ def from_astrasim_dims(dims: Sequence[object], name: str | None = None,
     exists, because then traffic must cross NPUs. Switches are numbered dim by dim, group by group
     in order of the group's lowest rank.
     """
-    parsed = [_dimension(d, i) for i, d in enumerate(dims)]
-    if not parsed:
-        raise InputError("no dimensions given", field="dims", fix="give at least one dimension")
-    for i, dim in enumerate(parsed):
-        if dim.topology not in ASTRASIM_DIM_KINDS:
-            raise InputError(f"unknown dimension topology '{dim.topology}'", field=f"dims[{i}].topology",
-                             fix=f"use one of {', '.join(ASTRASIM_DIM_KINDS)}")
-        if dim.npus < 2:
-            raise InputError(f"npus_count {dim.npus} must be > 1", field=f"dims[{i}].npus_count",
-                             fix="give every dimension at least 2 NPUs")
-        _positive_float(dim.bandwidth_gbytes_per_s, f"dims[{i}].bandwidth_GBps")
-        _latency(dim.latency_ns, f"dims[{i}].latency_ns")
+    parsed = _checked_dims(dims)
     sizes = [d.npus for d in parsed]
     total = 1
     for s in sizes:
