@@ -11,7 +11,7 @@ import math
 from typing import Iterable, Sequence
 
 from astrasim_py.config.checks import LIMITS
-from astrasim_py.config.network import Dimension, gbps_from_GBps
+from astrasim_py.config.network import Dimension, gbps_from_GBps  # gbps_from_GBps: re-exported by topology
 from astrasim_py.errors import InputError
 from astrasim_py.topology.model import Link, Topology
 
