@@ -66,41 +66,6 @@ AttributeTargets::SelectPolicies(const std::string& flowControl, const std::stri
     return "";
 }
 
-/// Value type names of the attributes that take numbers or booleans (never text).
-static bool
-IsNumeric(const std::string& valueType)
-{
-    return valueType == "ns3::DoubleValue" || valueType == "ns3::UintegerValue" ||
-           valueType == "ns3::IntegerValue" || valueType == "ns3::BooleanValue";
-}
-
-std::string
-AttributeTargets::SetValue(const std::string& target,
-                           const std::string& name,
-                           const AttributeValue& value,
-                           const std::string& shown)
-{
-    ObjectFactory* f = Target(target);
-    if (!f)
-        return "unknown attribute target " + target;
-    TypeId tid = f->GetTypeId();
-    TypeId::AttributeInformation info;
-    if (!tid.LookupAttributeByName(name, &info))
-        return tid.GetName() + " has no attribute " + name;
-    const std::string valueType = info.checker->GetValueTypeName();
-    if (dynamic_cast<const StringValue*>(&value) && IsNumeric(valueType))
-        return "bad value '" + shown + "' for " + tid.GetName() + "::" + name + " (a " +
-               valueType + ", not text)";
-    // Check() compares the value's type and range; a value of another type is refused (the
-    // string fallback of CreateValidValue only applies to StringValue, used for text attributes)
-    Ptr<AttributeValue> v = info.checker->CreateValidValue(value);
-    if (!v)
-        return "bad value '" + shown + "' for " + tid.GetName() + "::" + name + " (" +
-               valueType + " " + info.checker->GetUnderlyingTypeInformation() + ")";
-    f->Set(name, *v);
-    return "";
-}
-
 /// A double as JSON: whole numbers as integers (as ns-3 prints them), others round-trip exact.
 static std::string
 ExactNumber(double v)
@@ -115,34 +80,55 @@ ExactNumber(double v)
     return text;
 }
 
-std::string
-AttributeTargets::SetDouble(const std::string& target, const std::string& name, double value)
+static bool
+IsNumeric(const std::string& valueType)
 {
-    return SetValue(target, name, DoubleValue(value), ExactNumber(value));
+    return valueType == "ns3::DoubleValue" || valueType == "ns3::UintegerValue" ||
+           valueType == "ns3::IntegerValue" || valueType == "ns3::BooleanValue";
+}
+
+/// The ns-3 value of an attribute of `valueType` for `v`, or nullptr when its type does not fit
+/// (an int for a double is fine: it is exact; a bool is never a number, text never a number).
+static Ptr<AttributeValue>
+FromTyped(const TypedValue& v, const std::string& valueType)
+{
+    if (valueType == "ns3::DoubleValue" && v.kind == TypedValue::Real)
+        return Create<DoubleValue>(v.real);
+    if (valueType == "ns3::DoubleValue" && v.kind == TypedValue::Integer && v.fitsSigned)
+        return Create<DoubleValue>(static_cast<double>(v.integer));
+    if (valueType == "ns3::UintegerValue" && v.kind == TypedValue::Integer && v.fitsUnsigned)
+        return Create<UintegerValue>(v.unsignedInteger);
+    if (valueType == "ns3::IntegerValue" && v.kind == TypedValue::Integer && v.fitsSigned)
+        return Create<IntegerValue>(v.integer);
+    if (valueType == "ns3::BooleanValue" && v.kind == TypedValue::Flag)
+        return Create<BooleanValue>(v.flag);
+    if (!IsNumeric(valueType) && v.kind == TypedValue::Text)
+        return Create<StringValue>(v.text);  // enums and tables parse their own text
+    return nullptr;
 }
 
 std::string
-AttributeTargets::SetUinteger(const std::string& target, const std::string& name, uint64_t value)
+AttributeTargets::Set(const std::string& target, const std::string& name, const TypedValue& value)
 {
-    return SetValue(target, name, UintegerValue(value), std::to_string(value));
-}
-
-std::string
-AttributeTargets::SetInteger(const std::string& target, const std::string& name, int64_t value)
-{
-    return SetValue(target, name, IntegerValue(value), std::to_string(value));
-}
-
-std::string
-AttributeTargets::SetBool(const std::string& target, const std::string& name, bool value)
-{
-    return SetValue(target, name, BooleanValue(value), value ? "true" : "false");
-}
-
-std::string
-AttributeTargets::SetString(const std::string& target, const std::string& name, const std::string& value)
-{
-    return SetValue(target, name, StringValue(value), value);
+    ObjectFactory* f = Target(target);
+    if (!f)
+        return "unknown attribute target " + target;
+    TypeId tid = f->GetTypeId();
+    TypeId::AttributeInformation info;
+    if (!tid.LookupAttributeByName(name, &info))
+        return tid.GetName() + " has no attribute " + name;
+    const std::string valueType = info.checker->GetValueTypeName();
+    const std::string bad = "bad value '" + value.text + "' for " + tid.GetName() + "::" + name;
+    Ptr<AttributeValue> typed = FromTyped(value, valueType);
+    if (!typed)
+        return bad + " (a " + valueType + " takes no value of this type)";
+    // Check() compares the value's type and range; only a StringValue is parsed (by the
+    // checker's own type: an enum name, a table)
+    Ptr<AttributeValue> v = info.checker->CreateValidValue(*typed);
+    if (!v)
+        return bad + " (" + valueType + " " + info.checker->GetUnderlyingTypeInformation() + ")";
+    f->Set(name, *v);
+    return "";
 }
 
 /// One attribute value as a typed JSON value: numbers, booleans, else the text ns-3 prints.
@@ -199,33 +185,9 @@ AttributeTargets::Describe(const std::string& target)
     return w.Str();
 }
 
-std::string
-AttributeTargets::TypeDefaults(const std::string& typeName)
-{
-    TypeId tid;
-    if (!TypeId::LookupByNameFailSafe(typeName, &tid))
-        return "{}";
-    JsonWriter w;
-    w.BeginObject().StringField("type", tid.GetName()).Key("attributes").BeginObject();
-    for (TypeId t = tid; t != Object::GetTypeId() && t.GetParent() != t; t = t.GetParent())
-    {
-        for (uint32_t i = 0; i < t.GetAttributeN(); ++i)
-        {
-            auto info = t.GetAttribute(i);
-            w.Key(info.name).BeginObject().Key("default");
-            WriteTyped(w, *info.initialValue, info.checker);
-            WriteChecker(w, info);
-            w.EndObject();
-        }
-    }
-    w.EndObject().EndObject();
-    return w.Str();
-}
-
-/// One policy's registry entry: short name, TypeId, its and its policy bases' attributes.
-template <typename Policy>
+/// One registry entry: short name, TypeId, its and its parents' attributes (below Object).
 static std::string
-PolicyEntry(TypeId tid, const std::string& shortName)
+TypeEntry(TypeId tid, const std::string& shortName)
 {
     JsonWriter w;
     w.BeginObject().StringField("name", shortName).StringField("type", tid.GetName());
@@ -264,7 +226,7 @@ ListPolicies(JsonWriter& w)
         }
         ObjectFactory f(tid.GetName());
         Ptr<Policy> policy = f.Create<Policy>();
-        entries[policy->Name()] = PolicyEntry<Policy>(tid, policy->Name());
+        entries[policy->Name()] = TypeEntry(tid, policy->Name());
     }
     w.BeginArray();
     for (const auto& kv : entries)
@@ -275,14 +237,20 @@ ListPolicies(JsonWriter& w)
 }
 
 std::string
-AttributeTargets::PolicyRegistry()
+AttributeTargets::TypeRegistry()
 {
     JsonWriter w;
     w.BeginObject().Key("flow_control");
     ListPolicies<FlowControl>(w);
     w.Key("congestion_control");
     ListPolicies<CongestionControl>(w);
-    w.EndObject();
+    w.Key("devices").BeginArray();
+    AttributeTargets targets;
+    for (const char* target : {"network", "switch", "nic"})
+    {
+        w.Raw(TypeEntry(targets.Target(target)->GetTypeId(), target));
+    }
+    w.EndArray().EndObject();
     return w.Str();
 }
 

@@ -1,7 +1,7 @@
 // The bridge's attribute targets: one ns-3 ObjectFactory per configurable object (network,
 // switch, NIC, flow control, congestion control), typed attribute values checked by their
-// TypeId's checker, and the listings Python reads (effective attributes, every type's defaults,
-// the policy registry) as JSON with typed values (numbers as numbers, booleans as booleans).
+// TypeId's checker, and the listings Python reads (effective attributes; the registry of
+// policies and device types with their defaults) as JSON with typed values.
 #ifndef ASTRASIM_BRIDGE_ATTRIBUTES_H
 #define ASTRASIM_BRIDGE_ATTRIBUTES_H
 
@@ -12,6 +12,29 @@
 
 namespace astrasim
 {
+
+/// A value for the typed attribute setter, as the caller's language typed it (the bridge reads
+/// a Python float, int, bool or str into one: ReadTypedValue in bridge-python.h).
+struct TypedValue
+{
+    enum Kind
+    {
+        Real,
+        Integer,
+        Flag,
+        Text,
+        Other
+    };
+
+    Kind kind{Other};
+    double real{0};
+    int64_t integer{0};
+    uint64_t unsignedInteger{0};
+    bool fitsSigned{false};   // `integer` holds the value
+    bool fitsUnsigned{false}; // `unsignedInteger` holds the value
+    bool flag{false};
+    std::string text; // Text's value; for the other kinds the value as an error shows it
+};
 
 class AttributeTargets
 {
@@ -26,28 +49,18 @@ class AttributeTargets
     ns3::ObjectFactory* Target(const std::string& t);
     /// Policies by TypeId name; "" or why one is not a constructible policy.
     std::string SelectPolicies(const std::string& flowControl, const std::string& congestionControl);
-    /// Typed setters: "" or an error (unknown target or attribute, a value of another type than
-    /// the attribute's, out of the checker's range). No number is parsed from text.
-    std::string SetDouble(const std::string& target, const std::string& name, double value);
-    std::string SetUinteger(const std::string& target, const std::string& name, uint64_t value);
-    std::string SetInteger(const std::string& target, const std::string& name, int64_t value);
-    std::string SetBool(const std::string& target, const std::string& name, bool value);
-    /// String, enum and structured (table) attributes only; numbers and booleans are refused.
-    std::string SetString(const std::string& target, const std::string& name,
-                          const std::string& value);
+    /// Set one attribute from a typed value: "" or an error (unknown target or attribute, a value
+    /// of another type than the attribute's, out of the checker's range). A number is never
+    /// parsed from text; text reaches only string, enum and table attributes.
+    std::string Set(const std::string& target, const std::string& name, const TypedValue& value);
     /// {"type": ..., "attributes": {name: {"value", "help", "checker", "range"}}} of a target's
     /// effective values ("value" typed).
     std::string Describe(const std::string& target);
-    /// {"type": ..., "attributes": {name: {"default", "help", "checker", "range"}}} of a TypeId
-    /// and its parents ("default" typed), read from the registry without creating an object;
-    /// "{}" for an unknown type.
-    static std::string TypeDefaults(const std::string& typeName);
-    /// Every constructible FlowControl / CongestionControl with its attributes' defaults.
-    static std::string PolicyRegistry();
-
-  private:
-    std::string SetValue(const std::string& target, const std::string& name,
-                         const ns3::AttributeValue& value, const std::string& shown);
+    /// Every constructible FlowControl / CongestionControl, and the device types behind the
+    /// network, switch and nic targets ("devices"), each {"name", "type", "attributes": [{"name",
+    /// "default" (as ns-3 prints it), "value" (typed default), "help", "checker", "range"}]},
+    /// read from the TypeId registry (no object is created).
+    static std::string TypeRegistry();
 };
 
 } // namespace astrasim

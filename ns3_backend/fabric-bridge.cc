@@ -105,33 +105,9 @@ FabricBridge::SelectPolicies(const std::string& flowControl, const std::string& 
 }
 
 std::string
-FabricBridge::SetDouble(const std::string& target, const std::string& name, double value)
+FabricBridge::SetAttribute(const std::string& target, const std::string& name, _object* value)
 {
-    return m_impl->targets.SetDouble(target, name, value);
-}
-
-std::string
-FabricBridge::SetUinteger(const std::string& target, const std::string& name, uint64_t value)
-{
-    return m_impl->targets.SetUinteger(target, name, value);
-}
-
-std::string
-FabricBridge::SetInteger(const std::string& target, const std::string& name, int64_t value)
-{
-    return m_impl->targets.SetInteger(target, name, value);
-}
-
-std::string
-FabricBridge::SetBool(const std::string& target, const std::string& name, bool value)
-{
-    return m_impl->targets.SetBool(target, name, value);
-}
-
-std::string
-FabricBridge::SetString(const std::string& target, const std::string& name, const std::string& value)
-{
-    return m_impl->targets.SetString(target, name, value);
+    return m_impl->targets.Set(target, name, ReadTypedValue(value));
 }
 
 std::string
@@ -141,15 +117,9 @@ FabricBridge::DescribeAttributes(const std::string& target)
 }
 
 std::string
-FabricBridge::TypeDefaults(const std::string& typeName)
+FabricBridge::TypeRegistry()
 {
-    return AttributeTargets::TypeDefaults(typeName);
-}
-
-std::string
-FabricBridge::PolicyRegistry()
-{
-    return AttributeTargets::PolicyRegistry();
+    return AttributeTargets::TypeRegistry();
 }
 
 void

@@ -56,17 +56,19 @@ def test_parsed_values_have_their_attribute_types(fabric_available):
     assert cfg.attribute("network", "AckBytes") == 66  # not configured: the C++ default
 
 
-def test_bridge_setters_refuse_text_for_numbers_and_other_types(fabric_available):
+def test_the_bridge_setter_takes_typed_values_only(fabric_available):
     from astrasim_py.network.ns3.loader import bridge_class
 
     bridge = bridge_class()()
-    assert str(bridge.SetUinteger("network", "MtuBytes", 4096)) == ""
-    assert "not text" in str(bridge.SetString("network", "MtuBytes", "4096"))
-    assert "64:65536" in str(bridge.SetUinteger("network", "MtuBytes", 10))
-    assert "bad value" in str(bridge.SetDouble("network", "MtuBytes", 4096.0))  # a uint, not a double
-    assert str(bridge.SetDouble("network", "StallTimeoutUs", 2.5)) == ""
-    assert "bad value" in str(bridge.SetDouble("network", "StallTimeoutUs", -1.0))
-    assert "has no attribute" in str(bridge.SetBool("network", "NoSuchThing", True))
+    assert str(bridge.SetAttribute("network", "MtuBytes", 4096)) == ""
+    assert "takes no value of this type" in str(bridge.SetAttribute("network", "MtuBytes", "4096"))  # text
+    assert "takes no value of this type" in str(bridge.SetAttribute("network", "MtuBytes", 4096.0))
+    assert "64:65536" in str(bridge.SetAttribute("network", "MtuBytes", 10))
+    assert str(bridge.SetAttribute("network", "StallTimeoutUs", 2.5)) == ""
+    assert "time_us" in str(bridge.SetAttribute("network", "StallTimeoutUs", -1.0))
+    assert "takes no value of this type" in str(bridge.SetAttribute("network", "BdpWindow", 1))  # not a bool
+    assert str(bridge.SetAttribute("switch", "Routing", "dmodk")) == ""
+    assert "has no attribute" in str(bridge.SetAttribute("network", "NoSuchThing", True))
 
 
 def test_a_parsed_network_config_and_its_mapping_give_one_fabric(fabric_available):

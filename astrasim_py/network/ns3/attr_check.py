@@ -1,11 +1,11 @@
 """Turn every fabric attribute value into the typed value its C++ attribute takes, or name the fix.
 
-The TypeId registry (the bridge's TypeDefaults / DescribeAttributes) names each attribute's value
+The TypeId registry (the bridge's TypeRegistry / DescribeAttributes) names each attribute's value
 type (`ns3::UintegerValue`, `ns3::DoubleValue`, ...) and range (`uint32_t 64:65536`; a time,
 held as a number in the unit of its name, reads `time_us 0:9.2e+12`). A YAML value is checked
 against them here, so that a bad one is refused with the field and the fix before the run, and
-reaches C++ through the typed setter of its type (SetDouble, SetUinteger, ...): no number
-travels as text.
+reaches C++ as a Python float, int, bool or str that the bridge's SetAttribute reads through the
+CPython API into the attribute's value type: no number travels as text.
 """
 
 from __future__ import annotations
@@ -19,12 +19,6 @@ from astrasim_py.errors import InputError
 _NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 _RANGE = re.compile(rf"^(\S+)\s+({_NUMBER}|-?inf):({_NUMBER}|inf)$")
 _TRUE, _FALSE = ("true", "1", "t"), ("false", "0", "f")
-# The bridge's typed setter per attribute value type; any other type is text (strings, enums,
-# tables such as EcnThresholdsByGbps), set with SetString.
-SETTERS = {"ns3::DoubleValue": "SetDouble", "ns3::UintegerValue": "SetUinteger",
-           "ns3::IntegerValue": "SetInteger", "ns3::BooleanValue": "SetBool"}
-
-
 def _bound(text: str) -> float | int:
     return int(text) if re.fullmatch(r"[+-]?\d+", text) else float(text)
 
@@ -116,9 +110,8 @@ def check_attributes(described: Mapping[str, Mapping[str, str]], params: Mapping
     return out
 
 
-def set_attribute(bridge: Any, target: str, name: str, value: Any, checker: str) -> str:
-    """Hand one checked value to the bridge's setter of its type; "" or the bridge's error."""
-    setter = SETTERS.get(checker, "SetString")
-    if setter == "SetString":
-        value = ("true" if value else "false") if isinstance(value, bool) else str(value)
-    return str(getattr(bridge, setter)(target, name, value))
+def set_attribute(bridge: Any, target: str, name: str, value: Any) -> str:
+    """Hand one checked value (float, int, bool or str) to the bridge's typed setter; "" or its error."""
+    if not isinstance(value, (bool, int, float, str)):
+        value = str(value)  # an unknown attribute's value: the bridge names the attribute
+    return str(bridge.SetAttribute(target, name, value))

@@ -54,7 +54,7 @@ class Ns3Backend(NetworkBackend):
             params = check_attributes(attributes, params, type_name=described.get("type", target),
                                       source=self._source, where=where)
             for name, value in params.items():
-                err = set_attribute(b, target, name, value, attributes.get(name, {}).get("checker", ""))
+                err = set_attribute(b, target, name, value)
                 if err:
                     hint = (f"`astrasim-py preset show NAME` lists every attribute of a preset using "
                             f"{getattr(cfg, target).kind}"

@@ -47,14 +47,21 @@ def _bridge():
 
 
 @lru_cache(maxsize=1)
+def _document() -> dict[str, Any]:
+    """The bridge's TypeRegistry JSON, read once per process (one bridge call, one JIT)."""
+    return json.loads(str(_bridge().TypeRegistry()))
+
+
+def _info(entry: dict[str, Any]) -> PolicyInfo:
+    return PolicyInfo(entry["name"], entry["type"],
+                      tuple(PolicyAttribute(a["name"], a["default"], a["help"], a["value"], a["checker"], a["range"])
+                            for a in entry["attributes"]))
+
+
+@lru_cache(maxsize=1)
 def _registry() -> dict[str, dict[str, PolicyInfo]]:
-    doc = json.loads(str(_bridge().PolicyRegistry()))
-    return {kind: {p["name"]: PolicyInfo(p["name"], p["type"],
-                                         tuple(PolicyAttribute(a["name"], a["default"], a["help"], a["value"],
-                                                               a["checker"], a["range"])
-                                               for a in p["attributes"]))
-                   for p in doc[kind]}
-            for kind in POLICY_KINDS}
+    doc = _document()
+    return {kind: {p["name"]: _info(p) for p in doc[kind]} for kind in POLICY_KINDS}
 
 
 def policies(kind: str) -> dict[str, PolicyInfo]:
@@ -67,10 +74,19 @@ def policy_types(kind: str) -> dict[str, str]:
     return {name: info.type_id for name, info in policies(kind).items()}
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=1)
+def _by_type() -> dict[str, dict[str, dict[str, Any]]]:
+    doc = _document()
+    entries = [e for kind in (*POLICY_KINDS, "devices") for e in doc[kind]]
+    return {e["type"]: {a["name"]: {"default": a["value"], "help": a["help"], "checker": a["checker"],
+                                    "range": a["range"]} for a in e["attributes"]}
+            for e in entries}
+
+
 def type_attributes(type_id: str) -> dict[str, dict[str, Any]]:
-    """{name: {"default" (typed), "help", "checker", "range"}} of a TypeId and its parents."""
-    return json.loads(str(_bridge().TypeDefaults(type_id))).get("attributes", {})
+    """{name: {"default" (typed), "help", "checker", "range"}} of a registered policy or device
+    TypeId and its bases; {} for a type the library does not register as one."""
+    return _by_type().get(type_id, {})
 
 
 def default(type_id: str, name: str) -> Any:
