@@ -17,6 +17,7 @@ from astrasim_py.config.checks import LIMITS, integer, number
 from astrasim_py.config.network import Dimension, NetworkConfig, parse_network
 from astrasim_py.errors import InputError
 from astrasim_py.network.ns3.attr_check import check_attributes
+from astrasim_py.network.ns3.ib_buffers import AUTO, BUFFER_ATTRS, size_ib_buffers
 from astrasim_py.network.ns3.registry import DEVICE_TYPES, POLICY_KINDS, default, policy_types, type_attributes
 from astrasim_py.paths import data_dir
 from astrasim_py.safe_io import load_structured
@@ -300,6 +301,7 @@ def _fabric_section(network: NetworkConfig, source: str) -> tuple[Mapping[str, A
 
 
 def _parse(network: NetworkConfig, num_npus: int, source: str) -> FabricConfig:
+    """The named steps, in the order that decides which error a file with several shows first."""
     fabric, transport = _fabric_section(network, source)
     topo, mapped = _topology(fabric, network.dims, num_npus, source)
     preset = str(fabric.get("preset") or DEFAULT_PRESET[transport])
@@ -325,8 +327,6 @@ def _parse(network: NetworkConfig, num_npus: int, source: str) -> FabricConfig:
         raise InputError(f"InfiniBand path MTU {mtu} is not an IB MTU",
                          file=source, field="fabric.mtu_bytes", fix=f"use one of {', '.join(map(str, IB_MTUS))}")
     if fc.kind == "ib_credits":
-        from astrasim_py.network.ns3.ib_buffers import size_ib_buffers
-
         cfg.buffer_sizing = size_ib_buffers(cfg)
     return cfg
 
@@ -402,8 +402,6 @@ def _check_typed(cfg: FabricConfig, source: str) -> None:
     """Every attribute value made the type of its C++ attribute (registry), or the field named.
 
     `auto` IB buffer sizes stay for size_ib_buffers to resolve."""
-    from astrasim_py.network.ns3.ib_buffers import AUTO, BUFFER_ATTRS
-
     for _, type_id, params, where in cfg.targets():
         pending = {k: v for k, v in params.items()
                    if k in BUFFER_ATTRS.values() and str(v).strip().lower() == AUTO}
