@@ -53,7 +53,7 @@ def _make_backend(request: RunRequest, netcfg, num_npus: int):
         except ImportError as exc:
             raise InputError(f"the ns-3 backend is not available ({exc})", field="--backend",
                              fix="use --backend analytical or analytical-aware, or build the ns-3 backend") from None
-        return create_ns3(netcfg.raw, num_npus, request.seed, request.network)
+        return create_ns3(netcfg, num_npus, request.seed, request.network)
     raise InputError(f"unknown backend {request.backend!r}", field="--backend",
                      fix="use " + ", ".join(BACKENDS))
 
@@ -117,27 +117,30 @@ def _partial(request: RunRequest, backend, workloads, num_npus: int) -> dict[str
     return partial
 
 
-def run(request: RunRequest, *, progress: bool = True, traces: list | None = None,
-        record_nodes: bool = False) -> dict[str, Any]:
-    """Run one simulation and return the result document written by --output-json.
+@dataclass
+class _Inputs:
+    """Everything a run reads before the fabric exists: configs, NPU count, traces, groups."""
 
-    progress: a progress line on stderr for runs longer than a few seconds (`--quiet` turns it off).
-    traces: already loaded rank traces (e.g. adapted STG files) instead of reading request.workload.
-    record_nodes: add "nodes", every finished node as [rank, node id, start_ns, end_ns].
-    """
-    from astrasim_py.chakra.workload import existing_ranks, load_workload
+    netcfg: Any
+    syscfg: Any
+    memcfg: Any
+    jobs: list | None
+    num_npus: int
+    dim_sizes: list[int]
+    groups: dict[int, list[int]]
+    traces: list
+
+
+def _load_inputs(request: RunRequest, traces: list | None) -> _Inputs:
+    """Read and check the network, system and remote-memory files, then the workload."""
+    from astrasim_py.chakra.workload import existing_ranks
     from astrasim_py.config import load_comm_groups, load_network, load_remote_memory, load_system
-    from astrasim_py.system.sys import Sys, SystemContext
-    from astrasim_py.workload.remote_memory import RemoteMemory
-    from astrasim_py.workload.workload import Workload, WorkloadShared
+    from astrasim_py.workload.jobs import is_jobs_file, load_jobs
 
-    wall0 = time.perf_counter()
     _check_request(request)
     netcfg = load_network(request.network, request.network_overrides)
     syscfg = load_system(request.system, request.system_overrides)
     memcfg = load_remote_memory(request.remote_memory)
-    from astrasim_py.workload.jobs import is_jobs_file, load_jobs
-
     jobs = load_jobs(request.workload) if traces is None and is_jobs_file(request.workload) else None
     if traces is not None:
         found = list(range(len(traces)))
@@ -159,96 +162,138 @@ def run(request: RunRequest, *, progress: bool = True, traces: list | None = Non
         dim_sizes = _logical_dims(request, num_npus)
     _check_ranks(request, found, num_npus)
     groups = load_comm_groups(request.comm_group, num_npus)
-    if traces is None and jobs is None:  # (traces given by the caller are already validated)
-        traces = load_workload(request.workload, num_npus)  # zero-size comms warn on stderr
-    elif traces is None:  # several jobs on one fabric: one trace per host, a communicator group per job
-        from astrasim_py.workload.jobs import compose
+    traces = _workload_traces(request, traces, jobs, num_npus, groups)
+    return _Inputs(netcfg, syscfg, memcfg, jobs, num_npus, dim_sizes, groups, traces)
 
-        traces = compose(jobs, num_npus, groups, request.workload)
-    backend = _make_backend(request, netcfg, num_npus)
+
+def _workload_traces(request: RunRequest, traces: list | None, jobs: list | None, num_npus: int,
+                     groups: dict[int, list[int]]) -> list:
+    """The rank traces: the caller's (already validated), the prefix's files, or a jobs file's."""
+    if traces is not None:
+        return traces
+    if jobs is None:
+        from astrasim_py.chakra.workload import load_workload
+
+        return load_workload(request.workload, num_npus)  # zero-size comms warn on stderr
+    from astrasim_py.workload.jobs import compose  # several jobs on one fabric: a communicator group per job
+
+    return compose(jobs, num_npus, groups, request.workload)
+
+
+def _enable_progress(backend, progress: bool) -> None:
     if hasattr(backend, "enable_progress"):
         if progress:
             backend.enable_progress()
     else:
         backend.progress = progress
-    lines: list[str] = []
-    log_handle = None
-    if request.logging_folder:
-        os.makedirs(request.logging_folder, exist_ok=True)
-        log_handle = open(os.path.join(request.logging_folder, "log.log"), "w", encoding="utf-8")
 
-    def emit(line: str) -> None:
-        lines.append(line)
-        if request.echo:
+
+class _RunLog:
+    """ASTRA-sim's report lines: kept for the result, echoed (--echo), written to log.log."""
+
+    def __init__(self, request: RunRequest) -> None:
+        self.lines: list[str] = []
+        self._echo = request.echo
+        self._handle = None
+        if request.logging_folder:
+            os.makedirs(request.logging_folder, exist_ok=True)
+            self._handle = open(os.path.join(request.logging_folder, "log.log"), "w", encoding="utf-8")
+
+    def emit(self, line: str) -> None:
+        """Record one report line."""
+        self.lines.append(line)
+        if self._echo:
             print(line, flush=True)
-        if log_handle is not None:
-            log_handle.write(line + "\n")
+        if self._handle is not None:
+            self._handle.write(line + "\n")
 
+    def close(self) -> None:
+        """Close log.log (if one is written)."""
+        if self._handle is not None:
+            self._handle.close()
+
+
+def _workloads(request: RunRequest, inputs: _Inputs, backend, emit, record_nodes: bool):
+    """Per-NPU system layers and workload feeders over one backend."""
+    from astrasim_py.system.sys import Sys, SystemContext
+    from astrasim_py.workload.remote_memory import RemoteMemory
+    from astrasim_py.workload.workload import Workload, WorkloadShared
+
+    syscfg, groups, num_npus = inputs.syscfg, inputs.groups, inputs.num_npus
+    ctx = SystemContext(backend, syscfg, inputs.dim_sizes, num_npus, rendezvous=request.rendezvous,
+                        num_queues_per_dim=request.num_queues_per_dim,
+                        injection_scale=request.injection_scale, comm_groups=groups)
+    if ctx.custom is not None:  # check every custom algorithm the workload selects, before the run
+        ctx.custom.prepare(inputs.traces, groups)
+    shared = WorkloadShared(
+        replay_only=syscfg.replay_only, roofline=syscfg.roofline_enabled,
+        peak_perf_flops=syscfg.peak_perf * 1e12, local_mem_bw_bps=syscfg.local_mem_bw * 1e9,
+        scheduling_policy=syscfg.scheduling_policy, remote_memory=RemoteMemory(inputs.memcfg),
+        comm_groups=groups, num_npus=num_npus, emit=emit, timeline=[] if record_nodes else None)
+    return [Workload(r, inputs.traces[r], Sys(r, ctx), shared) for r in range(num_npus)], shared
+
+
+def _event_loop(request: RunRequest, backend, workloads, num_npus: int) -> None:
+    """Start every rank and run the backend to the end; Ctrl-C hands back the partial result."""
+    for workload in workloads:
+        workload.fire()
+    # The hot path allocates many short-lived closures; the cyclic collector's full passes
+    # over the long-lived simulation objects make long runs superlinear, so pause it.
+    gc_was_enabled = gc.isenabled()
+    gc.freeze()
+    gc.disable()
     try:
-        ctx = SystemContext(backend, syscfg, dim_sizes, num_npus, rendezvous=request.rendezvous,
-                            num_queues_per_dim=request.num_queues_per_dim,
-                            injection_scale=request.injection_scale, comm_groups=groups)
-        if ctx.custom is not None:  # check every custom algorithm the workload selects, before the run
-            ctx.custom.prepare(traces, groups)
-        shared = WorkloadShared(
-            replay_only=syscfg.replay_only, roofline=syscfg.roofline_enabled,
-            peak_perf_flops=syscfg.peak_perf * 1e12, local_mem_bw_bps=syscfg.local_mem_bw * 1e9,
-            scheduling_policy=syscfg.scheduling_policy, remote_memory=RemoteMemory(memcfg),
-            comm_groups=groups, num_npus=num_npus, emit=emit, timeline=[] if record_nodes else None)
-        workloads = [Workload(r, traces[r], Sys(r, ctx), shared) for r in range(num_npus)]
-        startup = time.perf_counter() - wall0
-        for workload in workloads:
-            workload.fire()
-        # The hot path allocates many short-lived closures; the cyclic collector's full passes
-        # over the long-lived simulation objects make long runs superlinear, so pause it.
-        gc_was_enabled = gc.isenabled()
-        gc.freeze()
-        gc.disable()
-        try:
-            backend.run()
-        except KeyboardInterrupt as exc:  # Ctrl-C / SIGTERM: hand back what was simulated so far
-            raise Interrupted(str(exc) or "interrupted", _partial(request, backend, workloads, num_npus)) from None
-        except OverflowError:  # the compiled event queue keeps times in signed 64-bit ns
-            raise InputError("a simulated time passed 2^63-1 ns (64-bit nanoseconds, 292 years)",
-                             field="bandwidth / sizes / durations",
-                             fix="check the inputs for a tiny bandwidth or compute rate, or a huge size or duration") from None
-        finally:
-            if gc_was_enabled:
-                gc.enable()
-            gc.unfreeze()
-        stuck = [w.rank for w in workloads if w.finished_at is None]
-        if stuck:
-            pending = getattr(getattr(backend, "matcher", None), "pending", lambda: None)()
-            raise SimulationError(f"{len(stuck)} rank(s) never finished (first: {stuck[:8]}); "
-                                  f"unmatched receives/arrivals: {pending}. A SEND without its RECV, "
-                                  "a size mismatch, or ranks issuing different collectives?")
-        from astrasim_py.config.checks import check_time_ns
-
-        for w in workloads:  # a silent 1e306 ns "result" is a bad input, not a result
-            check_time_ns(w.finished_at, f"rank {w.rank}'s finish time")
-        telemetry = backend.telemetry()
-        sim_time = backend.now()
+        backend.run()
+    except KeyboardInterrupt as exc:  # Ctrl-C / SIGTERM: hand back what was simulated so far
+        raise Interrupted(str(exc) or "interrupted", _partial(request, backend, workloads, num_npus)) from None
+    except OverflowError:  # the compiled event queue keeps times in signed 64-bit ns
+        raise InputError("a simulated time passed 2^63-1 ns (64-bit nanoseconds, 292 years)",
+                         field="bandwidth / sizes / durations",
+                         fix="check the inputs for a tiny bandwidth or compute rate, or a huge size or duration") from None
     finally:
-        if log_handle is not None:
-            log_handle.close()
-        backend.close()
-    wall = time.perf_counter() - wall0
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    finish = [w.finished_at for w in workloads]
+        if gc_was_enabled:
+            gc.enable()
+        gc.unfreeze()
+
+
+def _check_finished(backend, workloads) -> None:
+    """Every rank finished, at a finite time below 2^63 ns."""
+    from astrasim_py.config.checks import check_time_ns
+
+    stuck = [w.rank for w in workloads if w.finished_at is None]
+    if stuck:
+        pending = getattr(getattr(backend, "matcher", None), "pending", lambda: None)()
+        raise SimulationError(f"{len(stuck)} rank(s) never finished (first: {stuck[:8]}); "
+                              f"unmatched receives/arrivals: {pending}. A SEND without its RECV, "
+                              "a size mismatch, or ranks issuing different collectives?")
+    for w in workloads:  # a silent 1e306 ns "result" is a bad input, not a result
+        check_time_ns(w.finished_at, f"rank {w.rank}'s finish time")
+
+
+def _extra_sections(request: RunRequest, inputs: _Inputs, finish: list, shared, telemetry) -> dict[str, Any]:
+    """Jobs, point-to-point messages and fabric warnings, present only when the run has them."""
     extra: dict[str, Any] = {}
-    if jobs is not None:
+    if inputs.jobs is not None:
         from astrasim_py.workload.jobs import job_results
 
-        extra["jobs"] = job_results(jobs, finish, shared.collectives)
+        extra["jobs"] = job_results(inputs.jobs, finish, shared.collectives)
     if shared.messages:  # point-to-point traffic: each message's completion time (absent for collectives only)
         extra["messages"] = sorted(shared.messages, key=lambda m: (m["src"], m["start_ns"], m["tag"]))
     # Physical-limit and plotting warnings at the top level, where sweeps and reports look.
     if request.backend == "ns3":
         extra["warnings"] = list(telemetry.get("config", {}).get("warnings", []))
+    return extra
+
+
+def _result(request: RunRequest, inputs: _Inputs, workloads, shared, telemetry, sim_time: int,
+            times: tuple[float, float], lines: list[str], record_nodes: bool) -> dict[str, Any]:
+    """The result document (--output-json), keys in their historical order."""
+    wall, startup = times
+    finish = [w.finished_at for w in workloads]
     result = {
-        **extra,
+        **_extra_sections(request, inputs, finish, shared, telemetry),
         "backend": request.backend,
-        "num_npus": num_npus,
+        "num_npus": inputs.num_npus,
         "finish_ns": finish,
         "exposed_comm_ns": [w.exposed_comm for w in workloads],
         "sim_time_ns": sim_time,
@@ -256,7 +301,7 @@ def run(request: RunRequest, *, progress: bool = True, traces: list | None = Non
         "min_finish_ns": min(finish),
         "wall_s": round(wall, 6),
         "startup_s": round(startup, 6),
-        "peak_rss_mb": round(peak_kb / 1024, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "collectives": sorted(shared.collectives, key=lambda c: (c["rank"], c["start_ns"], c["node_id"])),
         "stats": [{"rank": w.rank, "wall_ns": w.stats.wall, **{f"{k.lower().replace(' ', '_')}_ns": v
                                                              for k, v in w.stats.times().items()}}
@@ -265,15 +310,44 @@ def run(request: RunRequest, *, progress: bool = True, traces: list | None = Non
         "fabric": telemetry,
         "config": {
             "request": asdict(request),
-            "network": netcfg.resolved(),
-            "system": syscfg.to_dict(),
-            "remote_memory": memcfg.to_dict(),
-            "comm_groups": {str(k): v for k, v in sorted(groups.items())},
+            "network": inputs.netcfg.resolved(),
+            "system": inputs.syscfg.to_dict(),
+            "remote_memory": inputs.memcfg.to_dict(),
+            "comm_groups": {str(k): v for k, v in sorted(inputs.groups.items())},
         },
     }
     if record_nodes:
         result["nodes"] = shared.timeline
     return result
+
+
+def run(request: RunRequest, *, progress: bool = True, traces: list | None = None,
+        record_nodes: bool = False) -> dict[str, Any]:
+    """Run one simulation and return the result document written by --output-json.
+
+    progress: a progress line on stderr for runs longer than a few seconds (`--quiet` turns it off).
+    traces: already loaded rank traces (e.g. adapted STG files) instead of reading request.workload.
+    record_nodes: add "nodes", every finished node as [rank, node id, start_ns, end_ns].
+    """
+    wall0 = time.perf_counter()
+    inputs = _load_inputs(request, traces)
+    backend = _make_backend(request, inputs.netcfg, inputs.num_npus)
+    _enable_progress(backend, progress)
+    log = None
+    try:
+        log = _RunLog(request)
+        workloads, shared = _workloads(request, inputs, backend, log.emit, record_nodes)
+        startup = time.perf_counter() - wall0
+        _event_loop(request, backend, workloads, inputs.num_npus)
+        _check_finished(backend, workloads)
+        telemetry = backend.telemetry()
+        sim_time = backend.now()
+    finally:
+        if log is not None:
+            log.close()
+        backend.close()
+    times = (time.perf_counter() - wall0, startup)
+    return _result(request, inputs, workloads, shared, telemetry, sim_time, times, log.lines, record_nodes)
 
 
 __all__ = ["RunRequest", "run", "BACKENDS"]

@@ -1,5 +1,6 @@
 #include "dcqcn.h"
 
+#include "../ns3_backend/time-attribute.h"
 #include "../ns3_backend/json-writer.h"
 
 #include "../ns3_backend/queue-pair.h"
@@ -131,8 +132,8 @@ DcqcnCongestionControl::GetTypeId()
                           MakeEcnRateMapChecker())
             .AddAttribute("CnpIntervalUs", "NP: at most one CNP per QP per interval; 0 = one per "
                           "marked packet [us]. Default 50 us (paper).",
-                          TimeValue(MicroSeconds(50)), MakeTimeAccessor(&DcqcnCongestionControl::m_cnpInterval),
-                          MakeTimeChecker())
+                          DoubleValue(50), MakeTimeInUnitAccessor(&DcqcnCongestionControl::m_cnpInterval, Time::US),
+                          MakeTimeInUnitChecker(Time::US))
             .AddAttribute("G", "RP: alpha EWMA gain g [1]. Default 1/256 (paper).",
                           DoubleValue(1.0 / 256), MakeDoubleAccessor(&DcqcnCongestionControl::m_g),
                           MakeDoubleChecker<double>(0.0, 1.0))
@@ -140,15 +141,15 @@ DcqcnCongestionControl::GetTypeId()
                           DoubleValue(1.0), MakeDoubleAccessor(&DcqcnCongestionControl::m_initialAlpha),
                           MakeDoubleChecker<double>(0.0, 1.0))
             .AddAttribute("AlphaUpdatePeriodUs", "RP: alpha update period K [us]. Default 55 us (paper).",
-                          TimeValue(MicroSeconds(55)), MakeTimeAccessor(&DcqcnCongestionControl::m_alphaPeriod),
-                          MakeTimeChecker())
+                          DoubleValue(55), MakeTimeInUnitAccessor(&DcqcnCongestionControl::m_alphaPeriod, Time::US),
+                          MakeTimeInUnitChecker(Time::US))
             .AddAttribute("RateDecreaseIntervalUs", "RP: at most one rate cut per interval [us]. "
                           "Default 50 us (paper: one cut per CNP interval).",
-                          TimeValue(MicroSeconds(50)), MakeTimeAccessor(&DcqcnCongestionControl::m_decreaseInterval),
-                          MakeTimeChecker())
+                          DoubleValue(50), MakeTimeInUnitAccessor(&DcqcnCongestionControl::m_decreaseInterval, Time::US),
+                          MakeTimeInUnitChecker(Time::US))
             .AddAttribute("RpTimerUs", "RP: rate-increase timer T [us]. Default 55 us (paper).",
-                          TimeValue(MicroSeconds(55)), MakeTimeAccessor(&DcqcnCongestionControl::m_rpTimer),
-                          MakeTimeChecker())
+                          DoubleValue(55), MakeTimeInUnitAccessor(&DcqcnCongestionControl::m_rpTimer, Time::US),
+                          MakeTimeInUnitChecker(Time::US))
             .AddAttribute("ByteCounterBytes", "RP: rate-increase byte counter B; 0 = timer only [bytes]. "
                           "Default 10485760 (paper 10 MB).",
                           UintegerValue(10485760), MakeUintegerAccessor(&DcqcnCongestionControl::m_byteCounter),

@@ -1,5 +1,6 @@
 #include "hpcc.h"
 
+#include "../ns3_backend/time-attribute.h"
 #include "../ns3_backend/json-writer.h"
 
 #include "../ns3_backend/queue-pair.h"
@@ -63,8 +64,8 @@ HpccCongestionControl::GetTypeId()
                           MakeBooleanChecker())
             .AddAttribute("BaseRttNs", "T: base RTT for smoothing and the BDP; 0 = the QP's own "
                           "unloaded path RTT (full frame out, ACK back) [ns]. Default 0.",
-                          TimeValue(Time(0)), MakeTimeAccessor(&HpccCongestionControl::m_baseRtt),
-                          MakeTimeChecker())
+                          DoubleValue(0), MakeTimeInUnitAccessor(&HpccCongestionControl::m_baseRtt, Time::NS),
+                          MakeTimeInUnitChecker(Time::NS))
             .AddAttribute("WindowBytes", "W: window at line rate; 0 = T x line rate (the BDP) "
                           "[bytes]. Default 0.",
                           UintegerValue(0), MakeUintegerAccessor(&HpccCongestionControl::m_windowBytes),

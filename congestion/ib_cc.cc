@@ -1,5 +1,6 @@
 #include "ib_cc.h"
 
+#include "../ns3_backend/time-attribute.h"
 #include "../ns3_backend/json-writer.h"
 
 #include "../ns3_backend/queue-pair.h"
@@ -51,9 +52,9 @@ IbCongestionControl::GetTypeId()
                           "NP: at most one BECN per QP per interval; 0 = one per FECN packet [ns]. "
                           "Default 1000 ns (one per FECN packet over-reacts: the queue stays above "
                           "the threshold for a round trip after the first BECN).",
-                          TimeValue(NanoSeconds(1000)),
-                          MakeTimeAccessor(&IbCongestionControl::m_minBecnInterval),
-                          MakeTimeChecker(Time(0)))
+                          DoubleValue(1000),
+                          MakeTimeInUnitAccessor(&IbCongestionControl::m_minBecnInterval, Time::NS),
+                          MakeTimeInUnitChecker(Time::NS))
             .AddAttribute("CctiIncrease",
                           "RP: CCTI increment per BECN [entries]. Default 1.",
                           UintegerValue(1),
@@ -72,15 +73,15 @@ IbCongestionControl::GetTypeId()
             .AddAttribute("CctiTimerUs",
                           "RP: CCTI decreases by one every period while above CctiMin [us]. "
                           "Default 3 us (tuned on a 7-to-1 incast and a congestion tree).",
-                          TimeValue(MicroSeconds(3)),
-                          MakeTimeAccessor(&IbCongestionControl::m_cctiTimer),
-                          MakeTimeChecker(NanoSeconds(1)))
+                          DoubleValue(3),
+                          MakeTimeInUnitAccessor(&IbCongestionControl::m_cctiTimer, Time::US),
+                          MakeTimeInUnitChecker(Time::US, 0.001))
             .AddAttribute("CctStepNs",
                           "RP: congestion control table: entry i = inter-packet delay i x "
                           "CctStepNs [ns]. Default 20 ns.",
-                          TimeValue(NanoSeconds(20)),
-                          MakeTimeAccessor(&IbCongestionControl::m_cctStep),
-                          MakeTimeChecker(Time(0)))
+                          DoubleValue(20),
+                          MakeTimeInUnitAccessor(&IbCongestionControl::m_cctStep, Time::NS),
+                          MakeTimeInUnitChecker(Time::NS))
             .AddAttribute("ReferencePacketBytes",
                           "RP: wire size used to turn the inter-packet delay into a QP rate "
                           "(rate = line x T / (T + IPD), T = its serialization) [bytes]. "

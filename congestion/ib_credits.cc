@@ -1,5 +1,6 @@
 #include "ib_credits.h"
 
+#include "../ns3_backend/time-attribute.h"
 #include "../ns3_backend/json-writer.h"
 
 #include "../ns3_backend/fabric-switch.h"
@@ -50,16 +51,16 @@ IbCreditFlowControl::GetTypeId()
                           "A credit update is sent this long after the first block freed since "
                           "the last one (updates batch frees) [ns]. Default 256 ns (ib_flit_sim "
                           "minimum credit-update period).",
-                          TimeValue(NanoSeconds(256)),
-                          MakeTimeAccessor(&IbCreditFlowControl::m_updateDelay),
-                          MakeTimeChecker(Time(0)))
+                          DoubleValue(256),
+                          MakeTimeInUnitAccessor(&IbCreditFlowControl::m_updateDelay, Time::NS),
+                          MakeTimeInUnitChecker(Time::NS))
             .AddAttribute("CreditRefreshUs",
                           "Periodic re-advertisement of FCCL after traffic on a VL (the spec's "
                           "periodic flow-control packet; repeats while the buffer is not empty); "
                           "0 = off [us]. Default 10 us.",
-                          TimeValue(MicroSeconds(10)),
-                          MakeTimeAccessor(&IbCreditFlowControl::m_refreshPeriod),
-                          MakeTimeChecker(Time(0)))
+                          DoubleValue(10),
+                          MakeTimeInUnitAccessor(&IbCreditFlowControl::m_refreshPeriod, Time::US),
+                          MakeTimeInUnitChecker(Time::US))
             .AddAttribute("VlArbitrationHigh",
                           "High-priority VL arbitration table, 'vl:weight,...' with weights in "
                           "64-byte units (1..255); empty = none [entries]. Default empty.",

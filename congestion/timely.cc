@@ -1,5 +1,6 @@
 #include "timely.h"
 
+#include "../ns3_backend/time-attribute.h"
 #include "../ns3_backend/json-writer.h"
 
 #include "../ns3_backend/queue-pair.h"
@@ -34,14 +35,14 @@ TimelyCongestionControl::GetTypeId()
                           DoubleValue(0.8), MakeDoubleAccessor(&TimelyCongestionControl::m_beta),
                           MakeDoubleChecker<double>(0.0, 1.0))
             .AddAttribute("TLowUs", "Below this RTT always increase [us]. Default 50 us (paper).",
-                          TimeValue(MicroSeconds(50)), MakeTimeAccessor(&TimelyCongestionControl::m_tLow),
-                          MakeTimeChecker())
+                          DoubleValue(50), MakeTimeInUnitAccessor(&TimelyCongestionControl::m_tLow, Time::US),
+                          MakeTimeInUnitChecker(Time::US))
             .AddAttribute("THighUs", "Above this RTT always cut [us]. Default 500 us (paper).",
-                          TimeValue(MicroSeconds(500)), MakeTimeAccessor(&TimelyCongestionControl::m_tHigh),
-                          MakeTimeChecker())
+                          DoubleValue(500), MakeTimeInUnitAccessor(&TimelyCongestionControl::m_tHigh, Time::US),
+                          MakeTimeInUnitChecker(Time::US))
             .AddAttribute("MinRttUs", "Normalizes the RTT gradient [us]. Default 20 us (paper).",
-                          TimeValue(MicroSeconds(20)), MakeTimeAccessor(&TimelyCongestionControl::m_minRtt),
-                          MakeTimeChecker())
+                          DoubleValue(20), MakeTimeInUnitAccessor(&TimelyCongestionControl::m_minRtt, Time::US),
+                          MakeTimeInUnitChecker(Time::US))
             .AddAttribute("RateAiMbps", "Additive increase step delta [Mb/s]. Default 10 (paper).",
                           DoubleValue(10), MakeDoubleAccessor(&TimelyCongestionControl::m_aiMbps),
                           MakeDoubleChecker<double>(0.0))

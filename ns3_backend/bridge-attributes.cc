@@ -5,8 +5,14 @@
 #include "../congestion/congestion-control.h"
 #include "../congestion/flow-control.h"
 
+#include "ns3/boolean.h"
+#include "ns3/double.h"
+#include "ns3/integer.h"
 #include "ns3/string.h"
+#include "ns3/uinteger.h"
 
+#include <cmath>
+#include <cstdio>
 #include <map>
 
 namespace astrasim
@@ -60,8 +66,49 @@ AttributeTargets::SelectPolicies(const std::string& flowControl, const std::stri
     return "";
 }
 
+/// A double as JSON: whole numbers as integers (as ns-3 prints them), others round-trip exact.
+static std::string
+ExactNumber(double v)
+{
+    char text[40];
+    if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9007199254740992.0)
+        std::snprintf(text, sizeof(text), "%lld", static_cast<long long>(v));
+    else if (std::isfinite(v))
+        std::snprintf(text, sizeof(text), "%.17g", v);
+    else
+        return "null";
+    return text;
+}
+
+static bool
+IsNumeric(const std::string& valueType)
+{
+    return valueType == "ns3::DoubleValue" || valueType == "ns3::UintegerValue" ||
+           valueType == "ns3::IntegerValue" || valueType == "ns3::BooleanValue";
+}
+
+/// The ns-3 value of an attribute of `valueType` for `v`, or nullptr when its type does not fit
+/// (an int for a double is fine: it is exact; a bool is never a number, text never a number).
+static Ptr<AttributeValue>
+FromTyped(const TypedValue& v, const std::string& valueType)
+{
+    if (valueType == "ns3::DoubleValue" && v.kind == TypedValue::Real)
+        return Create<DoubleValue>(v.real);
+    if (valueType == "ns3::DoubleValue" && v.kind == TypedValue::Integer && v.fitsSigned)
+        return Create<DoubleValue>(static_cast<double>(v.integer));
+    if (valueType == "ns3::UintegerValue" && v.kind == TypedValue::Integer && v.fitsUnsigned)
+        return Create<UintegerValue>(v.unsignedInteger);
+    if (valueType == "ns3::IntegerValue" && v.kind == TypedValue::Integer && v.fitsSigned)
+        return Create<IntegerValue>(v.integer);
+    if (valueType == "ns3::BooleanValue" && v.kind == TypedValue::Flag)
+        return Create<BooleanValue>(v.flag);
+    if (!IsNumeric(valueType) && v.kind == TypedValue::Text)
+        return Create<StringValue>(v.text);  // enums and tables parse their own text
+    return nullptr;
+}
+
 std::string
-AttributeTargets::Set(const std::string& target, const std::string& name, const std::string& value)
+AttributeTargets::Set(const std::string& target, const std::string& name, const TypedValue& value)
 {
     ObjectFactory* f = Target(target);
     if (!f)
@@ -70,11 +117,44 @@ AttributeTargets::Set(const std::string& target, const std::string& name, const 
     TypeId::AttributeInformation info;
     if (!tid.LookupAttributeByName(name, &info))
         return tid.GetName() + " has no attribute " + name;
-    Ptr<AttributeValue> v = info.checker->CreateValidValue(StringValue(value));
+    const std::string valueType = info.checker->GetValueTypeName();
+    const std::string bad = "bad value '" + value.text + "' for " + tid.GetName() + "::" + name;
+    Ptr<AttributeValue> typed = FromTyped(value, valueType);
+    if (!typed)
+        return bad + " (a " + valueType + " takes no value of this type)";
+    // Check() compares the value's type and range; only a StringValue is parsed (by the
+    // checker's own type: an enum name, a table)
+    Ptr<AttributeValue> v = info.checker->CreateValidValue(*typed);
     if (!v)
-        return "bad value '" + value + "' for " + tid.GetName() + "::" + name;
+        return bad + " (" + valueType + " " + info.checker->GetUnderlyingTypeInformation() + ")";
     f->Set(name, *v);
     return "";
+}
+
+/// One attribute value as a typed JSON value: numbers, booleans, else the text ns-3 prints.
+static void
+WriteTyped(JsonWriter& w, const AttributeValue& v, Ptr<const AttributeChecker> checker)
+{
+    if (auto d = dynamic_cast<const DoubleValue*>(&v))
+        w.Raw(ExactNumber(d->Get()));
+    else if (auto u = dynamic_cast<const UintegerValue*>(&v))
+        w.Number(u->Get());
+    else if (auto i = dynamic_cast<const IntegerValue*>(&v))
+        w.Number(i->Get());
+    else if (auto b = dynamic_cast<const BooleanValue*>(&v))
+        w.Raw(b->Get() ? "true" : "false");
+    else
+        w.String(v.SerializeToString(checker));
+}
+
+/// "help", "checker" (value type) and "range" of an attribute: Python checks a value against
+/// them before calling a setter, to name the field and the fix in its own words.
+static void
+WriteChecker(JsonWriter& w, const TypeId::AttributeInformation& info)
+{
+    w.StringField("help", info.help)
+        .StringField("checker", info.checker->GetValueTypeName())
+        .StringField("range", info.checker->GetUnderlyingTypeInformation());
 }
 
 std::string
@@ -91,17 +171,12 @@ AttributeTargets::Describe(const std::string& target)
         for (uint32_t i = 0; i < tid.GetAttributeN(); ++i)
         {
             auto info = tid.GetAttribute(i);
-            StringValue sv;
-            obj->GetAttribute(info.name, sv);
-            // checker/range let Python check a value before SetAttribute: ns-3 aborts the
-            // process (NS_FATAL) on some unparsable strings instead of returning an error
-            w.Key(info.name)
-                .BeginObject()
-                .StringField("value", sv.Get())
-                .StringField("help", info.help)
-                .StringField("checker", info.checker->GetValueTypeName())
-                .StringField("range", info.checker->GetUnderlyingTypeInformation())
-                .EndObject();
+            Ptr<AttributeValue> value = info.checker->Create();
+            obj->GetAttribute(info.name, *value);
+            w.Key(info.name).BeginObject().Key("value");
+            WriteTyped(w, *value, info.checker);
+            WriteChecker(w, info);
+            w.EndObject();
         }
         if (tid == Object::GetTypeId() || tid.GetParent() == tid)
             break;
@@ -110,10 +185,9 @@ AttributeTargets::Describe(const std::string& target)
     return w.Str();
 }
 
-/// One policy's registry entry: short name, TypeId, its and its policy bases' attributes.
-template <typename Policy>
+/// One registry entry: short name, TypeId, its and its parents' attributes (below Object).
 static std::string
-PolicyEntry(TypeId tid, const std::string& shortName)
+TypeEntry(TypeId tid, const std::string& shortName)
 {
     JsonWriter w;
     w.BeginObject().StringField("name", shortName).StringField("type", tid.GetName());
@@ -123,11 +197,14 @@ PolicyEntry(TypeId tid, const std::string& shortName)
         for (uint32_t a = 0; a < t.GetAttributeN(); ++a)
         {
             auto info = t.GetAttribute(a);
+            // "default" as ns-3 prints it (the listing's text), "value" the typed default
             w.BeginObject()
                 .StringField("name", info.name)
                 .StringField("default", info.initialValue->SerializeToString(info.checker))
-                .StringField("help", info.help)
-                .EndObject();
+                .Key("value");
+            WriteTyped(w, *info.initialValue, info.checker);
+            WriteChecker(w, info);
+            w.EndObject();
         }
     }
     w.EndArray().EndObject();
@@ -149,7 +226,7 @@ ListPolicies(JsonWriter& w)
         }
         ObjectFactory f(tid.GetName());
         Ptr<Policy> policy = f.Create<Policy>();
-        entries[policy->Name()] = PolicyEntry<Policy>(tid, policy->Name());
+        entries[policy->Name()] = TypeEntry(tid, policy->Name());
     }
     w.BeginArray();
     for (const auto& kv : entries)
@@ -160,14 +237,20 @@ ListPolicies(JsonWriter& w)
 }
 
 std::string
-AttributeTargets::PolicyRegistry()
+AttributeTargets::TypeRegistry()
 {
     JsonWriter w;
     w.BeginObject().Key("flow_control");
     ListPolicies<FlowControl>(w);
     w.Key("congestion_control");
     ListPolicies<CongestionControl>(w);
-    w.EndObject();
+    w.Key("devices").BeginArray();
+    AttributeTargets targets;
+    for (const char* target : {"network", "switch", "nic"})
+    {
+        w.Raw(TypeEntry(targets.Target(target)->GetTypeId(), target));
+    }
+    w.EndArray().EndObject();
     return w.Str();
 }
 

@@ -1,15 +1,40 @@
 // The bridge's attribute targets: one ns-3 ObjectFactory per configurable object (network,
-// switch, NIC, flow control, congestion control), attribute values checked by their TypeId,
-// and the listings Python reads (effective attributes, the policy registry) as JSON.
+// switch, NIC, flow control, congestion control), typed attribute values checked by their
+// TypeId's checker, and the listings Python reads (effective attributes; the registry of
+// policies and device types with their defaults) as JSON with typed values.
 #ifndef ASTRASIM_BRIDGE_ATTRIBUTES_H
 #define ASTRASIM_BRIDGE_ATTRIBUTES_H
 
 #include "ns3/object-factory.h"
 
+#include <cstdint>
 #include <string>
 
 namespace astrasim
 {
+
+/// A value for the typed attribute setter, as the caller's language typed it (the bridge reads
+/// a Python float, int, bool or str into one: ReadTypedValue in bridge-python.h).
+struct TypedValue
+{
+    enum Kind
+    {
+        Real,
+        Integer,
+        Flag,
+        Text,
+        Other
+    };
+
+    Kind kind{Other};
+    double real{0};
+    int64_t integer{0};
+    uint64_t unsignedInteger{0};
+    bool fitsSigned{false};   // `integer` holds the value
+    bool fitsUnsigned{false}; // `unsignedInteger` holds the value
+    bool flag{false};
+    std::string text; // Text's value; for the other kinds the value as an error shows it
+};
 
 class AttributeTargets
 {
@@ -24,13 +49,18 @@ class AttributeTargets
     ns3::ObjectFactory* Target(const std::string& t);
     /// Policies by TypeId name; "" or why one is not a constructible policy.
     std::string SelectPolicies(const std::string& flowControl, const std::string& congestionControl);
-    /// "" or an error (unknown target or attribute, bad value).
-    std::string Set(const std::string& target, const std::string& name, const std::string& value);
+    /// Set one attribute from a typed value: "" or an error (unknown target or attribute, a value
+    /// of another type than the attribute's, out of the checker's range). A number is never
+    /// parsed from text; text reaches only string, enum and table attributes.
+    std::string Set(const std::string& target, const std::string& name, const TypedValue& value);
     /// {"type": ..., "attributes": {name: {"value", "help", "checker", "range"}}} of a target's
-    /// effective values.
+    /// effective values ("value" typed).
     std::string Describe(const std::string& target);
-    /// Every constructible FlowControl / CongestionControl with its attributes' defaults.
-    static std::string PolicyRegistry();
+    /// Every constructible FlowControl / CongestionControl, and the device types behind the
+    /// network, switch and nic targets ("devices"), each {"name", "type", "attributes": [{"name",
+    /// "default" (as ns-3 prints it), "value" (typed default), "help", "checker", "range"}]},
+    /// read from the TypeId registry (no object is created).
+    static std::string TypeRegistry();
 };
 
 } // namespace astrasim

@@ -132,4 +132,63 @@ PythonCalls::TakeError()
     return e;
 }
 
+static bool
+IsA(PyObject* value, struct _typeobject& type)
+{
+    return PyObject_IsInstance(value, reinterpret_cast<PyObject*>(&type)) == 1;
+}
+
+/// str(value) for error messages ("" if even that fails).
+static std::string
+Shown(PyObject* value)
+{
+    PyObject* text = PyObject_Str(value);
+    std::string out;
+    if (text != nullptr)
+    {
+        std::ptrdiff_t size = 0;
+        const char* utf8 = PyUnicode_AsUTF8AndSize(text, &size);
+        if (utf8 != nullptr)
+            out.assign(utf8, static_cast<size_t>(size));
+        Py_DecRef(text);
+    }
+    PyErr_Clear();
+    return out;
+}
+
+TypedValue
+ReadTypedValue(PyObject* value)
+{
+    TypedValue v;
+    if (value == nullptr)
+        return v;
+    v.text = Shown(value);
+    if (IsA(value, PyBool_Type)) // before int: a bool is an int to Python, never a number here
+    {
+        v.kind = TypedValue::Flag;
+        v.flag = PyObject_IsTrue(value) == 1;
+    }
+    else if (IsA(value, PyLong_Type))
+    {
+        v.kind = TypedValue::Integer;
+        v.integer = PyLong_AsLongLong(value);
+        v.fitsSigned = PyErr_Occurred() == nullptr;
+        PyErr_Clear();
+        v.unsignedInteger = PyLong_AsUnsignedLongLong(value);
+        v.fitsUnsigned = PyErr_Occurred() == nullptr;
+        PyErr_Clear();
+    }
+    else if (IsA(value, PyFloat_Type))
+    {
+        v.kind = TypedValue::Real;
+        v.real = PyFloat_AsDouble(value);
+    }
+    else if (IsA(value, PyUnicode_Type))
+    {
+        v.kind = TypedValue::Text;
+    }
+    PyErr_Clear();
+    return v;
+}
+
 } // namespace astrasim

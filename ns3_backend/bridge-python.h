@@ -4,6 +4,8 @@
 #ifndef ASTRASIM_BRIDGE_PYTHON_H
 #define ASTRASIM_BRIDGE_PYTHON_H
 
+#include "bridge-attributes.h"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -25,6 +27,20 @@ extern "C"
     void PyErr_NormalizeException(PyObject** type, PyObject** value, PyObject** traceback);
     int PyException_SetTraceback(PyObject* exception, PyObject* traceback);
     extern struct _object _Py_NoneStruct;  // None
+    // typed attribute values (ReadTypedValue)
+    int PyObject_IsInstance(PyObject* object, PyObject* type);
+    int PyObject_IsTrue(PyObject* o);
+    double PyFloat_AsDouble(PyObject* o);
+    long long PyLong_AsLongLong(PyObject* o);
+    unsigned long long PyLong_AsUnsignedLongLong(PyObject* o);
+    const char* PyUnicode_AsUTF8AndSize(PyObject* o, std::ptrdiff_t* size);
+    PyObject* PyObject_Str(PyObject* o);
+    PyObject* PyErr_Occurred();
+    void PyErr_Clear();
+    extern struct _typeobject PyFloat_Type;
+    extern struct _typeobject PyLong_Type;
+    extern struct _typeobject PyBool_Type;
+    extern struct _typeobject PyUnicode_Type;
 }
 
 namespace ns3::fabric
@@ -36,6 +52,10 @@ namespace astrasim
 {
 
 using Clock = std::chrono::steady_clock;
+
+/// A Python float, int, bool or str (borrowed) as the attribute setter's typed value; anything
+/// else is TypedValue::Other. Python errors raised while reading are cleared.
+TypedValue ReadTypedValue(PyObject* value);
 
 class PythonCalls
 {

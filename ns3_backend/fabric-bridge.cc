@@ -105,10 +105,9 @@ FabricBridge::SelectPolicies(const std::string& flowControl, const std::string& 
 }
 
 std::string
-FabricBridge::SetAttribute(const std::string& target, const std::string& name,
-                           const std::string& value)
+FabricBridge::SetAttribute(const std::string& target, const std::string& name, _object* value)
 {
-    return m_impl->targets.Set(target, name, value);
+    return m_impl->targets.Set(target, name, ReadTypedValue(value));
 }
 
 std::string
@@ -118,9 +117,9 @@ FabricBridge::DescribeAttributes(const std::string& target)
 }
 
 std::string
-FabricBridge::PolicyRegistry()
+FabricBridge::TypeRegistry()
 {
-    return AttributeTargets::PolicyRegistry();
+    return AttributeTargets::TypeRegistry();
 }
 
 void

@@ -25,18 +25,21 @@ class FabricBridge
     /// Select policies by ns-3 TypeId name (e.g. "ns3::fabric::PfcFlowControl").
     /// Returns "" or an error message.
     std::string SelectPolicies(const std::string& flowControl, const std::string& congestionControl);
-    /// target: network | switch | nic | flow_control | congestion_control.
-    /// Returns "" or an error message (unknown attribute, bad value).
-    std::string SetAttribute(const std::string& target, const std::string& name,
-                             const std::string& value);
-    /// JSON object {name: {"value", "help", "checker" (value type), "range"}} of a target's
-    /// effective attributes.
+    /// Set one attribute from a typed Python value (float, int, bool or str, borrowed); target:
+    /// network | switch | nic | flow_control | congestion_control. An attribute whose name
+    /// carries a unit takes a number in that unit (RpTimerUs: microseconds); a number is never
+    /// parsed from text (str reaches only string, enum and table attributes). Returns "" or an
+    /// error message (unknown attribute, a value of another type, out of range).
+    std::string SetAttribute(const std::string& target, const std::string& name, _object* value);
+    /// JSON object {"type", "attributes": {name: {"value" (typed), "help", "checker" (value
+    /// type), "range"}}} of a target's effective attributes.
     std::string DescribeAttributes(const std::string& target);
-    /// Every constructible policy in the ns-3 TypeId registry, as JSON
-    /// {"flow_control": [...], "congestion_control": [...]}, each entry {"name": short name,
-    /// "type": TypeId name, "attributes": [{"name", "default", "help"}]} (the policy's and
-    /// its policy base classes' attributes).
-    static std::string PolicyRegistry();
+    /// The TypeId registry as JSON: {"flow_control": [...], "congestion_control": [...],
+    /// "devices": [...]}; each entry {"name": short name (or target), "type": TypeId name,
+    /// "attributes": [{"name", "default" (as ns-3 prints it), "value" (typed default), "help",
+    /// "checker", "range"}]} (the type's and its bases' attributes). Every constructible
+    /// policy is listed; devices are the network, switch and nic targets' types.
+    static std::string TypeRegistry();
 
     void Build(uint32_t numHosts, uint32_t numSwitches, bool hostsForward, uint32_t seed);
     void AddLink(uint32_t a, uint32_t b, double gbps, uint64_t latencyNs);

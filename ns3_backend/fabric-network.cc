@@ -1,5 +1,6 @@
 #include "fabric-network.h"
 
+#include "time-attribute.h"
 #include "ns3/boolean.h"
 #include "ns3/double.h"
 #include "ns3/enum.h"
@@ -71,15 +72,15 @@ FabricNetwork::GetTypeId()
             .AddAttribute("RetransmitTimeoutUs",
                           "Go-back-N retransmission timeout without ACK progress [us]. "
                           "Default 1000 us.",
-                          TimeValue(MicroSeconds(1000)),
-                          MakeTimeAccessor(&FabricNetwork::m_rto),
-                          MakeTimeChecker())
+                          DoubleValue(1000),
+                          MakeTimeInUnitAccessor(&FabricNetwork::m_rto, Time::US),
+                          MakeTimeInUnitChecker(Time::US))
             .AddAttribute("NackIntervalUs",
                           "Minimum gap between NACKs for the same expected sequence [us]. "
                           "Default 500 us (reference).",
-                          TimeValue(MicroSeconds(500)),
-                          MakeTimeAccessor(&FabricNetwork::m_nackInterval),
-                          MakeTimeChecker())
+                          DoubleValue(500),
+                          MakeTimeInUnitAccessor(&FabricNetwork::m_nackInterval, Time::US),
+                          MakeTimeInUnitChecker(Time::US))
             .AddAttribute("WindowBytes",
                           "Per-QP limit on unacknowledged bytes; 0 = no window [bytes]. Default 0.",
                           UintegerValue(0),
@@ -100,15 +101,15 @@ FabricNetwork::GetTypeId()
             .AddAttribute("StallTimeoutUs",
                           "Raise an error when messages are outstanding but no byte was delivered "
                           "for this long [us]. Default 10000 us.",
-                          TimeValue(MicroSeconds(10000)),
-                          MakeTimeAccessor(&FabricNetwork::m_stallTimeout),
-                          MakeTimeChecker())
+                          DoubleValue(10000),
+                          MakeTimeInUnitAccessor(&FabricNetwork::m_stallTimeout, Time::US),
+                          MakeTimeInUnitChecker(Time::US))
             .AddAttribute("SampleIntervalNs",
                           "Time-series sampling period for queues, pause state and QP rates; "
                           "0 = off [ns]. Default 0.",
-                          TimeValue(Time(0)),
-                          MakeTimeAccessor(&FabricNetwork::m_sampleInterval),
-                          MakeTimeChecker())
+                          DoubleValue(0),
+                          MakeTimeInUnitAccessor(&FabricNetwork::m_sampleInterval, Time::NS),
+                          MakeTimeInUnitChecker(Time::NS))
             // ---- reference-compatibility switches (preset astrasim_ns3_compat) ----
             .AddAttribute("Completion",
                           "When a message completes (send and receive handlers): last_byte = its "

@@ -1,5 +1,6 @@
 #include "fabric-switch.h"
 
+#include "time-attribute.h"
 #include "fabric-network.h"
 
 #include "ns3/boolean.h"
@@ -110,9 +111,9 @@ FabricSwitch::GetTypeId()
             .AddAttribute("ForwardingDelayNs",
                           "Fixed delay from a packet's last bit in to its enqueue at egress [ns]. "
                           "Default 0 (as the reference).",
-                          TimeValue(Time(0)),
-                          MakeTimeAccessor(&FabricSwitch::m_forwardingDelay),
-                          MakeTimeChecker())
+                          DoubleValue(0),
+                          MakeTimeInUnitAccessor(&FabricSwitch::m_forwardingDelay, Time::NS),
+                          MakeTimeInUnitChecker(Time::NS))
             .AddAttribute("BufferBytes",
                           "Shared packet buffer of the switch [bytes]. Default 32 MiB.",
                           UintegerValue(32 * 1024 * 1024),

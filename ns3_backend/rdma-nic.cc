@@ -2,6 +2,7 @@
 // rdma-nic-rx.cc.
 #include "rdma-nic.h"
 
+#include "time-attribute.h"
 #include "fabric-network.h"
 
 #include "ns3/boolean.h"
@@ -29,9 +30,9 @@ RdmaNic::GetTypeId()
             .AddAttribute("ProcessingDelayNs",
                           "Delay from a packet's last bit arriving at the NIC to its processing "
                           "(delivery, ACK generation) [ns]. Default 0 (as the reference).",
-                          TimeValue(Time(0)),
-                          MakeTimeAccessor(&RdmaNic::m_processingDelay),
-                          MakeTimeChecker())
+                          DoubleValue(0),
+                          MakeTimeInUnitAccessor(&RdmaNic::m_processingDelay, Time::NS),
+                          MakeTimeInUnitChecker(Time::NS))
             .AddAttribute("OutOfOrderReceive",
                           "Keep data that arrives ahead of the expected byte (as IB HCAs placing "
                           "RDMA writes under adaptive routing do) instead of NACKing it; delivery "

@@ -1,4 +1,9 @@
-"""The analytical network YAML: topology / npus_count / bandwidth / latency per dimension."""
+"""The network YAML, parsed once: ASTRA-sim's dimension lists into typed `Dimension`s, plus the
+raw `fabric:` section the ns-3 backend validates (network/ns3/config.py).
+
+Every consumer of the dimensions (the analytical backends, the ns-3 fabric's mapping of
+dimensions to hosts and switches, the topology loader) takes them from `parse_network`.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from astrasim_py.config._load import apply_overrides, is_int, is_number, read_mapping
+from astrasim_py.config._load import apply_overrides, read_mapping
 from astrasim_py.config.checks import LIMITS, integer, number
 from astrasim_py.errors import InputError
 
@@ -17,28 +22,45 @@ DIM_KEYS = ("topology", "npus_count", "bandwidth", "latency")
 ALLOWED_KEYS = set(DIM_KEYS) | {"fabric"}
 
 
+def gbps_from_GBps(bandwidth_GBps: float) -> float:
+    """ASTRA-sim GB/s (1 GB = 2^30 B) to Gbit/s (1e9 bit/s): GB/s * 8 * 2^30 / 1e9."""
+    return float(bandwidth_GBps) * 8.0 * (1 << 30) / 1e9
+
+
 @dataclass(frozen=True)
 class Dimension:
-    """One network dimension as ASTRA-sim's analytical backend reads it."""
+    """One network dimension in ASTRA-sim's units: bandwidth in GB/s with GB = 2^30 bytes
+    (ASTRA-sim's convention, not Gbit/s), latency in ns per link."""
 
-    topology: str
+    topology: str  # Ring | FullyConnected | Switch
     npus: int
-    bandwidth_gbps: float  # GB/s with GB = 2^30 bytes (ASTRA-sim's convention)
+    bandwidth_gbytes_per_s: float
     latency_ns: float
 
     @property
     def bytes_per_ns(self) -> float:
         """Link bandwidth in bytes per ns (GB/s x 2^30 / 1e9)."""
-        return self.bandwidth_gbps * (1 << 30) / 1_000_000_000
+        return self.bandwidth_gbytes_per_s * (1 << 30) / 1_000_000_000
+
+    @property
+    def link_gbps(self) -> float:
+        """Link bandwidth in Gbit/s (1e9 bit/s): GB/s x 8 x 2^30 / 1e9."""
+        return gbps_from_GBps(self.bandwidth_gbytes_per_s)
 
 
 @dataclass
 class NetworkConfig:
-    """A parsed network file: dimensions (may be empty for a fabric-only file) and the raw dict."""
+    """A parsed network file: dimensions (may be empty for a fabric-only file), the `fabric:`
+    section as given (validated by the ns-3 backend) and the raw dict."""
 
     dims: list[Dimension]
     raw: dict[str, Any] = field(default_factory=dict)
     source: str = ""
+
+    @property
+    def fabric(self) -> Any:
+        """The `fabric:` section as written (None when absent)."""
+        return self.raw.get("fabric")
 
     @property
     def num_npus(self) -> int:
@@ -54,13 +76,27 @@ class NetworkConfig:
         if self.dims:
             out["topology"] = [d.topology for d in self.dims]
             out["npus_count"] = [d.npus for d in self.dims]
-            out["bandwidth"] = [d.bandwidth_gbps for d in self.dims]
+            out["bandwidth"] = [d.bandwidth_gbytes_per_s for d in self.dims]
             out["latency"] = [d.latency_ns for d in self.dims]
         return out
 
 
 def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _dimension(topo: Any, npus: Any, bw: Any, lat: Any, *, index: int, source: str) -> Dimension:
+    """One dimension's four entries, checked."""
+    if topo not in TOPOLOGIES:
+        raise InputError(f"unknown topology '{topo}'", file=source, field=f"topology[{index}]",
+                         fix="use Ring, FullyConnected or Switch")
+    npus = integer(npus, file=source, field=f"npus_count[{index}]", minimum=2, maximum=LIMITS.max_npus,
+                   fix=f"give an integer NPU count of 2..{LIMITS.max_npus} (each NPU costs memory)")
+    bw = number(bw, file=source, field=f"bandwidth[{index}]", unit="GB/s", minimum=LIMITS.min_bandwidth_GBps,
+                maximum=LIMITS.max_bandwidth_GBps, fix="write the link bandwidth in GB/s, e.g. 50.0")
+    lat = number(lat, file=source, field=f"latency[{index}]", unit="ns", minimum=0,
+                 maximum=LIMITS.max_latency_ns, fix="write the link latency in ns, e.g. 500.0")
+    return Dimension(str(topo), int(npus), float(bw), float(lat))
 
 
 def parse_network(data: dict[str, Any], source: str = "") -> NetworkConfig:
@@ -87,28 +123,7 @@ def parse_network(data: dict[str, Any], source: str = "") -> NetworkConfig:
         if len(lists[key]) != ndims:
             raise InputError(f"has {len(lists[key])} entries but topology has {ndims}", file=source,
                              field=key, fix="give one entry per dimension in every list")
-    dims = []
-    for i in range(ndims):
-        topo, npus, bw, lat = (lists[k][i] for k in DIM_KEYS)
-        if topo not in TOPOLOGIES:
-            raise InputError(f"unknown topology '{topo}'", file=source, field=f"topology[{i}]",
-                             fix="use Ring, FullyConnected or Switch")
-        if not is_int(npus) or int(npus) < 2:
-            raise InputError(f"npus_count must be an integer > 1, got {npus!r}", file=source,
-                             field=f"npus_count[{i}]", fix="give an integer NPU count of at least 2")
-        npus = integer(npus, file=source, field=f"npus_count[{i}]", minimum=2, maximum=LIMITS.max_npus,
-                       fix=f"simulate at most {LIMITS.max_npus} NPUs (memory)")
-        if not is_number(bw) or bw <= 0:
-            raise InputError(f"bandwidth must be a positive number in GB/s, got {bw!r}", file=source,
-                             field=f"bandwidth[{i}]", fix="write the number alone, e.g. 50.0 (GB/s)")
-        bw = number(bw, file=source, field=f"bandwidth[{i}]", unit="GB/s", minimum=LIMITS.min_bandwidth_GBps,
-                    maximum=LIMITS.max_bandwidth_GBps, fix="write the link bandwidth in GB/s, e.g. 50.0")
-        if not is_number(lat) or lat < 0:
-            raise InputError(f"latency must be a number >= 0 in ns, got {lat!r}", file=source,
-                             field=f"latency[{i}]", fix="write the number alone, e.g. 500.0 (ns)")
-        lat = number(lat, file=source, field=f"latency[{i}]", unit="ns", minimum=0,
-                     maximum=LIMITS.max_latency_ns, fix="write the link latency in ns, e.g. 500.0")
-        dims.append(Dimension(str(topo), int(npus), float(bw), float(lat)))
+    dims = [_dimension(*(lists[k][i] for k in DIM_KEYS), index=i, source=source) for i in range(ndims)]
     total = 1
     for dim in dims:
         total *= dim.npus

@@ -13,7 +13,8 @@ from astrasim_py.report.load import load_sweep
 from astrasim_py.report.tables import (collective_rows, group_points, point_metrics, resolve_group_by,
                                        summary_rows)
 from astrasim_py.report.tiers import tier_flow_wait_ns, tier_order, tier_queue_bytes, tier_utilization
-from astrasim_py.report.writers import render_html, render_markdown, write_text_atomic
+from astrasim_py.report.writers import render_html, render_markdown
+from astrasim_py.safe_io import write_text_atomic
 
 DEFAULT_OUTPUT = Path("report") / "report.html"
 

@@ -1,11 +1,8 @@
-"""Render a report Document as static HTML (no scripts, no remote resources) and as Markdown; write atomically."""
+"""Render a report Document as static HTML (no scripts, no remote resources) and as Markdown."""
 
 from __future__ import annotations
 
 import html
-import os
-import tempfile
-from pathlib import Path
 
 from astrasim_py.report.document import Document, Table
 
@@ -20,19 +17,6 @@ figure { margin: 1em 0; }
 figcaption { font-size: 0.9em; color: #555; }
 img { max-width: 100%; }
 """
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write a text file so readers see the old one or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _html_table(table: Table) -> str:

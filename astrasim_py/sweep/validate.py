@@ -87,7 +87,7 @@ def _check_request(request: dict[str, Any], cache: dict[str, Any]) -> None:
         from astrasim_py.network.ns3.config import parse_fabric_config
 
         _cached(cache, ("fabric", run.network, run.network_overrides, num_npus),
-                lambda: parse_fabric_config(netcfg.raw, num_npus, run.network))
+                lambda: parse_fabric_config(netcfg, num_npus, run.network))
     elif not netcfg.dims:
         raise InputError("the analytical backends need topology, npus_count, bandwidth and latency",
                          file=run.network, field="topology", fix="give the per-dimension lists, or use ns3")

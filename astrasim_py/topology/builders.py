@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from astrasim_py.config.checks import LIMITS
+from astrasim_py.config.network import Dimension, gbps_from_GBps  # gbps_from_GBps: re-exported by topology
 from astrasim_py.errors import InputError
 from astrasim_py.topology.model import Link, Topology
 
@@ -19,41 +19,27 @@ ASTRASIM_DIM_KINDS = ("Ring", "FullyConnected", "Switch")
 MAX_LINKS = 1 << 22  # ~200 bytes of Python per link, then C++ ports and queues in ns-3
 
 
-def gbps_from_GBps(bandwidth_GBps: float) -> float:
-    """ASTRA-sim GB/s (1 GB = 2^30 B) to Gbit/s (1e9 bit/s): GB/s * 8 * 2^30 / 1e9."""
-    return float(bandwidth_GBps) * 8.0 * (1 << 30) / 1e9
-
-
-@dataclass(frozen=True)
-class AstraSimDim:
-    """One ASTRA-sim network dimension: kind, NPU count, bandwidth (GB/s = GiB/s), latency (ns)."""
-
-    topology: str
-    npus_count: int
-    bandwidth_GBps: float
-    latency_ns: float
-
-    @classmethod
-    def coerce(cls, value: object, index: int) -> "AstraSimDim":
-        """Accept an AstraSimDim, a 4-tuple, or a mapping with the field names."""
-        if isinstance(value, AstraSimDim):
-            return value
-        if isinstance(value, dict):
-            try:
-                kind, count, bw, lat = (value["topology"], value["npus_count"], value["bandwidth_GBps"],
-                                        value["latency_ns"])
-            except KeyError as exc:
-                raise InputError(f"dimension {index} lacks {exc.args[0]}", field=f"dims[{index}]",
-                                 fix="give topology, npus_count, bandwidth_GBps, latency_ns") from None
-        else:
-            try:
-                kind, count, bw, lat = value  # type: ignore[misc]
-            except (TypeError, ValueError):
-                raise InputError(f"dimension {index} is {value!r}", field=f"dims[{index}]",
-                                 fix="use (topology, npus_count, bandwidth_GBps, latency_ns)") from None
-        count = _positive_int(count, f"dims[{index}].npus_count", 1)
-        return cls(str(kind), count, _positive_float(bw, f"dims[{index}].bandwidth_GBps"),
-                   _latency(lat, f"dims[{index}].latency_ns"))
+def _dimension(value: object, index: int) -> Dimension:
+    """Accept a Dimension, a 4-tuple, or a mapping with a topology preset's keys
+    (topology, npus_count, bandwidth_GBps, latency_ns)."""
+    if isinstance(value, Dimension):
+        return value
+    if isinstance(value, dict):
+        try:
+            kind, count, bw, lat = (value["topology"], value["npus_count"], value["bandwidth_GBps"],
+                                    value["latency_ns"])
+        except KeyError as exc:
+            raise InputError(f"dimension {index} lacks {exc.args[0]}", field=f"dims[{index}]",
+                             fix="give topology, npus_count, bandwidth_GBps, latency_ns") from None
+    else:
+        try:
+            kind, count, bw, lat = value  # type: ignore[misc]
+        except (TypeError, ValueError):
+            raise InputError(f"dimension {index} is {value!r}", field=f"dims[{index}]",
+                             fix="use (topology, npus_count, bandwidth_GBps, latency_ns)") from None
+    count = _positive_int(count, f"dims[{index}].npus_count", 1)
+    return Dimension(str(kind), count, _positive_float(bw, f"dims[{index}].bandwidth_GBps"),
+                     _latency(lat, f"dims[{index}].latency_ns"))
 
 
 class _Assembler:
@@ -135,9 +121,27 @@ def _latency(value: object, fld: str) -> float:
 
 
 # ---------------------------------------------------------------------- ASTRA-sim dimensions
+def _checked_dims(dims: Sequence[object]) -> list[Dimension]:
+    """Dimensions of a known kind with at least 2 NPUs, a positive bandwidth and a latency."""
+    parsed = [_dimension(d, i) for i, d in enumerate(dims)]
+    if not parsed:
+        raise InputError("no dimensions given", field="dims", fix="give at least one dimension")
+    for i, dim in enumerate(parsed):
+        if dim.topology not in ASTRASIM_DIM_KINDS:
+            raise InputError(f"unknown dimension topology '{dim.topology}'", field=f"dims[{i}].topology",
+                             fix=f"use one of {', '.join(ASTRASIM_DIM_KINDS)}")
+        if dim.npus < 2:
+            raise InputError(f"npus_count {dim.npus} must be > 1", field=f"dims[{i}].npus_count",
+                             fix="give every dimension at least 2 NPUs")
+        _positive_float(dim.bandwidth_gbytes_per_s, f"dims[{i}].bandwidth_GBps")
+        _latency(dim.latency_ns, f"dims[{i}].latency_ns")
+    return parsed
+
+
 def from_astrasim_dims(dims: Sequence[object], name: str | None = None,
                        description: str = "") -> Topology:
-    """Physical system for ASTRA-sim dims [(topology, npus_count, bandwidth_GBps, latency_ns), ...].
+    """Physical system for ASTRA-sim dimensions: `config.network.Dimension`s (as `parse_network`
+    returns them) or [(topology, npus_count, bandwidth_GBps, latency_ns), ...].
 
     Rank r has coordinates a_i with r = a0 + n0*(a1 + n1*(...)) (dim 0 fastest). For every group of
     ranks differing only in dim i: Ring links neighbours a_i <-> a_i+1 (mod n; a 2-ring is one link),
@@ -147,27 +151,16 @@ def from_astrasim_dims(dims: Sequence[object], name: str | None = None,
     exists, because then traffic must cross NPUs. Switches are numbered dim by dim, group by group
     in order of the group's lowest rank.
     """
-    parsed = [AstraSimDim.coerce(d, i) for i, d in enumerate(dims)]
-    if not parsed:
-        raise InputError("no dimensions given", field="dims", fix="give at least one dimension")
-    for i, dim in enumerate(parsed):
-        if dim.topology not in ASTRASIM_DIM_KINDS:
-            raise InputError(f"unknown dimension topology '{dim.topology}'", field=f"dims[{i}].topology",
-                             fix=f"use one of {', '.join(ASTRASIM_DIM_KINDS)}")
-        if dim.npus_count < 2:
-            raise InputError(f"npus_count {dim.npus_count} must be > 1", field=f"dims[{i}].npus_count",
-                             fix="give every dimension at least 2 NPUs")
-        _positive_float(dim.bandwidth_GBps, f"dims[{i}].bandwidth_GBps")
-        _latency(dim.latency_ns, f"dims[{i}].latency_ns")
-    sizes = [d.npus_count for d in parsed]
+    parsed = _checked_dims(dims)
+    sizes = [d.npus for d in parsed]
     total = 1
     for s in sizes:
         total *= s
     asm = _Assembler(total)
     stride = 1
     for dim in parsed:
-        n = dim.npus_count
-        gbps = gbps_from_GBps(dim.bandwidth_GBps)
+        n = dim.npus
+        gbps = dim.link_gbps
         for base in range(total):
             if (base // stride) % n != 0:
                 continue  # base is the member with a_i == 0 of its group
@@ -184,12 +177,12 @@ def from_astrasim_dims(dims: Sequence[object], name: str | None = None,
                 for a in members:
                     asm.link(a, sw, gbps, dim.latency_ns)
         stride *= n
-    label = "x".join(f"{d.topology}{d.npus_count}" for d in parsed)
+    label = "x".join(f"{d.topology}{d.npus}" for d in parsed)
     hosts_forward = len(parsed) > 1 or any(d.topology == "Ring" for d in parsed)
     facts = {
         "builder": "astrasim_dims",
-        "dims": [[d.topology, d.npus_count, d.bandwidth_GBps, d.latency_ns] for d in parsed],
-        "dim_link_gbps": [gbps_from_GBps(d.bandwidth_GBps) for d in parsed],
+        "dims": [[d.topology, d.npus, d.bandwidth_gbytes_per_s, d.latency_ns] for d in parsed],
+        "dim_link_gbps": [d.link_gbps for d in parsed],
     }
     if any(d.latency_ns != round(d.latency_ns) for d in parsed):
         facts["note"] = "link latencies rounded to whole ns (Link.latency_ns is an integer)"

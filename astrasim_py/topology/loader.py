@@ -20,7 +20,7 @@ import inspect
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-
+from astrasim_py.config.network import Dimension, parse_network
 from astrasim_py.errors import InputError
 from astrasim_py.paths import data_dir
 from astrasim_py.safe_io import load_structured
@@ -93,20 +93,10 @@ BUILDERS: dict[str, Callable[..., Topology]] = {
 }
 
 
-def _astrasim_yaml_to_dims(doc: Mapping[str, Any], where: str) -> list[tuple]:
-    """ASTRA-sim network YAML (parallel lists) to dims tuples."""
-    keys = ("topology", "npus_count", "bandwidth", "latency")
-    lists = []
-    for key in keys:
-        value = doc.get(key)
-        if value is None:
-            raise InputError(f"ASTRA-sim network YAML lacks '{key}'", file=where, field=key,
-                             fix="give topology, npus_count, bandwidth, latency lists")
-        lists.append(value if isinstance(value, list) else [value])
-    if len({len(x) for x in lists}) != 1:
-        raise InputError("topology/npus_count/bandwidth/latency lists differ in length",
-                         file=where, field="npus_count", fix="give one entry per dimension in each")
-    return list(zip(*lists))
+def _astrasim_yaml_dims(doc: Mapping[str, Any], where: str) -> list[Dimension]:
+    """An ASTRA-sim network YAML's dimensions, parsed as every network file is (config.network)."""
+    network = {k: v for k, v in doc.items() if k not in _COMMON_KEYS}
+    return parse_network(network, source=where).dims
 
 
 def topology_from_dict(doc: Mapping[str, Any], where: str = "<dict>",
@@ -119,7 +109,7 @@ def topology_from_dict(doc: Mapping[str, Any], where: str = "<dict>",
     description = str(doc.get("description") or "")
     try:
         if "builder" not in doc and "topology" in doc and "npus_count" in doc:
-            topo = builders.from_astrasim_dims(_astrasim_yaml_to_dims(doc, where), name=name,
+            topo = builders.from_astrasim_dims(_astrasim_yaml_dims(doc, where), name=name,
                                                description=description)
         else:
             kind = doc.get("builder")

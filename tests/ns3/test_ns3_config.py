@@ -25,9 +25,9 @@ def test_overrides_and_units():
     cfg = parse_fabric_config({**ANALYTICAL, "fabric": {
         "preset": "dcqcn_paper", "congestion_control_params": {"RpTimerUs": 300},
         "flow_control": "none", "mtu_bytes": 4096}}, 8)
-    assert cfg.congestion_control.params["RpTimerUs"] == "300us"
+    assert cfg.congestion_control.params["RpTimerUs"] == 300
     assert cfg.flow_control.kind == "none"
-    assert cfg.network_params["MtuBytes"] == "4096"
+    assert cfg.network_params["MtuBytes"] == 4096
 
 
 @pytest.mark.parametrize("fabric,field", [

@@ -311,10 +311,11 @@ def test_reference_config_files_match_the_case_variants(variant, shared_dir):
     assert _values(theirs.congestion_control.params) == _values(ours.congestion_control.params)
 
 
-def _values(params: dict[str, str]) -> dict[str, object]:
-    """Attribute strings compared as values ('1.0us' == '1us', 'True' == 'true')."""
+def _values(params: dict[str, object]) -> dict[str, object]:
+    """Attribute values compared as values (1.0 == 1, True == 'true')."""
     out: dict[str, object] = {}
-    for key, text in params.items():
+    for key, value in params.items():
+        text = str(value)
         core = text[:-2] if text.endswith(("us", "ns")) else text
         try:
             out[key] = float(core)

@@ -35,7 +35,7 @@ def test_auto_buffers_are_the_round_trip_in_whole_packets(gbps, latency):
         round_trip = 2 * latency + WIRE * 8 / gbps + 256 + forward_ns
         packets = math.ceil(gbps * round_trip / 8 / WIRE) + 1
         expected = min(max(packets * math.ceil(WIRE / 64) * 64, 65536), 131072)
-        assert cfg.flow_control.params[attr] == str(expected)
+        assert cfg.flow_control.params[attr] == expected
         sizing = cfg.buffer_sizing[attr]
         assert sizing["bytes"] == expected and sizing["source"].startswith("auto")
         (link_class,) = sizing["needed_by_link_class"]
@@ -46,7 +46,7 @@ def test_auto_buffers_are_the_round_trip_in_whole_packets(gbps, latency):
 def test_explicit_buffers_are_kept_and_warned_about():
     cfg = parse_fabric_config(_star(transport="ib", flow_control_params={"SwitchBufferBytesPerVl": 65536,
                                                                        "HcaBufferBytesPerVl": 65536}), 8)
-    assert cfg.flow_control.params["SwitchBufferBytesPerVl"] == "65536"
+    assert cfg.flow_control.params["SwitchBufferBytesPerVl"] == 65536
     assert cfg.buffer_sizing["SwitchBufferBytesPerVl"]["source"] == "explicit"
     (line,) = fabric_warnings(cfg)
     assert "credit-limited" in line

@@ -17,8 +17,8 @@ def test_transport_ib_defaults_to_credits_cc_dmodk_and_in_order_placement():
     assert cfg.flow_control.type_id == "ns3::fabric::IbCreditFlowControl"
     assert cfg.congestion_control.type_id == "ns3::fabric::IbCongestionControl"
     assert cfg.switch_params["Routing"] == "dmodk"
-    assert cfg.nic_params["OutOfOrderReceive"] == "true"
-    assert cfg.network_params["MtuBytes"] == "4096"
+    assert cfg.nic_params["OutOfOrderReceive"] is True
+    assert cfg.network_params["MtuBytes"] == 4096
 
 
 def test_unknown_routing_names_the_field():
@@ -55,4 +55,4 @@ def test_ib_mtu_must_be_an_ib_path_mtu():
         parse_fabric_config({"fabric": {"topology": star(4, 100, 500), "transport": "ib", "mtu_bytes": 1000}}, 4)
     assert err.value.field == "fabric.mtu_bytes" and "4096" in err.value.fix
     cfg = parse_fabric_config({"fabric": {"topology": star(4, 100, 500), "transport": "ib", "mtu_bytes": 2048}}, 4)
-    assert cfg.network_params["MtuBytes"] == "2048"
+    assert cfg.network_params["MtuBytes"] == 2048

@@ -1,96 +1,117 @@
-"""Check every ns-3 attribute value in Python against the attribute's type before SetAttribute.
+"""Turn every fabric attribute value into the typed value its C++ attribute takes, or name the fix.
 
-ns-3 aborts the whole process (NS_FATAL_ERROR, then a gdb backtrace) on some strings it cannot
-parse, e.g. `abc` for a Time or `[1, 2]` for an unsigned integer, and it schedules a negative
-Time as a "Negative delay" assertion. The bridge's DescribeAttributes names each attribute's
-value type and range (`ns3::UintegerValue`, `uint32_t 64:65536`); this module checks a value
-against them and returns the string ns-3 will accept (`1.0` for an integer becomes `1`).
+The TypeId registry (the bridge's TypeRegistry / DescribeAttributes) names each attribute's value
+type (`ns3::UintegerValue`, `ns3::DoubleValue`, ...) and range (`uint32_t 64:65536`; a time,
+held as a number in the unit of its name, reads `time_us 0:9.2e+12`). A YAML value is checked
+against them here, so that a bad one is refused with the field and the fix before the run, and
+reaches C++ as a Python float, int, bool or str that the bridge's SetAttribute reads through the
+CPython API into the attribute's value type: no number travels as text.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from typing import Mapping
+from typing import Any, Mapping
 
 from astrasim_py.errors import InputError
 
 _NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
-_TIME = re.compile(rf"^({_NUMBER})(y|d|h|min|s|ms|us|ns|ps|fs)?$")
-_PS_PER_UNIT = {"y": 365 * 86400e12, "d": 86400e12, "h": 3600e12, "min": 60e12, "s": 1e12, "ms": 1e9,
-                "us": 1e6, "ns": 1e3, "ps": 1.0, "fs": 1e-3, None: 1e12}
-_MAX_TIME_PS = 2**63 - 1  # ns-3 stores Time as signed 64-bit picoseconds
-_RANGE = re.compile(rf"^\S+\s+({_NUMBER}|-?inf):({_NUMBER}|inf)$")
+_RANGE = re.compile(rf"^(\S+)\s+({_NUMBER}|-?inf):({_NUMBER}|inf)$")
 _TRUE, _FALSE = ("true", "1", "t"), ("false", "0", "f")
-
-
 def _bound(text: str) -> float | int:
     return int(text) if re.fullmatch(r"[+-]?\d+", text) else float(text)
 
 
-def _range(text: str) -> tuple[float | int, float | int] | None:
+def _range(text: str) -> tuple[str, float | int, float | int] | None:
+    """(type name, minimum, maximum) of a checker's range text, or None."""
     match = _RANGE.match(text.strip())
-    return (_bound(match.group(1)), _bound(match.group(2))) if match else None
+    return (match.group(1), _bound(match.group(2)), _bound(match.group(3))) if match else None
 
 
-def check_value(name: str, value: str, checker: str, range_text: str) -> tuple[str | None, str]:
-    """(the value ns-3 will accept, "") or (None, what is wrong and what would be right)."""
-    text = value.strip()
-    if checker == "ns3::TimeValue":
-        match = _TIME.match(text)
-        if not match:
-            return None, "a time: a number with a unit s, ms, us or ns (e.g. 10us)"
-        ps = float(match.group(1)) * _PS_PER_UNIT[match.group(2)]
-        if not math.isfinite(ps) or ps < 0 or ps > _MAX_TIME_PS:
-            return None, "a time >= 0 and below 2^63 ps (106 days)"
-        return text, ""
-    if checker in ("ns3::UintegerValue", "ns3::IntegerValue"):
-        bounds = _range(range_text) or (-math.inf, math.inf)
-        shown = f"an integer in {bounds[0]}..{bounds[1]}"
-        if not re.fullmatch(_NUMBER, text):
-            return None, shown
-        number = float(text)
-        if not math.isfinite(number) or not number.is_integer():
-            return None, shown
-        exact = int(text) if re.fullmatch(r"[+-]?\d+", text) else int(number)
-        if not bounds[0] <= exact <= bounds[1]:
-            return None, shown
-        return str(exact), ""
+def _as_number(value: Any) -> float | int | None:
+    """A YAML number (or a numeric string) as a Python number; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str) and re.fullmatch(_NUMBER, value.strip()):
+        text = value.strip()
+        return int(text) if re.fullmatch(r"[+-]?\d+", text) else float(text)
+    return None
+
+
+def _check_double(value: Any, range_text: str) -> tuple[Any, str]:
+    kind, low, high = _range(range_text) or ("double", -math.inf, math.inf)
+    if kind.startswith("time_"):
+        unit = kind[len("time_"):]
+        shown = f"a time in {unit}: a number >= 0 and below 2^63 ps (106 days), e.g. 10"
+    else:
+        shown = f"a finite number in {low:g}..{high:g}"
+    number = _as_number(value)
+    if number is None or not math.isfinite(number) or not low <= number <= high:
+        return None, shown
+    return float(number), ""
+
+
+def _check_integer(value: Any, range_text: str) -> tuple[Any, str]:
+    _, low, high = _range(range_text) or ("", -math.inf, math.inf)
+    shown = f"an integer in {low}..{high}"
+    number = _as_number(value)
+    if number is None or not math.isfinite(number) or not float(number).is_integer():
+        return None, shown
+    exact = int(number)
+    if not low <= exact <= high:
+        return None, shown
+    return exact, ""
+
+
+def _check_bool(value: Any) -> tuple[Any, str]:
+    if isinstance(value, bool):
+        return value, ""
+    text = str(value).strip().lower()
+    if isinstance(value, (int, str)) and text in _TRUE + _FALSE:
+        return text in _TRUE, ""
+    return None, "true or false"
+
+
+def check_value(name: str, value: Any, checker: str, range_text: str) -> tuple[Any, str]:
+    """(the typed value the attribute takes, "") or (None, what is wrong and what would be right)."""
     if checker == "ns3::DoubleValue":
-        bounds = _range(range_text) or (-math.inf, math.inf)
-        shown = f"a finite number in {bounds[0]:g}..{bounds[1]:g}"
-        if not re.fullmatch(_NUMBER, text):
-            return None, shown
-        number = float(text)
-        if not math.isfinite(number) or not bounds[0] <= number <= bounds[1]:
-            return None, shown
-        return text, ""
+        return _check_double(value, range_text)
+    if checker in ("ns3::UintegerValue", "ns3::IntegerValue"):
+        return _check_integer(value, range_text)
     if checker == "ns3::BooleanValue":
-        if text.lower() in _TRUE + _FALSE:
-            return ("true" if text.lower() in _TRUE else "false"), ""
-        return None, "true or false"
+        return _check_bool(value)
+    text = ("true" if value else "false") if isinstance(value, bool) else str(value)
     if checker.startswith("ns3::EnumValue"):
         choices = [c for c in range_text.split("|") if c]
         if choices and text not in choices:
             return None, "one of " + ", ".join(choices)
-        return text, ""
-    return value, ""  # strings and structured values (their C++ parser reports errors itself)
+    return text, ""  # strings and structured values (their C++ parser reports errors itself)
 
 
-def check_attributes(described: Mapping[str, Mapping[str, str]], params: Mapping[str, str], *,
-                     type_name: str, source: str, where: str) -> dict[str, str]:
-    """Every value of params checked against described[name]; returns the normalised values.
+def check_attributes(described: Mapping[str, Mapping[str, str]], params: Mapping[str, Any], *,
+                     type_name: str, source: str, where: str) -> dict[str, Any]:
+    """Every value of params checked against described[name]; returns the typed values.
 
-    Unknown names pass through (SetAttribute reports them with the type's name)."""
+    Unknown names pass through (the bridge's setter reports them with the type's name)."""
     out = {}
     for name, value in params.items():
         info = described.get(name)
         if info is None:
             out[name] = value
             continue
-        accepted, expected = check_value(name, str(value), info.get("checker", ""), info.get("range", ""))
+        accepted, expected = check_value(name, value, info.get("checker", ""), info.get("range", ""))
         if accepted is None:
             raise InputError(f"{value!r} is not valid for {type_name}::{name}", file=source,
                              field=f"{where}.{name}", fix=f"give {expected}")
         out[name] = accepted
     return out
+
+
+def set_attribute(bridge: Any, target: str, name: str, value: Any) -> str:
+    """Hand one checked value (float, int, bool or str) to the bridge's typed setter; "" or its error."""
+    if not isinstance(value, (bool, int, float, str)):
+        value = str(value)  # an unknown attribute's value: the bridge names the attribute
+    return str(bridge.SetAttribute(target, name, value))

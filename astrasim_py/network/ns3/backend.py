@@ -11,27 +11,10 @@ from typing import Any, Callable
 from astrasim_py.errors import InputError, SimulationError
 from astrasim_py.network.api import Callback, NetworkBackend, noop
 from astrasim_py.config.checks import LIMITS, MAX_NS
-from astrasim_py.network.ns3.attr_check import check_attributes
-from astrasim_py.network.ns3.config import _FRAME_OVERHEAD_BYTES, FabricConfig, describe_topology
+from astrasim_py.network.ns3.attr_check import check_attributes, set_attribute
+from astrasim_py.network.ns3.config import FabricConfig, describe_topology, frame_bytes
 from astrasim_py.network.ns3.fabric_checks import fabric_warnings
 from astrasim_py.network.ns3.loader import bridge_class
-
-_TIME_UNITS_PS = {"Us": 1e6, "Ns": 1e3}
-
-
-def _readable(name: str, value: str) -> Any:
-    """ns-3 prints Time attributes as '+4e+06ps': show them in the unit their name carries."""
-    unit = name[-2:]
-    if unit in _TIME_UNITS_PS and value.endswith("ps"):
-        number = float(value[:-2]) / _TIME_UNITS_PS[unit]
-        return int(number) if number.is_integer() else number
-    for cast in (int, float):
-        try:
-            return cast(value)
-        except ValueError:
-            pass
-    return {"true": True, "false": False}.get(value, value)
-
 
 class Ns3Backend(NetworkBackend):
     """Drives the C++ fabric through cppyy; Python runs only per message and per system event."""
@@ -64,18 +47,14 @@ class Ns3Backend(NetworkBackend):
         err = str(b.SelectPolicies(cfg.flow_control.type_id, cfg.congestion_control.type_id))
         if err:
             raise InputError(err, file=self._source, field="fabric", fix="use a known policy type")
-        groups = (("network", cfg.network_params, "fabric.transport_params"),
-                  ("switch", cfg.switch_params, "fabric.switch_params"),
-                  ("nic", cfg.nic_params, "fabric.nic_params"),
-                  ("flow_control", cfg.flow_control.params, "fabric.flow_control_params"),
-                  ("congestion_control", cfg.congestion_control.params, "fabric.congestion_control_params"))
-        for target, params, where in groups:
+        for target, _, params, where in cfg.targets():
             described = json.loads(str(b.DescribeAttributes(target)))
-            # ns-3 aborts the process on some unparsable values: check them against their type first
-            params = check_attributes(described.get("attributes", {}), params, type_name=described.get("type", target),
+            attributes = described.get("attributes", {})
+            # the config holds typed values already; this names a value set on a FabricConfig by hand
+            params = check_attributes(attributes, params, type_name=described.get("type", target),
                                       source=self._source, where=where)
             for name, value in params.items():
-                err = str(b.SetAttribute(target, name, value))
+                err = set_attribute(b, target, name, value)
                 if err:
                     hint = (f"`astrasim-py preset show NAME` lists every attribute of a preset using "
                             f"{getattr(cfg, target).kind}"
@@ -212,9 +191,8 @@ class Ns3Backend(NetworkBackend):
         b = self._bridge
 
         def attrs(target: str) -> dict[str, Any]:
-            doc = json.loads(str(b.DescribeAttributes(target)))
-            return {"type": doc["type"],
-                    "attributes": {k: _readable(k, v["value"]) for k, v in doc["attributes"].items()}}
+            doc = json.loads(str(b.DescribeAttributes(target)))  # typed values, read back from C++
+            return {"type": doc["type"], "attributes": {k: v["value"] for k, v in doc["attributes"].items()}}
 
         topo = self.config.topology
         return {"transport": self.config.transport, "preset": self.config.preset,
@@ -240,12 +218,9 @@ class Ns3Backend(NetworkBackend):
         """Name a configured cause of a stall the watchdog saw (a buffer below one frame)."""
         if not reason.startswith("no progress"):
             return ""
-        try:
-            buffer = int(self.config.switch_params.get("BufferBytes", "-1"))
-            frame = int(self.config.network_params.get("MtuBytes", "1000")) + _FRAME_OVERHEAD_BYTES
-        except ValueError:
-            return ""
-        if 0 <= buffer < frame and self.config.topology.num_switches:
+        buffer = self.config.switch_params.get("BufferBytes")
+        frame = frame_bytes(self.config)
+        if buffer is not None and 0 <= buffer < frame and self.config.topology.num_switches:
             return (f"; the switch buffer of {buffer} bytes cannot hold one {frame}-byte frame "
                     f"(fix: raise fabric.switch_buffer_bytes to at least {frame})")
         return ""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from astrasim_py.network.ns3.config import FabricConfig
-from astrasim_py.network.ns3.ib_buffers import BLOCK_BYTES, BUFFER_ATTRS, MAX_BUFFER_BLOCKS, credit_loops
+from astrasim_py.network.ns3.ib_buffers import BUFFER_ATTRS, credit_loops, largest_buffer_bytes
 
 
 @dataclass(frozen=True)
@@ -26,9 +26,8 @@ def credit_limits(cfg: FabricConfig) -> list[CreditLimit]:
     """Link directions whose credit loop caps them below line rate (IB credits only)."""
     if cfg.flow_control.kind != "ib_credits":
         return []
-    fc = cfg.flow_control.params
     out = []
-    for loop in credit_loops(cfg.topology, fc, cfg.network_params, cfg.switch_params):
+    for loop in credit_loops(cfg):
         buffer = cfg.buffer_sizing[BUFFER_ATTRS[loop.to_switch]]["bytes"]
         limit = loop.limit_gbps(buffer)
         if limit < loop.rate_gbps:
@@ -44,7 +43,7 @@ def fabric_warnings(cfg: FabricConfig) -> list[str]:
         return notes
     worst = min(limits, key=lambda c: c.limit_gbps / c.rate_gbps)
     needed = worst.rate_gbps * worst.round_trip_ns / 8
-    largest = MAX_BUFFER_BLOCKS * BLOCK_BYTES
+    largest = largest_buffer_bytes()
     if worst.buffer_bytes < largest:
         fix = (f"raise fabric.flow_control_params.SwitchBufferBytesPerVl / HcaBufferBytesPerVl "
                f"(at most {largest})")

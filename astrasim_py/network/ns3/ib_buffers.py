@@ -10,33 +10,35 @@ asks for this sizing; a number the user gives is kept and checked by fabric_chec
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any
 
-from astrasim_py.topology import Topology
+from astrasim_py.network.ns3.registry import default, policy_types, type_attributes
+
+if TYPE_CHECKING:
+    from astrasim_py.network.ns3.config import FabricConfig
 
 BLOCK_BYTES = 64          # IB flow-control block
-MAX_BUFFER_BLOCKS = 2048  # 12-bit credit arithmetic (ns3::fabric::IbCreditFlowControl)
 AUTO = "auto"
-# Attribute defaults of the C++ models (ib_credits.cc, fabric-network.cc, fabric-switch.cc).
-DEFAULTS = {"SwitchBufferBytesPerVl": 65536, "HcaBufferBytesPerVl": 65536, "CreditUpdateDelayNs": 256,
-            "MtuBytes": 1000, "DataHeaderBytes": 62, "PreambleIfgBytes": 20, "ForwardingDelayNs": 0}
 # One packet more than the round trip needs: a credit that arrives a hair late must not idle the link.
 SLACK_PACKETS = 1
 BUFFER_ATTRS = {True: "SwitchBufferBytesPerVl", False: "HcaBufferBytesPerVl"}
-# Never below what IB switches and HCAs ship with per VL (and the C++ default): a buffer only as
-# deep as the credit loop would leave no room above congestion-control marking thresholds.
-FLOOR_BYTES = 65536
 
 
-def number(params: Mapping[str, str], name: str) -> float:
-    """An attribute value as a number in its name's unit ('256ns' -> 256); the C++ default if unset."""
-    value = params.get(name)
-    if value is None or value == AUTO:
-        return DEFAULTS[name]
-    match = re.match(r"\s*([0-9.]+)", str(value))
-    return float(match.group(1)) if match else DEFAULTS[name]
+def _fc_type() -> str:
+    return policy_types("flow_control")["ib_credits"]
+
+
+def largest_buffer_bytes() -> int:
+    """The largest per-VL buffer the credit model takes (its 12-bit credit arithmetic: the
+    attribute's range maximum in the TypeId registry)."""
+    return int(type_attributes(_fc_type())["SwitchBufferBytesPerVl"]["range"].split(":")[-1])
+
+
+def floor_bytes(attr: str) -> int:
+    """Never below the C++ default per VL (what IB switches and HCAs ship with): a buffer only as
+    deep as the credit loop would leave no room above congestion-control marking thresholds."""
+    return int(default(_fc_type(), attr))
 
 
 @dataclass(frozen=True)
@@ -58,21 +60,26 @@ class CreditLoop:
 
     def limit_gbps(self, buffer_bytes: int) -> float:
         """The most this direction carries with `buffer_bytes` per VL at the receiver."""
-        packets = min(buffer_bytes // BLOCK_BYTES, MAX_BUFFER_BLOCKS) // self.blocks_per_packet
+        packets = min(buffer_bytes, largest_buffer_bytes()) // BLOCK_BYTES // self.blocks_per_packet
         return packets * self.wire_bytes * 8 / self.round_trip_ns
 
 
-def credit_loops(topology: Topology, fc: Mapping[str, str], net: Mapping[str, str],
-                 sw: Mapping[str, str]) -> list[CreditLoop]:
+def _number(params: dict[str, Any], name: str) -> float:
+    """A per-VL buffer size as a number: the given one, else the C++ default (registry)."""
+    value = params.get(name)
+    return float(default(_fc_type(), name) if value is None or str(value).strip().lower() == AUTO else value)
+
+
+def credit_loops(cfg: "FabricConfig") -> list[CreditLoop]:
     """Every link direction's credit loop: two link latencies, the frame, the update delay and,
     at a switch, its forwarding delay (credits return once the frame has moved on)."""
-    wire = number(net, "MtuBytes") + number(net, "DataHeaderBytes") + number(net, "PreambleIfgBytes")
+    wire = sum(float(cfg.attribute("network", name)) for name in ("MtuBytes", "DataHeaderBytes", "PreambleIfgBytes"))
     blocks = math.ceil(wire / BLOCK_BYTES)
-    update_ns = number(fc, "CreditUpdateDelayNs")
-    forward_ns = number(sw, "ForwardingDelayNs")
-    hosts = topology.num_hosts
+    update_ns = float(cfg.attribute("flow_control", "CreditUpdateDelayNs"))
+    forward_ns = float(cfg.attribute("switch", "ForwardingDelayNs"))
+    hosts = cfg.topology.num_hosts
     loops = []
-    for link in topology.links:
+    for link in cfg.topology.links:
         for src, dst in ((link.a, link.b), (link.b, link.a)):
             to_switch = dst >= hosts
             rt = 2 * link.latency_ns + wire * 8 / link.rate_gbps + update_ns + (forward_ns if to_switch else 0)
@@ -80,10 +87,12 @@ def credit_loops(topology: Topology, fc: Mapping[str, str], net: Mapping[str, st
     return loops
 
 
-def size_ib_buffers(topology: Topology, fc_params: dict[str, str], net: Mapping[str, str],
-                    sw: Mapping[str, str]) -> dict[str, Any]:
-    """Resolve `auto` / absent per-VL buffer sizes in fc_params (in place); return the sizing report."""
-    loops = credit_loops(topology, fc_params, net, sw)
+def size_ib_buffers(cfg: "FabricConfig") -> dict[str, Any]:
+    """Resolve `auto` / absent per-VL buffer sizes in the flow control's params (in place); return
+    the sizing report."""
+    fc_params = cfg.flow_control.params
+    loops = credit_loops(cfg)
+    largest = largest_buffer_bytes()
     report: dict[str, Any] = {}
     for to_switch, attr in BUFFER_ATTRS.items():
         mine = [l for l in loops if l.to_switch == to_switch]
@@ -95,12 +104,11 @@ def size_ib_buffers(topology: Topology, fc_params: dict[str, str], net: Mapping[
             key = (loop.rate_gbps, round(loop.round_trip_ns, 3))
             classes[key] = max(classes.get(key, 0), loop.needed_bytes())
         needed = max(classes.values(), default=BLOCK_BYTES)
-        largest = MAX_BUFFER_BLOCKS * BLOCK_BYTES
         if auto:
-            size = min(max(needed, FLOOR_BYTES), largest)
-            fc_params[attr] = str(size)
+            size = min(max(needed, floor_bytes(attr)), largest)
+            fc_params[attr] = size
         else:
-            size = int(number(fc_params, attr))
+            size = int(_number(fc_params, attr))
         report[attr] = {
             "bytes": size,
             "source": "auto (covers every link's credit round trip)" if auto else "explicit",

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from astrasim_py.errors import InputError
-from astrasim_py.network.ns3.config import _param_strings, list_presets, load_preset
+from astrasim_py.network.ns3.config import _param_values, list_presets, load_preset
 from astrasim_py.network.ns3.registry import POLICY_KINDS, policies
 
 
@@ -23,7 +23,7 @@ def describe_preset(name: str) -> dict[str, Any]:
             raise InputError(f"unknown policy type '{kind_name}'", file=name, field=f"{kind}.type",
                              fix=f"use one of {', '.join(known)}")
         info = known[kind_name]
-        given = _param_strings(section.get("params"), f"{kind}.params")
+        given = _param_values(section.get("params"), f"{kind}.params")
         names = {a.name for a in info.attributes}
         for key in given:
             if key not in names:
@@ -34,7 +34,7 @@ def describe_preset(name: str) -> dict[str, Any]:
                                      "help": a.help} for a in info.attributes]}
     for extra in ("transport_params", "switch_params", "nic_params"):
         if doc.get(extra):
-            out[extra] = _param_strings(doc[extra], extra)
+            out[extra] = _param_values(doc[extra], extra)
     return out
 
 
@@ -55,6 +55,11 @@ def _list(args) -> int:
     return 0
 
 
+def _shown(value: Any) -> str:
+    """A value as the YAML it came from would spell it (true, not True)."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
 def _show(args) -> int:
     doc = describe_preset(args.name)
     if args.json:
@@ -67,10 +72,10 @@ def _show(args) -> int:
         for p in sec["parameters"]:
             value = p["value"] if p["value"] is not None else p["default"]
             mark = "" if p["value"] is not None else "  (default)"
-            print(f"  {p['name']} = {value}{mark}    default {p['default']}: {p['help']}")
+            print(f"  {p['name']} = {_shown(value)}{mark}    default {p['default']}: {p['help']}")
     for extra in ("transport_params", "switch_params", "nic_params"):
         if extra in doc:
-            print(f"{extra}: " + ", ".join(f"{k}={v}" for k, v in doc[extra].items()))
+            print(f"{extra}: " + ", ".join(f"{k}={_shown(v)}" for k, v in doc[extra].items()))
     return 0
 
 

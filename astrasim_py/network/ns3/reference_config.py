@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from astrasim_py.errors import InputError
+from astrasim_py.safe_io import read_text
 from astrasim_py.topology.ns3_text import parse_rate_gbps
 
 # key -> number of value tokens (maps: a count n, then n pairs)
@@ -61,6 +62,7 @@ _MUST_BE_ZERO = {
 _TRANSPORT_FLAGS = {"HAS_WIN": "BdpWindow", "VAR_WIN": "WindowScalesWithRate"}  # 0/1 -> transport bool
 _CC_NAMES = {1: "dcqcn", 3: "hpcc", 7: "timely", 8: "dctcp", 10: "hpcc_pint"}
 _KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_KIND = "ns-3 reference config.txt"
 
 
 @dataclass
@@ -74,15 +76,14 @@ class ReferenceConfig:
 def looks_like_reference_config(path: str) -> bool:
     """True when the file starts with a known config.txt key (not YAML/JSON)."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            head = handle.read(4096).split()
-    except OSError:
+        head = read_text(path, _KIND)[:4096].split()
+    except InputError:  # not a readable UTF-8 text file: not a config.txt either
         return False
     return bool(head) and head[0] in _ARITY
 
 
 def _tokens(path: str) -> list[tuple[str, list[str]]]:
-    words = Path(path).read_text(encoding="utf-8", errors="replace").split()
+    words = read_text(path, _KIND).split()  # regular file, size-bounded, UTF-8 (safe_io)
     out, i = [], 0
     while i < len(words):
         key = words[i]

@@ -195,13 +195,13 @@ def _run(args: argparse.Namespace) -> int:
         if not os.path.exists(system):
             raise InputError("system configuration not found", file=system, field="--system",
                              fix="generate with `workload llm` or pass --system")
+        if traces is None:  # read once: the run and the breakdown below share the traces
+            from astrasim_py.chakra.workload import load_workload
+
+            traces = load_workload(prefix)
         request = RunRequest(workload=prefix, system=system, network=args.network, comm_group=groups,
                              backend=args.backend, seed=args.seed)
         result = run(request, traces=traces, record_nodes=True)
-        if traces is None:
-            from astrasim_py.chakra.workload import load_workload
-
-            traces = load_workload(prefix, result["num_npus"], warn_stream=None)
         summary = breakdown(result, traces)
         summary["compute_model"] = compute or {"kind": "from the system configuration", "system": system}
         result["iteration"] = summary
