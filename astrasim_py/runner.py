@@ -166,11 +166,7 @@ def run(request: RunRequest, *, progress: bool = True, traces: list | None = Non
 
         traces = compose(jobs, num_npus, groups, request.workload)
     backend = _make_backend(request, netcfg, num_npus)
-    if hasattr(backend, "enable_progress"):
-        if progress:
-            backend.enable_progress()
-    else:
-        backend.progress = progress
+    backend.set_progress(progress)
     lines: list[str] = []
     log_handle = None
     if request.logging_folder:
@@ -218,7 +214,7 @@ def run(request: RunRequest, *, progress: bool = True, traces: list | None = Non
             gc.unfreeze()
         stuck = [w.rank for w in workloads if w.finished_at is None]
         if stuck:
-            pending = getattr(getattr(backend, "matcher", None), "pending", lambda: None)()
+            pending = backend.unmatched()
             raise SimulationError(f"{len(stuck)} rank(s) never finished (first: {stuck[:8]}); "
                                   f"unmatched receives/arrivals: {pending}. A SEND without its RECV, "
                                   "a size mismatch, or ranks issuing different collectives?")

@@ -1,28 +1,20 @@
 # Cython declarations for analytical.py (the compiled build); the .py stays plain Python.
 cimport cython
 from astrasim_py.network.event_queue cimport Event, EventQueue
-
-cdef class _FastMatcher:
-    cdef EventQueue _queue
-    cdef dict _state
-
-    cpdef delivered(self, object key, object on_sent)
-    @cython.locals(known="Py_ssize_t")
-    cpdef posted(self, object key, object on_recv)
-
+from astrasim_py.network.matching cimport CollectiveChannel, MessageMatcher
 
 cdef class _Delivery(Event):
-    cdef _FastMatcher matcher
+    cdef MessageMatcher matcher
     cdef tuple key
     cdef object on_sent
 
     cpdef fire(self)
 
 
-cdef class _UnawareCore:
+cdef class _UnawareCore(CollectiveChannel):
     cdef public object geometry
     cdef public EventQueue queue
-    cdef public _FastMatcher matcher
+    cdef public MessageMatcher matcher
     cdef public dict delays
     cdef public dict keys
     cdef public long long messages
