@@ -130,7 +130,10 @@ class TickMap(Event):
         if delay < 0:
             raise past_error(delay)
         queue = self._queue
-        t = (queue.now if queue is not None else self._backend.now()) + delay
+        if queue is not None:  # (two branches: each keeps t a C integer in the compiled build)
+            t = queue.now + delay
+        else:
+            t = self._backend.now() + delay
         bucket = self._events.get(t)
         if bucket is None:
             self._events[t] = [fn]
@@ -144,7 +147,10 @@ class TickMap(Event):
     def fire(self) -> None:
         """Run the callables of the current tick (the one backend event of that tick)."""
         queue = self._queue
-        t = queue.now if queue is not None else self._backend.now()
+        if queue is not None:
+            t = queue.now
+        else:
+            t = self._backend.now()
         bucket = self._events[t]
         i = 0
         while i < len(bucket):

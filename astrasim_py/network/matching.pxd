@@ -2,6 +2,7 @@
 cimport cython
 from astrasim_py.network.event_queue cimport EventQueue
 
+@cython.final
 cdef class MessageMatcher:
     cdef EventQueue _queue
     cdef dict _state

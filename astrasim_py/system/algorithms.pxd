@@ -28,15 +28,18 @@ cdef class PacketAlgorithm:
     cdef public bint done
     cdef public object _on_handoff_cb
     cdef public object _on_recv_cb
+    cdef bint _reduces_every_packet
+    cdef bint _reduces_in_odd_rounds
 
     cpdef tuple _packet_route(self, long long index)
     cpdef tuple _round_counts(self)
-    cpdef bint _needs_reduction(self, long long index) except -1
-    cpdef _reduced_handoff(self, object size)
+    # Internal steps of the hand-off: cdef (no Python-override check per call).
+    cdef bint _needs_reduction(self, long long index) except -1
+    cdef _reduced_handoff(self, object size)
     cpdef start(self)
     @cython.locals(index="long long", packet=tuple)
     cpdef create_packet(self)
-    cpdef _hand_off(self, long long index, object size)
+    cdef _hand_off(self, long long index, object size)
     @cython.locals(sysobj=Sys)
     cpdef bint send_next(self) except -1
     cpdef on_handoff_done(self)
@@ -58,7 +61,7 @@ cdef class Ring(PacketAlgorithm):
     cdef public long long _reduction_ns
 
     cpdef tuple _packet_route(self, long long index)
-    cpdef _reduced_handoff(self, object size)
+    cdef _reduced_handoff(self, object size)
     cpdef _reduce_then_handoff(self)
     @cython.locals(sysobj=Sys, channel=CollectiveChannel)
     cpdef start(self)
@@ -72,7 +75,7 @@ cdef class Direct(PacketAlgorithm):
     cdef public long long reduce_scatter_messages
 
     cpdef tuple _packet_route(self, long long index)
-    cpdef bint _needs_reduction(self, long long index) except -1
+    cdef bint _needs_reduction(self, long long index) except -1
     cpdef on_handoff_done(self)
 
 

@@ -80,7 +80,8 @@ class PacketAlgorithm:
 
     __slots__ = ("sys", "ring", "comm_type", "endpoint_delay_ns", "stream", "window", "sends_left", "credits",
                  "unsent", "round_first_left", "round_rest_left", "odd_round", "received", "created",
-                 "final_size", "done", "_on_handoff_cb", "_on_recv_cb")
+                 "final_size", "done", "_on_handoff_cb", "_on_recv_cb", "_reduces_every_packet",
+                 "_reduces_in_odd_rounds")
 
     def __init__(self, spec: PhaseSpec) -> None:
         self.sys = spec.sys
@@ -99,6 +100,9 @@ class PacketAlgorithm:
         self.created = 0
         self.final_size = 0
         self.done = False
+        # (Flags, not comparisons with the module's constants: those are Python objects.)
+        self._reduces_every_packet = spec.phase_type == REDUCE_SCATTER
+        self._reduces_in_odd_rounds = spec.phase_type == ALL_REDUCE
         # The handlers as callables, bound once (getattr: in the compiled build the attribute
         # syntax would name the C function, not the Python-callable bound method).
         self._on_handoff_cb = getattr(self, "on_handoff_done")
@@ -115,7 +119,7 @@ class PacketAlgorithm:
 
     def _needs_reduction(self, index: int) -> bool:
         """Whether the index-th packet, not the first of its round, is reduced on hand-off."""
-        return self.comm_type == REDUCE_SCATTER or (self.comm_type == ALL_REDUCE and self.odd_round)
+        return self._reduces_every_packet or (self._reduces_in_odd_rounds and self.odd_round)
 
     def _reduced_handoff(self, size: int):
         """What runs after the endpoint delay of a packet that must be reduced."""
@@ -277,9 +281,9 @@ class Direct(PacketAlgorithm):
         return (ring.member(ring.index - step), ring.member(ring.index + step), self.message_bytes)
 
     def _needs_reduction(self, index: int) -> bool:
-        if self.comm_type == REDUCE_SCATTER:
+        if self._reduces_every_packet:
             return True
-        return self.comm_type == ALL_REDUCE and self.received <= self.reduce_scatter_messages
+        return self._reduces_in_odd_rounds and self.received <= self.reduce_scatter_messages
 
     def on_handoff_done(self) -> None:
         self.credits += 1
