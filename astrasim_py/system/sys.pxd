@@ -19,7 +19,6 @@ cdef class Sys:
     cdef public TickMap _ticks
     cdef public object _register_tick
     cdef public object red
-    cdef public object direct_backend
     cdef public CollectiveChannel channel
 
     @cython.locals(ticks=TickMap)

@@ -144,8 +144,6 @@ class Sys:
         self._ticks = ctx.backend.tick_map(rank)
         self._register_tick = ctx.backend.register_tick
         self.red = ctx.red
-        # Without rendezvous, algorithms may call the backend's send/recv themselves (hot path).
-        self.direct_backend = None if ctx.rendezvous else ctx.backend
         # What collective algorithms step through: the backend's channel, or with rendezvous
         # one that does the handshake of Sys.send/recv first.
         self.channel = RendezvousChannel(self) if ctx.rendezvous else ctx.backend.collective_channel()
@@ -180,17 +178,11 @@ class Sys:
 
     def coll_send(self, dst: int, size: int, tag: int) -> None:
         """A collective send: its completion does nothing (collectives advance on receives)."""
-        if self.direct_backend is not None:
-            self.direct_backend.send(self.rank, dst, size, tag, noop)
-        else:
-            self.send(dst, size, tag, noop)
+        self.send(dst, size, tag, noop)
 
     def coll_recv(self, src: int, size: int, tag: int, on_done: Callable[[], None]) -> None:
         """A collective receive."""
-        if self.direct_backend is not None:
-            self.direct_backend.recv(self.rank, src, size, tag, on_done)
-        else:
-            self.recv(src, size, tag, on_done)
+        self.recv(src, size, tag, on_done)
 
     # -- collectives -------------------------------------------------------------------------
     def next_priority(self, policy: str, explicit: int) -> int:

@@ -211,6 +211,7 @@ def test_a_collective_step_equals_a_send_then_a_posted_receive(backend, request,
 
 
 def test_telemetry_is_json_and_close_lets_another_run_start(backend, request):
+    backend.set_progress(False)
     got = []
     backend.recv(1, 0, 5000, 3, lambda: got.append(backend.now()))
     backend.send(0, 1, 5000, 3, noop)
