@@ -123,7 +123,7 @@ class PacketAlgorithm:
 
     def _reduced_handoff(self, size: int):
         """What runs after the endpoint delay of a packet that must be reduced."""
-        return _AfterReduction(self.sys, self.sys.red(size), self._on_handoff_cb)
+        return _AfterReduction(self.sys, self.sys.reduction_ns(size), self._on_handoff_cb)
 
     # -- the state machine -------------------------------------------------------------------
     def start(self) -> None:
@@ -236,7 +236,7 @@ class Ring(PacketAlgorithm):
         self._path = channel.path(rank, self.send_to, self.message_bytes)
         self._send_key = channel.message_key(tag, rank, self.send_to, self.message_bytes)
         self._recv_key = channel.message_key(tag, self.recv_from, rank, self.message_bytes)
-        self._reduction_ns = sysobj.red(self.message_bytes)
+        self._reduction_ns = sysobj.reduction_ns(self.message_bytes)
         self._reduce_cb = getattr(self, "_reduce_then_handoff")
         for _ in range(self.window):
             self.create_packet()
@@ -367,7 +367,7 @@ class DoubleBinaryTree:
     def _hand_off(self, reduce: bool, then) -> None:
         register = self.sys.register
         if reduce:
-            reduction_ns = self.sys.red(self.size)
+            reduction_ns = self.sys.reduction_ns(self.size)
             register(self.endpoint_delay_ns, lambda: register(reduction_ns, then))
         else:
             register(self.endpoint_delay_ns, then)

@@ -18,7 +18,7 @@ cdef class Sys:
     cdef public dict _rings
     cdef public TickMap _ticks
     cdef public object _register_tick
-    cdef public object red
+    cdef public object reduction_ns
     cdef public CollectiveChannel channel
 
     @cython.locals(ticks=TickMap)

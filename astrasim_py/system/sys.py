@@ -44,12 +44,12 @@ class SystemContext:
     comm_groups: dict[int, list[int]] = field(default_factory=dict)
     endpoint_delay: int = 10
     queue_threshold: int = 1
-    red_cache: dict[int, int] = field(default_factory=dict)
+    reduction_cache: dict[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.endpoint_delay = int(self.system.endpoint_delay * self.injection_scale)
         self.queue_threshold = math.ceil(self.system.active_chunks_per_dimension / self.num_queues_per_dim)
-        self.lmbw = self.system.local_mem_bw  # GB/s with GB = 1e9 is bytes per ns
+        self.local_mem_bytes_per_ns = self.system.local_mem_bw  # GB/s with GB = 1e9 is bytes per ns
         self.trees = TreeCache()
         self.custom = None
         if self.system.custom_implementation or self.system.per_node_custom_implementation:
@@ -57,12 +57,12 @@ class SystemContext:
 
             self.custom = CustomCollectives(self)
 
-    def red(self, size: int) -> int:
+    def reduction_ns(self, size: int) -> int:
         """Local-memory reduction charge: one write and two reads, each truncated."""
-        value = self.red_cache.get(size)
+        value = self.reduction_cache.get(size)
         if value is None:
-            value = 3 * int(size / self.lmbw)
-            self.red_cache[size] = value
+            value = 3 * int(size / self.local_mem_bytes_per_ns)
+            self.reduction_cache[size] = value
         return value
 
 
@@ -143,7 +143,7 @@ class Sys:
         # call in the compiled build), or its own register_tick when it keeps the map natively.
         self._ticks = ctx.backend.tick_map(rank)
         self._register_tick = ctx.backend.register_tick
-        self.red = ctx.red
+        self.reduction_ns = ctx.reduction_ns
         # What collective algorithms step through: the backend's channel, or with rendezvous
         # one that does the handshake of Sys.send/recv first.
         self.channel = RendezvousChannel(self) if ctx.rendezvous else ctx.backend.collective_channel()
