@@ -27,9 +27,9 @@ cdef class _UnawareCore(CollectiveChannel):
     cpdef recv(self, object dst, object src, object size, object tag, object on_done)
     cpdef step(self, object npu, object dst, object src, object size, object tag, object on_recv)
     cpdef path(self, object src, object dst, object size)
-    cpdef tuple message_key(self, object tag, object src, object dst, object size)
+    cpdef message_key(self, object tag, object src, object dst, object size)
     @cython.locals(event=_Delivery)
-    cpdef keyed_step(self, object path, long long size, tuple send_key, tuple recv_key, object on_recv)
+    cpdef keyed_step(self, object path, long long size, object send_key, object recv_key, object on_recv)
 
 
 cdef class _Link(Event):
@@ -65,7 +65,7 @@ cdef class _AwareCore(_UnawareCore):
     cpdef send(self, object src, object dst, object size, object tag, object on_done)
     cpdef path(self, object src, object dst, object size)
     @cython.locals(chunk=_Chunk, link=_Link)
-    cpdef keyed_step(self, object path, long long size, tuple send_key, tuple recv_key, object on_recv)
+    cpdef keyed_step(self, object path, long long size, object send_key, object recv_key, object on_recv)
     cpdef enqueue(self, _Link link, _Chunk chunk)
     @cython.locals(size="long long", serialization=cython.double, free_in="long long")
     cpdef transmit(self, _Link link, _Chunk chunk)

@@ -18,5 +18,5 @@ cdef class CollectiveChannel:
     # Ids, sizes and tags stay Python ints here: they only go into dict keys (no re-boxing).
     cpdef step(self, object npu, object dst, object src, object size, object tag, object on_recv)
     cpdef path(self, object src, object dst, object size)
-    cpdef tuple message_key(self, object tag, object src, object dst, object size)
-    cpdef keyed_step(self, object path, long long size, tuple send_key, tuple recv_key, object on_recv)
+    cpdef message_key(self, object tag, object src, object dst, object size)
+    cpdef keyed_step(self, object path, long long size, object send_key, object recv_key, object on_recv)

@@ -102,10 +102,11 @@ class CollectiveChannel:
         """Whatever keyed_step needs to repeat messages src -> dst of one size (here nothing)."""
         return None
 
-    def message_key(self, tag: int, src: int, dst: int, size: int) -> tuple:
-        """The matching key of a message, (tag, src, dst, size)."""
+    def message_key(self, tag: int, src: int, dst: int, size: int):
+        """The key of a message (tag, src, dst, size) as this channel's keyed_step takes it (opaque
+        to callers: here the tuple itself; a backend may hand out something faster to match)."""
         return (tag, src, dst, size)
 
-    def keyed_step(self, path, size: int, send_key: tuple, recv_key: tuple, on_recv: Callback) -> None:
-        """step() for a caller that keeps its path() and message keys."""
+    def keyed_step(self, path, size: int, send_key, recv_key, on_recv: Callback) -> None:
+        """step() for a caller that keeps its path() and this channel's message keys."""
         self._step(send_key[1], send_key[2], recv_key[1], size, send_key[0], on_recv)

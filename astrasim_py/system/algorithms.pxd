@@ -55,8 +55,8 @@ cdef class Ring(PacketAlgorithm):
     cdef public long long unsent_count
     cdef public CollectiveChannel _channel
     cdef public object _path
-    cdef public tuple _send_key
-    cdef public tuple _recv_key
+    cdef public object _send_key
+    cdef public object _recv_key
     cdef public object _reduce_cb
     cdef public long long _reduction_ns
 

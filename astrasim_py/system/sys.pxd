@@ -29,4 +29,4 @@ cdef class RendezvousChannel(CollectiveChannel):
     cdef public Sys sys
 
     cpdef step(self, object npu, object dst, object src, object size, object tag, object on_recv)
-    cpdef keyed_step(self, object path, long long size, tuple send_key, tuple recv_key, object on_recv)
+    cpdef keyed_step(self, object path, long long size, object send_key, object recv_key, object on_recv)

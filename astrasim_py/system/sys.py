@@ -403,7 +403,7 @@ class RendezvousChannel(CollectiveChannel):
         self.sys.send(dst, size, tag, noop)
         self.sys.recv(src, size, tag, on_recv)
 
-    def keyed_step(self, path, size: int, send_key: tuple, recv_key: tuple, on_recv: Callable[[], None]) -> None:
+    def keyed_step(self, path, size: int, send_key, recv_key, on_recv: Callable[[], None]) -> None:
         """step() from the message keys."""
         self.step(send_key[1], send_key[2], recv_key[1], size, send_key[0], on_recv)
 
