@@ -17,6 +17,7 @@ import sys
 
 COMPILED_MODULES = (
     "astrasim_py.network.event_queue",
+    "astrasim_py.network.matching",
     "astrasim_py.network.analytical",
     "astrasim_py.system.sys",
     "astrasim_py.system.algorithms",

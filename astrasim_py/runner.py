@@ -180,12 +180,6 @@ def _workload_traces(request: RunRequest, traces: list | None, jobs: list | None
     return compose(jobs, num_npus, groups, request.workload)
 
 
-def _enable_progress(backend, progress: bool) -> None:
-    if hasattr(backend, "enable_progress"):
-        if progress:
-            backend.enable_progress()
-    else:
-        backend.progress = progress
 
 
 class _RunLog:
@@ -262,7 +256,7 @@ def _check_finished(backend, workloads) -> None:
 
     stuck = [w.rank for w in workloads if w.finished_at is None]
     if stuck:
-        pending = getattr(getattr(backend, "matcher", None), "pending", lambda: None)()
+        pending = backend.unmatched()
         raise SimulationError(f"{len(stuck)} rank(s) never finished (first: {stuck[:8]}); "
                               f"unmatched receives/arrivals: {pending}. A SEND without its RECV, "
                               "a size mismatch, or ranks issuing different collectives?")
@@ -332,7 +326,7 @@ def run(request: RunRequest, *, progress: bool = True, traces: list | None = Non
     wall0 = time.perf_counter()
     inputs = _load_inputs(request, traces)
     backend = _make_backend(request, inputs.netcfg, inputs.num_npus)
-    _enable_progress(backend, progress)
+    backend.set_progress(progress)
     log = None
     try:
         log = _RunLog(request)

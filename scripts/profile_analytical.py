@@ -115,7 +115,9 @@ def _classes_by_line(path: str) -> dict[int, str]:
     return out
 
 
-LAYER_OF_CLASS = {"_FastMatcher": "matching", "_Delivery": "matching", "_UnawareCore": "closed_form_and_links",
+# (_FastMatcher: the matcher's name in older trees; the tick map is system-layer bookkeeping.)
+LAYER_OF_CLASS = {"MessageMatcher": "matching", "_FastMatcher": "matching", "_Delivery": "matching",
+                  "CollectiveChannel": "matching", "TickMap": "system_layer", "_UnawareCore": "closed_form_and_links",
                   "_AwareCore": "closed_form_and_links", "_Link": "closed_form_and_links",
                   "_Chunk": "closed_form_and_links", "EventQueue": "event_queue"}
 
@@ -123,7 +125,7 @@ LAYER_OF_CLASS = {"_FastMatcher": "matching", "_Delivery": "matching", "_Unaware
 def _layer(filename: str, line: int, function: str, classes: dict[str, dict[int, str]]) -> str:
     if filename.endswith(("system/sys.py", "system/algorithms.py")):
         return "system_layer"
-    for suffix in ("network/analytical.py", "network/event_queue.py"):
+    for suffix in ("network/analytical.py", "network/event_queue.py", "network/matching.py"):
         if filename.endswith(suffix):
             owner = classes.setdefault(filename, _classes_by_line(filename)).get(line, "")
             return LAYER_OF_CLASS.get(owner, "other")

@@ -1,28 +1,20 @@
 # Cython declarations for analytical.py (the compiled build); the .py stays plain Python.
 cimport cython
 from astrasim_py.network.event_queue cimport Event, EventQueue
-
-cdef class _FastMatcher:
-    cdef EventQueue _queue
-    cdef dict _state
-
-    cpdef delivered(self, object key, object on_sent)
-    @cython.locals(known="Py_ssize_t")
-    cpdef posted(self, object key, object on_recv)
-
+from astrasim_py.network.matching cimport CollectiveChannel, MessageMatcher
 
 cdef class _Delivery(Event):
-    cdef _FastMatcher matcher
+    cdef MessageMatcher matcher
     cdef tuple key
     cdef object on_sent
 
     cpdef fire(self)
 
 
-cdef class _UnawareCore:
+cdef class _UnawareCore(CollectiveChannel):
     cdef public object geometry
     cdef public EventQueue queue
-    cdef public _FastMatcher matcher
+    cdef public MessageMatcher matcher
     cdef public dict delays
     cdef public dict keys
     cdef public long long messages
@@ -35,9 +27,9 @@ cdef class _UnawareCore:
     cpdef recv(self, object dst, object src, object size, object tag, object on_done)
     cpdef step(self, object npu, object dst, object src, object size, object tag, object on_recv)
     cpdef path(self, object src, object dst, object size)
-    cpdef tuple message_key(self, object tag, object src, object dst, object size)
+    cpdef message_key(self, object tag, object src, object dst, object size)
     @cython.locals(event=_Delivery)
-    cpdef keyed_step(self, object path, long long size, tuple send_key, tuple recv_key, object on_recv)
+    cpdef keyed_step(self, object path, long long size, object send_key, object recv_key, object on_recv)
 
 
 cdef class _Link(Event):
@@ -73,7 +65,7 @@ cdef class _AwareCore(_UnawareCore):
     cpdef send(self, object src, object dst, object size, object tag, object on_done)
     cpdef path(self, object src, object dst, object size)
     @cython.locals(chunk=_Chunk, link=_Link)
-    cpdef keyed_step(self, object path, long long size, tuple send_key, tuple recv_key, object on_recv)
+    cpdef keyed_step(self, object path, long long size, object send_key, object recv_key, object on_recv)
     cpdef enqueue(self, _Link link, _Chunk chunk)
     @cython.locals(size="long long", serialization=cython.double, free_in="long long")
     cpdef transmit(self, _Link link, _Chunk chunk)

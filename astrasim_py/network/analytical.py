@@ -22,8 +22,9 @@ from typing import Any, Callable
 
 from astrasim_py.config.network import NetworkConfig
 from astrasim_py.errors import InputError
-from astrasim_py.network.api import NetworkBackend, noop
-from astrasim_py.network.event_queue import Event, EventQueue
+from astrasim_py.network.api import NetworkBackend
+from astrasim_py.network.event_queue import Event, EventQueue, noop
+from astrasim_py.network.matching import CollectiveChannel, MessageMatcher
 
 Callback = Callable[[], None]
 
@@ -45,65 +46,6 @@ class _ProgressPrinter:
             self.last, self.last_events = wall, events
             print(f"[progress] simulated {now / 1000:.1f} us, {events} events, {rate / 1e6:.2f} M events/s, "
                   f"wall {wall - self.start:.1f} s", file=sys.stderr, flush=True)
-
-
-class _FastMatcher:
-    """MessageMatcher's rules with one plain dict: key -> handler, deque of handlers, or arrivals.
-
-    A key maps to a callable (one posted receive), a deque (several posted receives, FIFO), or
-    an int (arrivals not yet received). Keys never hold receives and arrivals at once.
-    """
-
-    __slots__ = ("_queue", "_state")
-
-    def __init__(self, queue: EventQueue) -> None:
-        self._queue = queue
-        self._state: dict = {}
-
-    def delivered(self, key, on_sent) -> None:
-        """The last byte of a message with `key` has reached its destination."""
-        if on_sent is not noop:  # collective sends have nothing to do on completion
-            on_sent()
-        state = self._state.pop(key, None)  # one dict operation when a receive is waiting
-        if state is None:
-            self._state[key] = 1
-        elif type(state) is int:
-            self._state[key] = state + 1
-        elif type(state) is deque:
-            handler = state.popleft()
-            self._state[key] = state[0] if len(state) == 1 else state
-            handler()
-        else:
-            state()
-
-    def posted(self, key, on_recv) -> None:
-        """A receive for `key` is posted."""
-        known = len(self._state)
-        state = self._state.setdefault(key, on_recv)  # one dict operation when nothing is there
-        if len(self._state) != known:  # inserted (the same handler may already wait on this key)
-            return
-        if type(state) is int:
-            if state == 1:
-                del self._state[key]
-            else:
-                self._state[key] = state - 1
-            self._queue.push(0, on_recv)
-        elif type(state) is deque:
-            state.append(on_recv)
-        else:
-            self._state[key] = deque((state, on_recv))
-
-    def pending(self) -> tuple[int, int]:
-        """(receives still waiting, arrivals never received): both 0 after a clean run."""
-        receives = arrivals = 0
-        for state in self._state.values():
-            if type(state) is int:
-                arrivals += state
-            elif type(state) is deque:
-                receives += len(state)
-            else:
-                receives += 1
-        return receives, arrivals
 
 
 class _Geometry:
@@ -152,12 +94,13 @@ class _Delivery(Event):
         self.matcher.delivered(self.key, self.on_sent)
 
 
-class _UnawareCore:
-    """The per-message work of the unaware model (one object, so the compiled build types it)."""
+class _UnawareCore(CollectiveChannel):
+    """The per-message work of the unaware model (one object, so the compiled build types it);
+    as the backend's collective channel, algorithms call its step and keyed_step directly."""
 
     __slots__ = ("geometry", "queue", "matcher", "delays", "keys", "messages", "bytes")
 
-    def __init__(self, geometry: _Geometry, queue: EventQueue, matcher: _FastMatcher) -> None:
+    def __init__(self, geometry: _Geometry, queue: EventQueue, matcher: MessageMatcher) -> None:
         self.geometry = geometry
         self.queue = queue
         self.matcher = matcher
@@ -229,20 +172,22 @@ class AnalyticalBackend(NetworkBackend):
     name = "analytical"
 
     def __init__(self, net: NetworkConfig) -> None:
+        super().__init__()
         self.geometry = _Geometry(net)
         self.queue = EventQueue()
-        self.matcher = _FastMatcher(self.queue)
+        self.matcher = MessageMatcher(self.queue)
         self.core = self._make_core()
+        self.progress = True  # progress lines on stderr for runs longer than 5 s (set_progress)
         self.schedule = self.queue.schedule  # type: ignore[method-assign]
         # Hot path: the system layer calls the core without this layer, unless a subclass or a
-        # test replaced send or recv (then every message goes through them).
-        self.fast_core = None
+        # test replaced send or recv (then every message goes through them, and the collective
+        # channel is the generic one built on them).
+        self._channel = CollectiveChannel(self)
         if (type(self).send, type(self).recv) == AnalyticalBackend._own_send_recv:
-            self.fast_core = self.core
+            self._channel = self.core
             self.send = self.core.send  # type: ignore[method-assign]
             self.recv = self.core.recv  # type: ignore[method-assign]
-            # A collective's send-then-receive step in one call (the ns-3 bridge offers the same).
-            self.step_unchecked = self.core.step
+            self.step_unchecked = self.core.step  # type: ignore[method-assign]
 
     def _make_core(self):
         return _UnawareCore(self.geometry, self.queue, self.matcher)
@@ -279,9 +224,25 @@ class AnalyticalBackend(NetworkBackend):
 
     _own_send_recv = (send, recv)  # to notice a send or recv replaced after class creation
 
+    def event_queue(self) -> EventQueue:
+        """The event queue this model runs on (tick maps push to it directly)."""
+        return self.queue
+
+    def collective_channel(self) -> CollectiveChannel:
+        """The core itself (its step is a C call in the compiled build), unless send/recv were replaced."""
+        return self._channel
+
+    def unmatched(self) -> tuple[int, int]:
+        """(receives still waiting, arrivals never received)."""
+        return self.matcher.pending()
+
+    def set_progress(self, enabled: bool) -> None:
+        """Progress lines on stderr for runs longer than 5 s of wall clock (on by default)."""
+        self.progress = bool(enabled)
+
     def run(self) -> None:
         """Run until the event queue drains (progress lines on stderr for runs longer than 5 s)."""
-        self.queue.run(_ProgressPrinter() if getattr(self, "progress", True) else None)
+        self.queue.run(_ProgressPrinter() if self.progress else None)
 
     def telemetry(self) -> dict[str, Any]:
         """Message counts (no fabric state in this model)."""
@@ -326,7 +287,7 @@ class _AwareCore(_UnawareCore):
 
     __slots__ = ("links", "routes")
 
-    def __init__(self, geometry: _Geometry, queue: EventQueue, matcher: _FastMatcher) -> None:
+    def __init__(self, geometry: _Geometry, queue: EventQueue, matcher: MessageMatcher) -> None:
         super().__init__(geometry, queue, matcher)
         self.links: dict[tuple[int, int], _Link] = {}
         self.routes: dict[tuple[int, int], tuple[_Link, ...]] = {}

@@ -1,25 +1,39 @@
-"""The network-backend API the system layer talks to, and ASTRA-sim's message matching."""
+"""The network-backend API the system layer talks to: every call it makes is declared here.
+
+A backend implements the abstract clock and message calls; the rest have a default built on
+them, which a backend with a faster way overrides (the analytical models hand out their event
+queue and their compiled core, the ns-3 backend binds the calls to its C++ bridge). The system
+layer calls only what this class declares and never asks a backend what it is.
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections import defaultdict, deque
 from typing import Any, Callable
+
+from astrasim_py.network.event_queue import EventQueue, TickMap, noop
+from astrasim_py.network.matching import CollectiveChannel, MessageMatcher
 
 Callback = Callable[[], None]
 MessageKey = tuple[int, int, int, int]  # (tag, src, dst, size_bytes)
 
-
-def noop() -> None:
-    """A completion handler with nothing to do; backends may skip calling it."""
-    return None
+__all__ = ["Callback", "CollectiveChannel", "MessageKey", "MessageMatcher", "NetworkBackend", "noop"]
 
 
 class NetworkBackend(ABC):
-    """What the system layer may call. The backend owns the clock; times are integer ns."""
+    """What the system layer may call. The backend owns the clock; times are integer ns.
+
+    Send/recv follow ASTRA-sim's matching rule (astrasim_py.network.matching). A negative delay
+    anywhere raises SimulationError("cannot schedule N ns in the past"); an exception raised by
+    a callback ends run() with that exception.
+    """
 
     name: str = "abstract"
 
+    def __init__(self) -> None:
+        self._tick_maps: dict[int, TickMap] = {}
+
+    # -- the calls every backend implements ------------------------------------------------
     @abstractmethod
     def now(self) -> int:
         """Current simulated time in ns."""
@@ -40,50 +54,46 @@ class NetworkBackend(ABC):
     def run(self) -> None:
         """Run until no event is left (or raise SimulationError if progress stops)."""
 
+    @abstractmethod
+    def unmatched(self) -> tuple[int, int]:
+        """(receives still waiting, arrivals never received): both 0 after a clean run."""
+
+    # -- calls with a default built on the ones above --------------------------------------
+    def register_tick(self, rank: int, delay_ns: int, fn: Callback) -> None:
+        """ASTRA-sim's per-rank event map: run fn at now + delay_ns after what `rank` registered
+        earlier for that tick; callables registered for the running tick join its pass."""
+        self.tick_map(rank).register(delay_ns, fn)
+
+    def tick_map(self, rank: int) -> TickMap | None:
+        """The Python tick map register_tick uses for `rank` (callers may use it directly), or
+        None for a backend that keeps the map natively (ns-3: in C++)."""
+        ticks = self._tick_maps.get(rank)
+        if ticks is None:
+            ticks = TickMap(self.event_queue(), self)
+            self._tick_maps[rank] = ticks
+        return ticks
+
+    def event_queue(self) -> EventQueue | None:
+        """The Python event queue the clock lives in, or None when it lives elsewhere."""
+        return None
+
+    def step_unchecked(self, npu: int, dst: int, src: int, size: int, tag: int, on_recv: Callback) -> None:
+        """A collective step whose messages are valid by construction: send npu -> dst (nothing
+        to do on completion), then post npu's receive from src."""
+        self.send(npu, dst, size, tag, noop)
+        self.recv(npu, src, size, tag, on_recv)
+
+    def collective_channel(self) -> CollectiveChannel:
+        """What collective algorithms step through (without rendezvous): by default one built
+        on step_unchecked."""
+        return CollectiveChannel(self)
+
+    def set_progress(self, enabled: bool) -> None:
+        """Print progress lines on stderr during long runs (a backend may have none)."""
+
     def telemetry(self) -> dict[str, Any]:
         """Backend counters for the result JSON (empty for backends without a fabric)."""
         return {}
 
     def close(self) -> None:
         """Release the simulator so that another run can start in this process."""
-
-
-class MessageMatcher:
-    """ASTRA-sim's send/recv matching: key (tag, src, dst, size), n-th send matches n-th recv.
-
-    On arrival of the last byte: if the receive is posted, the send handler then the receive
-    handler fire at that instant; otherwise the send handler fires and the arrival is parked,
-    and a later receive completes with a zero delay. (The ns-3 bridge applies these same rules
-    in C++, fabric-bridge.cc, so that a delivery costs Python only the handlers it runs.)
-    """
-
-    def __init__(self, schedule: Callable[[int, Callback], None]) -> None:
-        self._schedule = schedule
-        self._posted: defaultdict[MessageKey, deque[Callback]] = defaultdict(deque)
-        self._arrived: defaultdict[MessageKey, int] = defaultdict(int)
-
-    def delivered(self, key: MessageKey, on_sent: Callback) -> None:
-        """Call when the last byte of a message with `key` has reached its destination."""
-        on_sent()
-        waiting = self._posted.get(key)
-        if waiting:
-            handler = waiting.popleft()
-            if not waiting:
-                del self._posted[key]
-            handler()
-        else:
-            self._arrived[key] += 1
-
-    def posted(self, key: MessageKey, on_recv: Callback) -> None:
-        """Call when a receive for `key` is posted."""
-        if self._arrived.get(key, 0) > 0:
-            self._arrived[key] -= 1
-            if not self._arrived[key]:
-                del self._arrived[key]
-            self._schedule(0, on_recv)
-        else:
-            self._posted[key].append(on_recv)
-
-    def pending(self) -> tuple[int, int]:
-        """(receives still waiting, arrivals never received): both 0 after a clean run."""
-        return (sum(len(q) for q in self._posted.values()), sum(self._arrived.values()))

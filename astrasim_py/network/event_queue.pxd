@@ -19,3 +19,14 @@ cdef class EventQueue:
     @cython.locals(times=list, buckets=dict, count="long long", ticks="long long", t="long long",
                    bucket=list, i="Py_ssize_t", fn=object)
     cpdef run(self, object progress=*)
+
+
+cdef class TickMap(Event):
+    cdef EventQueue _queue
+    cdef object _backend
+    cdef dict _events
+
+    @cython.locals(queue=EventQueue, t="long long", bucket=list)
+    cpdef register(self, long long delay, object fn)
+    @cython.locals(queue=EventQueue, t="long long", bucket=list, i="Py_ssize_t")
+    cpdef fire(self)

@@ -2,7 +2,8 @@
 
 A heap holds each distinct time once; each time owns a list of callbacks run in the order they
 were scheduled. A callback scheduled for the current time while its bucket runs is appended and
-runs in the same pass, exactly as ASTRA-sim's event queue does.
+runs in the same pass, exactly as ASTRA-sim's event queue does. `TickMap` is ASTRA-sim's per-rank
+event map on top of it (one queue event per rank and tick).
 
 event_queue.pxd types this class for the compiled build (Cython); the source runs as it is.
 """
@@ -10,7 +11,19 @@ event_queue.pxd types this class for the compiled build (Cython); the source run
 from __future__ import annotations
 
 from heapq import heappop, heappush
-from typing import Callable
+from typing import Any, Callable
+
+from astrasim_py.errors import SimulationError
+
+
+def noop() -> None:
+    """A completion handler with nothing to do; backends may skip calling it."""
+    return None
+
+
+def past_error(delay: int) -> SimulationError:
+    """The error every backend raises for a negative delay (the C++ bridge says the same)."""
+    return SimulationError(f"cannot schedule {delay} ns in the past")
 
 
 class Event:
@@ -46,7 +59,7 @@ class EventQueue:
         """Run fn at now + delay (delay truncated to an integer ns, never negative)."""
         delay = int(delay)
         if delay < 0:
-            raise ValueError(f"negative delay {delay}")
+            raise past_error(delay)
         self.push(delay, fn)
 
     def push(self, delay: int, fn: Callable[[], None]) -> None:
@@ -95,3 +108,52 @@ class EventQueue:
     def empty(self) -> bool:
         """True when no event is pending."""
         return not self._times
+
+
+class TickMap(Event):
+    """One rank's ASTRA-sim event map (Sys::register_event): callables per tick, one backend
+    event per tick that runs them in registration order.
+
+    Callables registered for the running tick join the same pass. It runs on an EventQueue (a
+    C call per push in the compiled build) or, for a backend without one, on its schedule/now.
+    """
+
+    __slots__ = ("_queue", "_backend", "_events")
+
+    def __init__(self, queue: EventQueue | None, backend: Any = None) -> None:
+        self._queue = queue
+        self._backend = backend  # used only when queue is None
+        self._events: dict[int, list[Callable[[], None]]] = {}
+
+    def register(self, delay: int, fn: Callable[[], None]) -> None:
+        """Run fn after delay ns, after what was registered earlier for that tick."""
+        if delay < 0:
+            raise past_error(delay)
+        queue = self._queue
+        if queue is not None:  # (two branches: each keeps t a C integer in the compiled build)
+            t = queue.now + delay
+        else:
+            t = self._backend.now() + delay
+        bucket = self._events.get(t)
+        if bucket is None:
+            self._events[t] = [fn]
+            if queue is not None:
+                queue.push(delay, self)
+            else:
+                self._backend.schedule(delay, self)
+        else:
+            bucket.append(fn)
+
+    def fire(self) -> None:
+        """Run the callables of the current tick (the one backend event of that tick)."""
+        queue = self._queue
+        if queue is not None:
+            t = queue.now
+        else:
+            t = self._backend.now()
+        bucket = self._events[t]
+        i = 0
+        while i < len(bucket):
+            bucket[i]()
+            i += 1
+        del self._events[t]

@@ -19,11 +19,10 @@ from typing import TYPE_CHECKING, Callable
 from astrasim_py.chakra.collective_check import COMP, SEND, RankAlgorithm, load_algorithm
 from astrasim_py.chakra.schema import NodeType
 from astrasim_py.config.custom_collectives import resolve_prefix
+from astrasim_py.system.algorithms import COLLECTIVE_KEYS
 
 if TYPE_CHECKING:
     from astrasim_py.system.sys import Stream, Sys, SystemContext
-
-CUSTOM_KEY = {0: "all-reduce", 2: "all-gather", 7: "reduce-scatter", 6: "all-to-all"}
 
 
 class CustomCollectives:
@@ -40,7 +39,7 @@ class CustomCollectives:
         """The prefix selected for this collective, or None for the native implementation."""
         if node_id is not None and node_id in self.by_node:
             return self.by_node[node_id]
-        return self.by_collective.get(CUSTOM_KEY.get(comm_type, ""))
+        return self.by_collective.get(COLLECTIVE_KEYS.get(comm_type, ""))
 
     def _field(self, prefix: str) -> tuple[str, str]:
         # Which key named the prefix, and which file to resolve it against.
@@ -76,7 +75,7 @@ class CustomCollectives:
                 if node.type != NodeType.COMM_COLL_NODE:
                     continue
                 comm_type = get_int_attr(node, "comm_type", -1, file=trace.path)
-                if comm_type not in CUSTOM_KEY:  # broadcast is replayed, others refused by the workload
+                if comm_type not in COLLECTIVE_KEYS:  # broadcast is replayed, others refused by the workload
                     continue
                 prefix = self.lookup(comm_type, int(node.id))
                 if prefix is None:
@@ -118,7 +117,7 @@ class CustomCollectives:
 class CustomRun:
     """One rank's execution of its algorithm ET inside a stream phase."""
 
-    __slots__ = ("sys", "algo", "members", "stream", "final_size", "pending", "left", "done")
+    __slots__ = ("sys", "algo", "members", "stream", "final_size", "parents_left", "nodes_left", "done")
 
     def __init__(self, sysobj: "Sys", algo: RankAlgorithm, members: list[int] | None) -> None:
         self.sys = sysobj
@@ -126,16 +125,16 @@ class CustomRun:
         self.members = members
         self.stream: "Stream" = None  # type: ignore[assignment]
         self.final_size = 0
-        self.pending: list[int] = []
-        self.left = 0
+        self.parents_left: list[int] = []  # per node: parents not yet finished
+        self.nodes_left = 0
         self.done = False
 
     def start(self) -> None:
         """StreamInit: issue every node without parents."""
         algo = self.algo
-        self.pending = algo.parents[:]
-        self.left = len(algo.kinds)
-        if self.left == 0:  # this rank has no part in the algorithm
+        self.parents_left = algo.parents[:]
+        self.nodes_left = len(algo.kinds)
+        if self.nodes_left == 0:  # this rank has no part in the algorithm
             self.sys.register(0, self._exit)
             return
         for i in algo.roots:
@@ -156,16 +155,16 @@ class CustomRun:
             self.sys.recv(self._real(algo.peers[i]), algo.sizes[i], algo.tags[i], done)
 
     def _finish(self, i: int) -> None:
-        self.left -= 1
-        pending = self.pending
+        self.nodes_left -= 1
+        parents_left = self.parents_left
         ready = []
         for child in self.algo.children[i]:
-            pending[child] -= 1
-            if pending[child] == 0:
+            parents_left[child] -= 1
+            if parents_left[child] == 0:
                 ready.append(child)
         for child in ready:  # children lists are sorted: ascending id
             self._issue(child)
-        if self.left == 0:
+        if self.nodes_left == 0:
             self._exit()
 
     def _exit(self) -> None:

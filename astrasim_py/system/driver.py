@@ -36,7 +36,7 @@ def run_collective(network: str, system: str, comm_type: int, size: int, backend
         if was_enabled:
             gc.enable()
         gc.unfreeze()
-    if len(finish) != netcfg.num_npus or be.matcher.pending() != (0, 0):
+    if len(finish) != netcfg.num_npus or be.unmatched() != (0, 0):
         raise SimulationError(f"{netcfg.num_npus - len(finish)} rank(s) never finished; "
-                              f"unmatched (receives, arrivals): {be.matcher.pending()}")
+                              f"unmatched (receives, arrivals): {be.unmatched()}")
     return max(finish.values()), min(finish.values())

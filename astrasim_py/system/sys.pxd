@@ -1,12 +1,12 @@
 # Cython declarations for sys.py (the compiled build); the .py stays plain Python.
 cimport cython
-from astrasim_py.network.event_queue cimport Event, EventQueue
+from astrasim_py.network.event_queue cimport TickMap
+from astrasim_py.network.matching cimport CollectiveChannel
 
-cdef class Sys(Event):
+cdef class Sys:
     cdef public object rank
     cdef public object ctx
     cdef public object backend
-    cdef public dict _events
     cdef public list queues
     cdef public list running
     cdef public list _alloc
@@ -16,16 +16,17 @@ cdef class Sys(Event):
     cdef public object _priority_counter
     cdef public dict _dbt_counters
     cdef public dict _rings
-    cdef public object _now
-    cdef public object _schedule
-    cdef public object _run_tick
-    cdef public EventQueue _evq
-    cdef public object _tick
-    cdef public object red
-    cdef public object direct_backend
-    cdef public object step_unchecked
+    cdef public TickMap _ticks
+    cdef public object _register_tick
+    cdef public object reduction_ns
+    cdef public CollectiveChannel channel
 
-    @cython.locals(evq=EventQueue, t="long long", bucket=list)
+    @cython.locals(ticks=TickMap)
     cpdef register(self, long long delay, object fn)
-    @cython.locals(t="long long", bucket=list, i="Py_ssize_t")
-    cpdef fire(self)
+
+
+cdef class RendezvousChannel(CollectiveChannel):
+    cdef public Sys sys
+
+    cpdef step(self, object npu, object dst, object src, object size, object tag, object on_recv)
+    cpdef keyed_step(self, object path, long long size, object send_key, object recv_key, object on_recv)

@@ -16,9 +16,10 @@ from astrasim_py.config.network import NetworkConfig
 from astrasim_py.config.system import Implementation, SystemConfig
 from astrasim_py.errors import InputError
 from astrasim_py.network.api import NetworkBackend, noop
-from astrasim_py.network.event_queue import Event, EventQueue
-from astrasim_py.system.algorithms import (ALL_GATHER, ALL_REDUCE, ALL_TO_ALL, REDUCE_SCATTER,
-                                           DoubleBinaryTree, Direct, HalvingDoubling, Ring)
+from astrasim_py.network.matching import CollectiveChannel
+from astrasim_py.system.algorithms import (ALL_GATHER, ALL_REDUCE, ALL_TO_ALL, COLLECTIVE_KEYS,
+                                           REDUCE_SCATTER, PhaseSpec)
+from astrasim_py.system.implementations import ALGORITHMS
 from astrasim_py.system.topology import (ANTICLOCKWISE, CLOCKWISE, RingView, binary_tree,
                                          dimension_ring, group_ring)
 
@@ -27,8 +28,6 @@ RENDEZVOUS_TAG_OFFSET = 1_000_000_000
 RENDEZVOUS_BYTES = 8192
 LOCAL_RING_DELAY_NS = 10  # hand-off on communicator-group rings, hard-coded upstream
 GROUP_STREAM_OFFSET = 1_000_000
-IMPL_KEY = {ALL_REDUCE: "all-reduce", ALL_GATHER: "all-gather", REDUCE_SCATTER: "reduce-scatter",
-            ALL_TO_ALL: "all-to-all"}
 
 
 @dataclass
@@ -45,12 +44,12 @@ class SystemContext:
     comm_groups: dict[int, list[int]] = field(default_factory=dict)
     endpoint_delay: int = 10
     queue_threshold: int = 1
-    red_cache: dict[int, int] = field(default_factory=dict)
+    reduction_cache: dict[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.endpoint_delay = int(self.system.endpoint_delay * self.injection_scale)
         self.queue_threshold = math.ceil(self.system.active_chunks_per_dimension / self.num_queues_per_dim)
-        self.lmbw = self.system.local_mem_bw  # GB/s with GB = 1e9 is bytes per ns
+        self.local_mem_bytes_per_ns = self.system.local_mem_bw  # GB/s with GB = 1e9 is bytes per ns
         self.trees = TreeCache()
         self.custom = None
         if self.system.custom_implementation or self.system.per_node_custom_implementation:
@@ -58,12 +57,12 @@ class SystemContext:
 
             self.custom = CustomCollectives(self)
 
-    def red(self, size: int) -> int:
+    def reduction_ns(self, size: int) -> int:
         """Local-memory reduction charge: one write and two reads, each truncated."""
-        value = self.red_cache.get(size)
+        value = self.reduction_cache.get(size)
         if value is None:
-            value = 3 * int(size / self.lmbw)
-            self.red_cache[size] = value
+            value = 3 * int(size / self.local_mem_bytes_per_ns)
+            self.reduction_cache[size] = value
         return value
 
 
@@ -121,14 +120,13 @@ class Stream:
         self.current.algorithm.start()
 
 
-class Sys(Event):
-    """The system layer of one NPU; it is also the event of its own ticks (fire() runs one)."""
+class Sys:
+    """The system layer of one NPU."""
 
     def __init__(self, rank: int, ctx: SystemContext) -> None:
         self.rank = rank
         self.ctx = ctx
         self.backend = ctx.backend
-        self._events: dict[int, list[Callable[[], None]]] = {}
         q = ctx.num_queues_per_dim
         ndims = len(ctx.dim_sizes)
         self.queues: list[list[Stream]] = [[] for _ in range(ndims * q)]
@@ -141,54 +139,23 @@ class Sys(Event):
         self._priority_counter = 0
         self._dbt_counters: dict[tuple[int, int], int] = {}
         self._rings: dict[tuple, RingView] = {}
-        self._now = ctx.backend.now
-        self._schedule = ctx.backend.schedule
-        self._run_tick = self  # what every tick's backend event runs: this rank's fire()
-        evq = getattr(ctx.backend, "queue", None)
-        # The analytical event queue: register() reads its clock and pushes to it directly.
-        self._evq = evq if isinstance(evq, EventQueue) else None
-        # The ns-3 backend keeps this event map in C++: same rules, no Python per tick.
-        self._tick = getattr(ctx.backend, "register_tick", None) if self._evq is None else None
-        self.red = ctx.red
-        # Without rendezvous, algorithms may call the backend's send/recv themselves (hot path),
-        # or its unchecked send-and-receive step where it offers one (both backends do).
-        self.direct_backend = None if ctx.rendezvous else ctx.backend
-        self.step_unchecked = getattr(self.direct_backend, "step_unchecked", None)
+        # ASTRA-sim's per-rank event map: the backend's Python tick map (register is then a C
+        # call in the compiled build), or its own register_tick when it keeps the map natively.
+        self._ticks = ctx.backend.tick_map(rank)
+        self._register_tick = ctx.backend.register_tick
+        self.reduction_ns = ctx.reduction_ns
+        # What collective algorithms step through: the backend's channel, or with rendezvous
+        # one that does the handshake of Sys.send/recv first.
+        self.channel = RendezvousChannel(self) if ctx.rendezvous else ctx.backend.collective_channel()
 
     # -- events (ASTRA-sim's per-rank tick map) ----------------------------------------------
     def register(self, delay: int, fn: Callable[[], None]) -> None:
         """Run fn on this rank after delay ns (ASTRA-sim's register_event: one backend event per tick)."""
-        evq = self._evq
-        if evq is not None:
-            t = evq.now + delay
-            bucket = self._events.get(t)
-            if bucket is None:
-                self._events[t] = [fn]
-                evq.push(delay, self._run_tick)
-            else:
-                bucket.append(fn)
-        elif self._tick is not None:
-            self._tick(self.rank, delay, fn)
+        ticks = self._ticks
+        if ticks is not None:
+            ticks.register(delay, fn)
         else:
-            t = self._now() + delay
-            bucket = self._events.get(t)
-            if bucket is None:
-                self._events[t] = [fn]
-                self._schedule(delay, self._run_tick)
-            else:
-                bucket.append(fn)
-
-    def fire(self) -> None:
-        """Run this rank's callables of the current tick (the backend event of that tick)."""
-        # Exactly one backend event exists per (rank, tick), and it runs at that tick. Callables
-        # registered for this tick while it runs are appended and run in this same pass.
-        t = self._evq.now if self._evq is not None else self._now()
-        bucket = self._events[t]
-        i = 0
-        while i < len(bucket):
-            bucket[i]()
-            i += 1
-        del self._events[t]
+            self._register_tick(self.rank, delay, fn)
 
     # -- messages ----------------------------------------------------------------------------
     def send(self, dst: int, size: int, tag: int, on_done: Callable[[], None]) -> None:
@@ -211,17 +178,11 @@ class Sys(Event):
 
     def coll_send(self, dst: int, size: int, tag: int) -> None:
         """A collective send: its completion does nothing (collectives advance on receives)."""
-        if self.direct_backend is not None:
-            self.direct_backend.send(self.rank, dst, size, tag, noop)
-        else:
-            self.send(dst, size, tag, noop)
+        self.send(dst, size, tag, noop)
 
     def coll_recv(self, src: int, size: int, tag: int, on_done: Callable[[], None]) -> None:
         """A collective receive."""
-        if self.direct_backend is not None:
-            self.direct_backend.recv(self.rank, src, size, tag, on_done)
-        else:
-            self.recv(src, size, tag, on_done)
+        self.recv(src, size, tag, on_done)
 
     # -- collectives -------------------------------------------------------------------------
     def next_priority(self, policy: str, explicit: int) -> int:
@@ -261,40 +222,27 @@ class Sys(Event):
             self._rings[key] = ring
         return ring
 
-    def _make_algorithm(self, comm_type: int, coll_type: int, dim: int, impl: Implementation,
+    def _make_algorithm(self, phase_type: int, collective: int, dim: int, impl: Implementation,
                         size: int, direction: int, group: list[int] | None):
         ring = self._ring(dim, group, impl.one)
         delay = LOCAL_RING_DELAY_NS if ring.local else self.ctx.endpoint_delay
-        key = f"{IMPL_KEY[coll_type]}-implementation[{dim}]"
+        entry = ALGORITHMS[impl.algorithm]
+        key = f"{COLLECTIVE_KEYS[collective]}-implementation[{dim}]"
         n = ring.n
-        if impl.algorithm in ("halvingDoubling", "doubleBinaryTree") and n & (n - 1):
+        if entry.power_of_two and n & (n - 1):
             raise InputError(f"{impl.name} needs a power-of-two number of NPUs, dimension {dim} has {n}",
                              file=self.ctx.system.source, field=key,
                              fix="use ring or direct for this dimension, or a power-of-two npus_count")
-        if impl.algorithm == "halvingDoubling" and comm_type == ALL_TO_ALL:
-            raise InputError("halvingDoubling cannot run all-to-all", file=self.ctx.system.source,
+        if not entry.all_to_all and phase_type == ALL_TO_ALL:
+            raise InputError(f"{impl.name} cannot run all-to-all", file=self.ctx.system.source,
                              field=key, fix="use ring or direct for all-to-all")
-        if impl.algorithm == "ring":
-            return Ring(self, ring, comm_type, size, direction, delay)
-        if impl.algorithm == "direct":
-            return Direct(self, ring, comm_type, size, direction, delay, impl.window)
-        if impl.algorithm == "halvingDoubling":
-            return HalvingDoubling(self, ring, comm_type, size, delay)
-        # doubleBinaryTree: the dimension's two trees alternate per phase generated on it.
-        n = ring.n
-        if n & (n - 1):
-            raise InputError(f"doubleBinaryTree needs a power-of-two dimension, this one has {n} NPUs",
-                             field="all-reduce-implementation", fix="use ring, direct or halvingDoubling")
-        key = (coll_type, dim)
-        counter = self._dbt_counters.get(key, 0)
-        self._dbt_counters[key] = 1 - counter
-        tree = self.ctx.trees(ring, root_max=(counter == 0))
-        return DoubleBinaryTree(self, tree[self.rank], size, delay)
+        return entry.algorithm(PhaseSpec(self, ring, phase_type, collective, dim, size, direction, delay,
+                                         impl.window))
 
     def _plan(self, comm_type: int, chunk: int, involved: list[bool], group: list[int] | None) -> list[Phase]:
         """The phase list of one chunk (ASTRA-sim's generate_collective)."""
         system = self.ctx.system
-        impls = system.implementations(IMPL_KEY[comm_type])
+        impls = system.implementations(COLLECTIVE_KEYS[comm_type])
         if group is not None:
             dims = [len(group)]
             impls = impls if len(impls) == 1 else [Implementation("ring")]
@@ -307,9 +255,9 @@ class Sys(Event):
                     dims = dims[:d] + [self.ctx.num_npus]
                     break
             if len(impls) < len(dims):
-                raise InputError(f"{IMPL_KEY[comm_type]}-implementation has {len(impls)} entries but the "
+                raise InputError(f"{COLLECTIVE_KEYS[comm_type]}-implementation has {len(impls)} entries but the "
                                  f"network has {len(dims)} dimensions", file=system.source,
-                                 field=f"{IMPL_KEY[comm_type]}-implementation",
+                                 field=f"{COLLECTIVE_KEYS[comm_type]}-implementation",
                                  fix="give one implementation per network dimension")
         ndims = len(dims)
         involved = [bool(involved[d]) if d < len(involved) else False for d in range(ndims)]
@@ -439,6 +387,25 @@ class Sys(Event):
             return
         self.running[queue_id] -= 1
         self._start_waiting(queue_id)
+
+
+class RendezvousChannel(CollectiveChannel):
+    """A collective step with rendezvous: Sys.send and Sys.recv, each behind its 8 KiB handshake."""
+
+    __slots__ = ("sys",)
+
+    def __init__(self, sysobj: Sys) -> None:
+        super().__init__()
+        self.sys = sysobj
+
+    def step(self, npu: int, dst: int, src: int, size: int, tag: int, on_recv: Callable[[], None]) -> None:
+        """Sys.send to dst, then Sys.recv from src (npu is this channel's rank)."""
+        self.sys.send(dst, size, tag, noop)
+        self.sys.recv(src, size, tag, on_recv)
+
+    def keyed_step(self, path, size: int, send_key, recv_key, on_recv: Callable[[], None]) -> None:
+        """step() from the message keys."""
+        self.step(send_key[1], send_key[2], recv_key[1], size, send_key[0], on_recv)
 
 
 class TreeCache:

@@ -85,15 +85,6 @@ def test_send_completes_at_arrival_and_late_recv_fires_same_tick():
     assert events == [("sent", int(500 + 1000 / (50 * 2**30 / 1e9))), ("recv", 50000)]
 
 
-def test_size_is_part_of_the_key():
-    backend = AnalyticalBackend(net("Ring", 8))
-    got = []
-    backend.recv(1, 0, 999, 3, lambda: got.append(1))
-    backend.send(0, 1, 1000, 3, lambda: None)
-    backend.run()
-    assert got == [] and backend.matcher.pending() == (1, 1)
-
-
 def test_event_queue_same_time_fifo_including_events_added_while_running():
     q = EventQueue()
     order = []

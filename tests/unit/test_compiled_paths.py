@@ -105,7 +105,7 @@ def test_exact_number_tests_pass_on_the_pure_path():
         pytest.skip("no compiled modules here: this session already runs the pure path")
     if os.environ.get("ASTRASIM_PY_PURE"):
         pytest.skip("this session runs the pure path; the default session runs the compiled one")
-    suites = ["tests/analytical", "tests/system", "tests/custom", "tests/workload", "tests/unit/test_network_api.py"]
+    suites = ["tests/analytical", "tests/system", "tests/custom", "tests/workload", "tests/contract"]
     out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-m", "not ns3",
                           "-k", "not ns3", *suites], cwd=REPO, env=_env(pure=True), capture_output=True, text=True)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]

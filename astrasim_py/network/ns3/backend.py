@@ -6,7 +6,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from astrasim_py.errors import InputError, SimulationError
 from astrasim_py.network.api import Callback, NetworkBackend, noop
@@ -22,20 +22,17 @@ class Ns3Backend(NetworkBackend):
     name = "ns3"
 
     def __init__(self, config: FabricConfig, seed: int = 1, source: str = "<network config>") -> None:
+        super().__init__()
         started = time.perf_counter()
         self.config = config
         self._source = source
         self._bridge = bridge_class()()
         self._configure(config, seed)
         self._error: BaseException | None = None
-        # ASTRA-sim's per-NPU event map, kept by the bridge: register_tick(npu, delay_ns, fn) runs
-        # fn at tick now + delay_ns after what that NPU registered earlier for the same tick (the
-        # system layer's Sys.register; one fabric event per NPU and tick, no Python in between).
-        self.register_tick: Callable[[int, int, Callback], None] = self._bridge.Register
-        # A collective step without argument checks, for callers whose messages are valid by
-        # construction (collective algorithms): step_unchecked(npu, dst, src, size, tag, on_recv)
-        # = send(npu, dst, size, tag, noop) then recv(npu, src, size, tag, on_recv), one crossing.
-        self.step_unchecked: Callable[[int, int, int, int, int, Callback], None] = self._bridge.SendAndPostRecv
+        # The declared register_tick and step_unchecked, bound straight to the bridge: the
+        # system layer's calls then cross into C++ without a Python frame of this class.
+        self.register_tick = self._bridge.Register  # type: ignore[method-assign]
+        self.step_unchecked = self._bridge.SendAndPostRecv  # type: ignore[method-assign]
         self.run_seconds = 0.0  # inside the event loop (C++ and the callbacks)
         self.flow_done_ns: dict[int, float] = {}
         self._bridge.SetHandler(self._on_event)
@@ -82,6 +79,11 @@ class Ns3Backend(NetworkBackend):
         for line in self.warnings:
             print(f"[ns3] warning: {line}", file=sys.stderr)
 
+    def set_progress(self, enabled: bool) -> None:
+        """Progress lines on stderr for long runs (enable_progress's defaults) when enabled."""
+        if enabled:
+            self.enable_progress()
+
     def enable_progress(self, every_s: float = 2.0, after_s: float = 3.0, bound_ns: int = 0) -> None:
         """A progress line on stderr (simulated time, events/s, ETA if bound_ns is known) for runs
         longer than after_s of wall clock; printed from C++, so no Python runs per packet."""
@@ -107,7 +109,7 @@ class Ns3Backend(NetworkBackend):
     def send(self, src: int, dst: int, size: int, tag: int, on_done: Callback) -> None:
         """Queue size bytes on QP (src, dst, tag); on_done fires when the last byte arrives.
 
-        The bridge matches messages with receives by ASTRA-sim's rules (MessageMatcher's), in C++:
+        The bridge matches messages with receives by ASTRA-sim's rules (network/matching.py's), in C++:
         a delivery then costs Python only the handlers it runs."""
         try:
             self._bridge.SendMatched(src, dst, size, tag, None if on_done is noop else on_done)
@@ -121,6 +123,24 @@ class Ns3Backend(NetworkBackend):
             self._bridge.PostRecv(dst, src, size, tag, on_done)
         except Exception as exc:
             raise SimulationError(f"ns-3 fabric: recv {src}->{dst} of {size!r} B, tag {tag!r}: {exc}") from None
+
+    def register_tick(self, rank: int, delay_ns: int, fn: Callback) -> None:
+        """ASTRA-sim's per-NPU event map, kept by the bridge in C++ (one fabric event per NPU and
+        tick, no Python in between); __init__ binds this name to the bridge call itself."""
+        self._bridge.Register(rank, delay_ns, fn)
+
+    def tick_map(self, rank: int) -> None:
+        """None: the tick map lives in the bridge (use register_tick)."""
+        return None
+
+    def step_unchecked(self, npu: int, dst: int, src: int, size: int, tag: int, on_recv: Callback) -> None:
+        """send(npu, dst, size, tag, noop) then recv(npu, src, size, tag, on_recv) in one bridge
+        call (bound to it by __init__)."""
+        self._bridge.SendAndPostRecv(npu, dst, src, size, tag, on_recv)
+
+    def unmatched(self) -> tuple[int, int]:
+        """(receives still waiting, arrivals never received), from the bridge's matching."""
+        return (int(self._bridge.PendingReceives()), int(self._bridge.PendingArrivals()))
 
     def run(self) -> None:
         """Run the fabric until no event is left; SimulationError if progress stops."""
@@ -179,7 +199,7 @@ class Ns3Backend(NetworkBackend):
     @property
     def matcher(self) -> "_BridgeMatching":
         """ASTRA-sim send/recv matching state (the runner reports its pending counts)."""
-        return _BridgeMatching(self._bridge)
+        return _BridgeMatching(self)
 
     # ------------------------------------------------------------------ direct traffic (tests, studies)
     def flow(self, src: int, dst: int, size: int, stream: int = 0) -> int:
@@ -256,9 +276,9 @@ class Ns3Backend(NetworkBackend):
 class _BridgeMatching:
     """The pending counts of the matching the bridge does (MessageMatcher.pending's shape)."""
 
-    def __init__(self, bridge: Any) -> None:
-        self._bridge = bridge
+    def __init__(self, backend: Ns3Backend) -> None:
+        self._backend = backend
 
     def pending(self) -> tuple[int, int]:
         """(receives still waiting, arrivals never received): both 0 after a clean run."""
-        return (int(self._bridge.PendingReceives()), int(self._bridge.PendingArrivals()))
+        return self._backend.unmatched()
