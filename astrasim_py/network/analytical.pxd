@@ -2,9 +2,17 @@
 cimport cython
 from astrasim_py.network.event_queue cimport Event, EventQueue
 
+cdef class _Slot:
+    cdef public object state
+
+
 cdef class _FastMatcher:
     cdef EventQueue _queue
     cdef dict _state
+
+    cpdef _Slot slot(self, tuple key)
+    cpdef slot_delivered(self, _Slot slot, object on_sent)
+    cpdef slot_posted(self, _Slot slot, object on_recv)
 
     cpdef delivered(self, object key, object on_sent)
     @cython.locals(known="Py_ssize_t")
@@ -14,6 +22,7 @@ cdef class _FastMatcher:
 cdef class _Delivery(Event):
     cdef _FastMatcher matcher
     cdef tuple key
+    cdef _Slot slot
     cdef object on_sent
 
     cpdef fire(self)
@@ -24,7 +33,6 @@ cdef class _UnawareCore:
     cdef public EventQueue queue
     cdef public _FastMatcher matcher
     cdef public dict delays
-    cdef public dict keys
     cdef public long long messages
     cdef public long long bytes
 
@@ -35,9 +43,9 @@ cdef class _UnawareCore:
     cpdef recv(self, object dst, object src, object size, object tag, object on_done)
     cpdef step(self, object npu, object dst, object src, object size, object tag, object on_recv)
     cpdef path(self, object src, object dst, object size)
-    cpdef tuple message_key(self, object tag, object src, object dst, object size)
+    cpdef _Slot message_key(self, object tag, object src, object dst, object size)
     @cython.locals(event=_Delivery)
-    cpdef keyed_step(self, object path, long long size, tuple send_key, tuple recv_key, object on_recv)
+    cpdef keyed_step(self, object path, long long size, _Slot send_key, _Slot recv_key, object on_recv)
 
 
 cdef class _Link(Event):
@@ -59,6 +67,7 @@ cdef class _Chunk(Event):
     cdef Py_ssize_t hop
     cdef long long size
     cdef tuple key
+    cdef _Slot slot
     cdef object on_done
     cdef _AwareCore core
 
@@ -73,7 +82,7 @@ cdef class _AwareCore(_UnawareCore):
     cpdef send(self, object src, object dst, object size, object tag, object on_done)
     cpdef path(self, object src, object dst, object size)
     @cython.locals(chunk=_Chunk, link=_Link)
-    cpdef keyed_step(self, object path, long long size, tuple send_key, tuple recv_key, object on_recv)
+    cpdef keyed_step(self, object path, long long size, _Slot send_key, _Slot recv_key, object on_recv)
     cpdef enqueue(self, _Link link, _Chunk chunk)
     @cython.locals(size="long long", serialization=cython.double, free_in="long long")
     cpdef transmit(self, _Link link, _Chunk chunk)

@@ -47,11 +47,20 @@ class _ProgressPrinter:
                   f"wall {wall - self.start:.1f} s", file=sys.stderr, flush=True)
 
 
+class _Slot:
+    """The matching state of one message key that is used again and again (a ring phase's):
+    None, a handler, a deque of handlers or an int of arrivals, as a value of _FastMatcher's dict.
+    Senders and receivers holding the slot match without hashing the key."""
+
+    __slots__ = ("state",)
+
+
 class _FastMatcher:
     """MessageMatcher's rules with one plain dict: key -> handler, deque of handlers, or arrivals.
 
     A key maps to a callable (one posted receive), a deque (several posted receives, FIFO), or
-    an int (arrivals not yet received). Keys never hold receives and arrivals at once.
+    an int (arrivals not yet received). Keys never hold receives and arrivals at once. A key
+    made a _Slot (slot()) keeps that state in the slot instead, for good.
     """
 
     __slots__ = ("_queue", "_state")
@@ -60,11 +69,56 @@ class _FastMatcher:
         self._queue = queue
         self._state: dict = {}
 
+    def slot(self, key: tuple) -> _Slot:
+        """The key's permanent _Slot (made on first use; it takes over the key's current state)."""
+        state = self._state.get(key)
+        if type(state) is _Slot:
+            return state
+        slot = _Slot()
+        slot.state = state
+        self._state[key] = slot
+        return slot
+
+    def slot_delivered(self, slot: _Slot, on_sent) -> None:
+        """delivered() for a message whose key has a slot."""
+        if on_sent is not noop:
+            on_sent()
+        state = slot.state
+        if state is None:
+            slot.state = 1
+        elif type(state) is int:
+            slot.state = state + 1
+        elif type(state) is deque:
+            handler = state.popleft()
+            if len(state) == 1:
+                slot.state = state[0]
+            handler()
+        else:
+            slot.state = None
+            state()
+
+    def slot_posted(self, slot: _Slot, on_recv) -> None:
+        """posted() for a receive whose key has a slot."""
+        state = slot.state
+        if state is None:
+            slot.state = on_recv
+        elif type(state) is int:
+            slot.state = None if state == 1 else state - 1
+            self._queue.push(0, on_recv)
+        elif type(state) is deque:
+            state.append(on_recv)
+        else:
+            slot.state = deque((state, on_recv))
+
     def delivered(self, key, on_sent) -> None:
         """The last byte of a message with `key` has reached its destination."""
         if on_sent is not noop:  # collective sends have nothing to do on completion
             on_sent()
         state = self._state.pop(key, None)  # one dict operation when a receive is waiting
+        if type(state) is _Slot:  # (a slot stays in the dict)
+            self._state[key] = state
+            self.slot_delivered(state, noop)
+            return
         if state is None:
             self._state[key] = 1
         elif type(state) is int:
@@ -82,7 +136,9 @@ class _FastMatcher:
         state = self._state.setdefault(key, on_recv)  # one dict operation when nothing is there
         if len(self._state) != known:  # inserted (the same handler may already wait on this key)
             return
-        if type(state) is int:
+        if type(state) is _Slot:
+            self.slot_posted(state, on_recv)
+        elif type(state) is int:
             if state == 1:
                 del self._state[key]
             else:
@@ -97,6 +153,10 @@ class _FastMatcher:
         """(receives still waiting, arrivals never received): both 0 after a clean run."""
         receives = arrivals = 0
         for state in self._state.values():
+            if type(state) is _Slot:
+                state = state.state
+            if state is None:
+                continue
             if type(state) is int:
                 arrivals += state
             elif type(state) is deque:
@@ -145,24 +205,26 @@ def _hops(topology: str, n: int, a: int, b: int) -> int:
 class _Delivery(Event):
     """A message in flight (unaware model): the event queue fires it when its last byte lands."""
 
-    __slots__ = ("matcher", "key", "on_sent")
+    __slots__ = ("matcher", "key", "slot", "on_sent")
 
     def fire(self) -> None:
         """Hand the message to the matcher."""
-        self.matcher.delivered(self.key, self.on_sent)
+        if self.slot is not None:
+            self.matcher.slot_delivered(self.slot, self.on_sent)
+        else:
+            self.matcher.delivered(self.key, self.on_sent)
 
 
 class _UnawareCore:
     """The per-message work of the unaware model (one object, so the compiled build types it)."""
 
-    __slots__ = ("geometry", "queue", "matcher", "delays", "keys", "messages", "bytes")
+    __slots__ = ("geometry", "queue", "matcher", "delays", "messages", "bytes")
 
     def __init__(self, geometry: _Geometry, queue: EventQueue, matcher: _FastMatcher) -> None:
         self.geometry = geometry
         self.queue = queue
         self.matcher = matcher
         self.delays: dict[tuple[int, int, int], int] = {}
-        self.keys: dict[tuple, tuple] = {}
         self.messages = 0
         self.bytes = 0
 
@@ -188,6 +250,7 @@ class _UnawareCore:
         event = _Delivery.__new__(_Delivery)  # no __init__ call: cheaper in the compiled build
         event.matcher = self.matcher
         event.key = (tag, src, dst, size)
+        event.slot = None
         event.on_sent = on_done
         self.queue.push(delay, event)
 
@@ -204,23 +267,23 @@ class _UnawareCore:
         """What keyed_step needs for repeated messages src -> dst of one size (here: the delay)."""
         return self.delay(src, dst, size)
 
-    def message_key(self, tag: int, src: int, dst: int, size: int) -> tuple:
-        """The one shared key tuple of (tag, src, dst, size): the sender's and the receiver's
-        keyed_step then use the same object, which the matcher's dict finds by identity."""
-        key = (tag, src, dst, size)
-        return self.keys.setdefault(key, key)
+    def message_key(self, tag: int, src: int, dst: int, size: int) -> _Slot:
+        """The matcher's slot of (tag, src, dst, size): the sender's and the receiver's
+        keyed_step then share one object and match without a dict lookup."""
+        return self.matcher.slot((tag, src, dst, size))
 
-    def keyed_step(self, path, size: int, send_key: tuple, recv_key: tuple, on_recv: Callback) -> None:
-        """step() for a caller that keeps its message keys and path(): a ring phase sends the
-        same message to the same peer again and again."""
+    def keyed_step(self, path, size: int, send_key: _Slot, recv_key: _Slot, on_recv: Callback) -> None:
+        """step() for a caller that keeps its message keys (message_key()) and path(): a ring
+        phase sends the same message to the same peer again and again."""
         self.messages += 1
         self.bytes += size
         event = _Delivery.__new__(_Delivery)
         event.matcher = self.matcher
-        event.key = send_key
+        event.key = None
+        event.slot = send_key
         event.on_sent = noop
         self.queue.push(path, event)
-        self.matcher.posted(recv_key, on_recv)
+        self.matcher.slot_posted(recv_key, on_recv)
 
 
 class AnalyticalBackend(NetworkBackend):
@@ -314,7 +377,7 @@ class _Link(Event):
 class _Chunk(Event):
     """One message crossing its route hop by hop; the event queue fires it on each arrival."""
 
-    __slots__ = ("route", "hop", "size", "key", "on_done", "core")
+    __slots__ = ("route", "hop", "size", "key", "slot", "on_done", "core")
 
     def fire(self) -> None:
         """The chunk reached the end of a hop."""
@@ -379,6 +442,7 @@ class _AwareCore(_UnawareCore):
         chunk.hop = 0
         chunk.size = size
         chunk.key = (tag, src, dst, size)
+        chunk.slot = None
         chunk.on_done = on_done
         chunk.core = self
         link = route[0]
@@ -391,7 +455,7 @@ class _AwareCore(_UnawareCore):
         """What keyed_step needs for repeated messages src -> dst (here: the route)."""
         return self.route(src, dst)
 
-    def keyed_step(self, path, size: int, send_key: tuple, recv_key: tuple, on_recv: Callback) -> None:
+    def keyed_step(self, path, size: int, send_key: _Slot, recv_key: _Slot, on_recv: Callback) -> None:
         """step() with the caller's message keys and route (see _UnawareCore.keyed_step)."""
         self.messages += 1
         self.bytes += size
@@ -399,7 +463,8 @@ class _AwareCore(_UnawareCore):
         chunk.route = path
         chunk.hop = 0
         chunk.size = size
-        chunk.key = send_key
+        chunk.key = None
+        chunk.slot = send_key
         chunk.on_done = noop
         chunk.core = self
         link = path[0]
@@ -407,7 +472,7 @@ class _AwareCore(_UnawareCore):
             self.enqueue(link, chunk)
         else:
             self.transmit(link, chunk)
-        self.matcher.posted(recv_key, on_recv)
+        self.matcher.slot_posted(recv_key, on_recv)
 
     def enqueue(self, link: _Link, chunk: _Chunk) -> None:
         """The link is busy: the chunk waits in its FIFO."""
@@ -440,7 +505,10 @@ class _AwareCore(_UnawareCore):
         chunk.hop = hop
         route = chunk.route
         if hop == len(route):
-            self.matcher.delivered(chunk.key, chunk.on_done)
+            if chunk.slot is not None:
+                self.matcher.slot_delivered(chunk.slot, chunk.on_done)
+            else:
+                self.matcher.delivered(chunk.key, chunk.on_done)
         else:
             link = route[hop]
             if link.busy:

@@ -25,7 +25,8 @@ POLL_S = 0.2
 WORKER_LOG = "worker.log"
 
 
-def worker_main(conn: Connection, point_fn_ref: str, workdir: str, out_dir: str, token: str) -> None:
+def worker_main(conn: Connection, point_fn_ref: str, workdir: str, out_dir: str, token: str,
+                keep_traces: bool = False) -> None:
     """Worker process body: start in a clean working directory, then run points until told to stop.
 
     The worker stores each point's JSON itself (atomic, fsynced), so workers write in parallel and
@@ -43,7 +44,7 @@ def worker_main(conn: Connection, point_fn_ref: str, workdir: str, out_dir: str,
         task = conn.recv()
         if task is None:
             return
-        record = run_point(SweepPoint.from_json(task), point_fn, store.out_dir / TRACES_DIR, token)
+        record = run_point(SweepPoint.from_json(task), point_fn, store.out_dir / TRACES_DIR, token, keep_traces)
         record["worker_dir"] = workdir
         conn.send(("done", store.write_record(record)))
 
@@ -74,13 +75,14 @@ class LocalExecutor:
     """Runs points on `workers` spawned processes on this machine."""
 
     def __init__(self, workers: int, point_fn: str, work_root: Path, out_dir: Path, token: str,
-                 time_limit_s: float | None = None) -> None:
+                 time_limit_s: float | None = None, *, keep_traces: bool = False) -> None:
         self.workers = max(1, int(workers))
         self.point_fn = point_fn
         self.work_root = Path(work_root)
         self.store = ResultStore(out_dir)
         self.token = token
         self.time_limit_s = time_limit_s
+        self.keep_traces = keep_traces
         self._ctx = mp.get_context("spawn")
         self._starts: dict[int, int] = {}
         self._queue: list[SweepPoint] = []
@@ -92,7 +94,8 @@ class LocalExecutor:
         parent, child = self._ctx.Pipe()
         proc = self._ctx.Process(
             target=worker_main, name=f"sweep-{name}", daemon=True,
-            args=(child, self.point_fn, str(self.work_root / name), str(self.store.out_dir), self.token))
+            args=(child, self.point_fn, str(self.work_root / name), str(self.store.out_dir), self.token,
+                  self.keep_traces))
         proc.start()
         child.close()
         return _Worker(slot, proc, parent, workdir=self.work_root / name)

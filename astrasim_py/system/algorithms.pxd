@@ -54,8 +54,8 @@ cdef class Ring(Algorithm):
     cdef public object _step
     cdef public _UnawareCore _core
     cdef public object _path
-    cdef public tuple _send_key
-    cdef public tuple _recv_key
+    cdef public object _send_key
+    cdef public object _recv_key
 
     cpdef tuple _packet(self, long long index)
     cpdef start(self)
