@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from tqdm import tqdm
-
 import astrasim_py
 from astrasim_py.errors import InputError
 from astrasim_py.sweep.pointrun import DEFAULT_POINT_FN, load_point_fn
@@ -118,6 +116,8 @@ def _run_locked(spec: SweepSpec, out: Path, options: SweepOptions) -> SweepSumma
     summary = SweepSummary(spec.name, out, len(points), len(done), table_repaired=repaired)
     token = uuid.uuid4().hex
     time_limit = options.time_limit_s or spec.time_limit_s
+    from tqdm import tqdm  # here, not at import: every spawned worker imports this package
+
     keep_traces = options.keep_traces or spec.keep_traces
     bar = tqdm(total=len(points), initial=len(done), desc=spec.name, unit="pt", file=sys.stderr,
                disable=not options.progress, dynamic_ncols=True)

@@ -28,12 +28,13 @@ OUTPUT_COLUMNS = ("backend", "max_finish_ns", "max_exposed_comm_ns", "sim_time_n
 
 def write_json_atomic(path: Path, doc: Any) -> None:
     """Write JSON so that readers see the old file or the whole new one, never a part."""
+    # dumps + one write: json.dump writes each of the record's thousands of tokens separately.
+    text = json.dumps(doc, indent=1, sort_keys=True, default=str) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w") as f:
-            json.dump(doc, f, indent=1, sort_keys=True, default=str)
-            f.write("\n")
+            f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
