@@ -94,3 +94,17 @@ def test_parsed_config_memo_returns_independent_copies(tmp_path: Path) -> None:
     assert load_structured(path, "network configuration") == {"topology": ["Ring"], "npus_count": [8]}
     path.write_text("topology: [ Switch ]\nnpus_count: [ 4 ]\n")  # the file is read every time
     assert load_structured(path, "network configuration") == {"topology": ["Switch"], "npus_count": [4]}
+
+
+def test_point_sent_ahead_of_a_crash_still_runs(tmp_path: Path) -> None:
+    # one worker gets a point ahead while it runs the crashing one: that point must run on the
+    # replacement worker, and every finished point keeps its row
+    from sweep_helpers import write_spec
+
+    spec = load_spec(write_spec(tmp_path, [{"zip": {"network.link_gbps": [100, 200, 300, 400, 500],
+                                                    "system.crash": [False, True, False, False, False]}}]))
+    summary = run_sweep(spec, tmp_path / "out", SweepOptions(workers=1, point_fn="fake_points:closed_form_point",
+                                                             progress=False))
+    status = {r["index"]: r["status"] for r in read_table(tmp_path / "out" / "results.csv")}
+    assert status == {"0": "ok", "1": "crash", "2": "ok", "3": "ok", "4": "ok"}
+    assert summary.ok == 4 and len(summary.failed) == 1
