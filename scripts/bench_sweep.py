@@ -2,15 +2,18 @@
 """Sweep throughput: 64 analytical points on the old path and on the new one, in one run (not a timed test).
 
     PYTHONPATH=. .venv/bin/python scripts/bench_sweep.py [--points 64] [--workers 1] [--repeat 1] [--json out.json]
+    ... scripts/bench_sweep.py --old-tree ../astrasim-py-before    # the old path from another checkout
 
 Each point is a generated 32-NPU all-reduce (a distinct size per point, 16 chunks) on a ring, run by
 `astrasim_py.runner.run` with the analytical backend. Every configuration runs in a fresh output
 folder, so trace generation and worker start-up are included. Two paths (`--modes`):
 - old: what a sweep did before the sweep fast path: the pure-Python modules (ASTRASIM_PY_PURE=1 in
   the workers), each generated trace written as 32 rank files and read back, a full gc per point;
+  with `--old-tree PATH`, that checkout's own default sweep on its pure-Python modules instead;
 - new: the default sweep: the compiled modules, generated traces handed over in memory, no gc.
-Both produce the same results (the script checks the simulated times point by point). It prints
-JSON: wall and CPU seconds (this process plus its workers) per run, and the old/new ratios.
+Each run is one `astrasim-py sweep` child process. Both paths must give the same simulated times
+(checked point by point). It prints JSON: wall and CPU seconds (the sweep process plus its
+workers) per run, and the old/new ratios over the summed runs.
 `--point-fn bench_sweep:busy_point` swaps in a fixed CPU-bound stand-in to measure the executor alone.
 """
 
@@ -20,7 +23,7 @@ import argparse
 import gc
 import json
 import os
-import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,10 +34,7 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from astrasim_py._compiled import PURE_ENV  # noqa: E402
-from astrasim_py.sweep.engine import SweepOptions, run_sweep  # noqa: E402
-from astrasim_py.sweep.pointrun import DEFAULT_POINT_FN  # noqa: E402
-from astrasim_py.sweep.spec import load_spec  # noqa: E402
+PURE_ENV = "ASTRASIM_PY_PURE"  # astrasim_py._compiled.PURE_ENV (not imported: --old-tree may predate it)
 
 INPUTS = REPO / "scripts" / "sweep_inputs"
 
@@ -75,40 +75,40 @@ def legacy_point(request: dict) -> dict:
 
 
 MODES = {"old": {"env": {PURE_ENV: "1"}, "point_fn": "bench_sweep:legacy_point"},
-         "new": {"env": {PURE_ENV: None}, "point_fn": DEFAULT_POINT_FN}}
+         "new": {"env": {PURE_ENV: None}, "point_fn": None}}
 
 
-def cpu_seconds() -> float:
-    """CPU seconds of this process plus its finished (joined) worker processes."""
-    total = 0.0
-    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
-        usage = resource.getrusage(who)
-        total += usage.ru_utime + usage.ru_stime
-    return total
+def run_mode(spec_path: Path, out: Path, mode: str, workers: int, point_fn: str | None,
+             old_tree: Path | None) -> tuple[dict, dict]:
+    """One `astrasim-py sweep` process on one path; returns its numbers and {point_id: simulated ns}.
 
-
-def run_mode(spec, out: Path, mode: str, workers: int, point_fn: str | None) -> tuple[dict, dict]:
-    """One sweep on one path; returns its numbers and {point_id: simulated ns}."""
-    saved = {k: os.environ.get(k) for k in MODES[mode]["env"]}
-    for key, value in MODES[mode]["env"].items():  # spawned workers inherit the environment
-        os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
-    try:
-        cpu0, start = cpu_seconds(), time.perf_counter()
-        summary = run_sweep(spec, out, SweepOptions(workers=workers, point_fn=point_fn or MODES[mode]["point_fn"],
-                                                    progress=False))
-        wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu0
-    finally:
-        for key, value in saved.items():
-            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
-    if not summary.all_ok:
-        raise SystemExit(f"bench_sweep: {mode} path failed:\n{summary.text()}")
+    Both paths run the CLI in a child process (start-up, workers and all), timed by wait4: wall,
+    and the CPU of the sweep process plus its workers. The old path runs `old_tree` (e.g. a
+    checkout of the commit before the sweep fast path) when given, else this tree's old behaviour.
+    """
+    env = dict(os.environ)
+    tree = old_tree if (mode == "old" and old_tree) else REPO
+    env["PYTHONPATH"] = os.pathsep.join([str(tree), str(REPO / "scripts")])  # workers import bench_sweep
+    for key, value in MODES[mode]["env"].items():
+        env.pop(key, None) if value is None else env.__setitem__(key, value)
+    fn = point_fn or (None if tree != REPO else MODES[mode]["point_fn"])
+    cmd = [sys.executable, "-m", "astrasim_py", "sweep", str(spec_path), "--out", str(out), "--workers",
+           str(workers), "--no-progress", *(["--point-fn", fn] if fn else [])]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=str(out.parent), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    err = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"bench_sweep: the {mode} path failed: {err.strip()[-800:]}")
     records = [json.loads(p.read_text()) for p in (out / "points").glob("*.json")]
     busy = sum(r["wall_s"] for r in records)
     sim = {r["point_id"]: r["result"]["sim_time_ns"] for r in records}
-    # utilization = time workers spent inside points / (workers x wall): the executor's own overhead
-    # shows as < 1.
-    return ({"mode": mode, "workers": workers, "points": summary.total, "wall_s": round(wall, 3),
-             "cpu_s": round(cpu, 3), "points_per_s": round(summary.total / wall, 2),
+    # utilization = time the workers spent inside points / (workers x wall): start-up, result
+    # writing and hand-over between points show as < 1.
+    return ({"mode": mode, "tree": str(tree), "workers": workers, "points": len(records), "wall_s": round(wall, 3),
+             "cpu_s": round(usage.ru_utime + usage.ru_stime, 3), "points_per_s": round(len(records) / wall, 2),
              "in_point_wall_s": round(busy, 3), "worker_utilization": round(busy / (workers * wall), 3),
              "load_avg_1min_after": round(os.getloadavg()[0], 2)}, sim)
 
@@ -133,17 +133,20 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each path (alternating old, new)")
     parser.add_argument("--modes", nargs="+", choices=sorted(MODES), default=["old", "new"])
     parser.add_argument("--point-fn", help="replace both paths' point function (e.g. bench_sweep:busy_point)")
+    parser.add_argument("--old-tree", type=Path,
+                        help="run the old path from this checkout (its default sweep, pure-Python modules)")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args()
     runs, sims = [], {}
     print(f"machine load before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (other work skews the numbers)",
           file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="bench_sweep.") as tmp:
-        spec = load_spec(write_spec(Path(tmp), args.points))
+        spec_path = write_spec(Path(tmp), args.points)
         for rep in range(args.repeat):
             for workers in args.workers:
                 for mode in args.modes:
-                    run, sim = run_mode(spec, Path(tmp) / f"out-{rep}-{mode}-w{workers}", mode, workers, args.point_fn)
+                    run, sim = run_mode(spec_path, Path(tmp) / f"out-{rep}-{mode}-w{workers}", mode, workers,
+                                        args.point_fn, args.old_tree)
                     runs.append(run)
                     print(json.dumps(run), file=sys.stderr)
                     if not args.point_fn and sims.setdefault("first", sim) != sim:
