@@ -24,9 +24,7 @@ cdef class _Delivery(Event):
     cdef tuple key
     cdef _Slot slot
     cdef object on_sent
-    cdef list spare
 
-    @cython.locals(slot=_Slot, key=tuple)
     cpdef fire(self)
 
 
@@ -37,10 +35,7 @@ cdef class _UnawareCore:
     cdef public dict delays
     cdef public long long messages
     cdef public long long bytes
-    cdef list spare
 
-    @cython.locals(event=_Delivery)
-    cpdef _Delivery delivery(self)
     # Ids, sizes and tags stay Python ints here: they only go into dict keys (no re-boxing).
     cpdef delay(self, object src, object dst, object size)
     @cython.locals(event=_Delivery)
@@ -83,8 +78,6 @@ cdef class _AwareCore(_UnawareCore):
     cdef public dict links
     cdef public dict routes
 
-    @cython.locals(chunk=_Chunk)
-    cpdef _Chunk chunk(self)
     @cython.locals(route=tuple, chunk=_Chunk, link=_Link)
     cpdef send(self, object src, object dst, object size, object tag, object on_done)
     cpdef path(self, object src, object dst, object size)
@@ -94,5 +87,5 @@ cdef class _AwareCore(_UnawareCore):
     @cython.locals(size="long long", serialization=cython.double, free_in="long long")
     cpdef transmit(self, _Link link, _Chunk chunk)
     cpdef free(self, _Link link)
-    @cython.locals(hop="Py_ssize_t", route=tuple, link=_Link, slot=_Slot, key=tuple)
+    @cython.locals(hop="Py_ssize_t", route=tuple, link=_Link)
     cpdef arrive(self, _Chunk chunk)

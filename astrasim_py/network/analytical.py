@@ -205,33 +205,26 @@ def _hops(topology: str, n: int, a: int, b: int) -> int:
 class _Delivery(Event):
     """A message in flight (unaware model): the event queue fires it when its last byte lands."""
 
-    __slots__ = ("matcher", "key", "slot", "on_sent", "spare")
+    __slots__ = ("matcher", "key", "slot", "on_sent")
 
     def fire(self) -> None:
-        """Hand the message to the matcher; the event object goes back to the spare list."""
-        slot, key, on_sent = self.slot, self.key, self.on_sent
-        self.key = None
-        self.on_sent = None
-        self.spare.append(self)
-        if slot is not None:
-            self.matcher.slot_delivered(slot, on_sent)
+        """Hand the message to the matcher."""
+        if self.slot is not None:
+            self.matcher.slot_delivered(self.slot, self.on_sent)
         else:
-            self.matcher.delivered(key, on_sent)
+            self.matcher.delivered(self.key, self.on_sent)
 
 
 class _UnawareCore:
     """The per-message work of the unaware model (one object, so the compiled build types it)."""
 
-    __slots__ = ("geometry", "queue", "matcher", "delays", "messages", "bytes", "spare")
+    __slots__ = ("geometry", "queue", "matcher", "delays", "messages", "bytes")
 
     def __init__(self, geometry: _Geometry, queue: EventQueue, matcher: _FastMatcher) -> None:
         self.geometry = geometry
         self.queue = queue
         self.matcher = matcher
         self.delays: dict[tuple[int, int, int], int] = {}
-        # Delivered message objects, reused for the next messages: a run allocates only as many
-        # as are ever in flight at once instead of one per message.
-        self.spare: list = []
         self.messages = 0
         self.bytes = 0
 
@@ -247,15 +240,6 @@ class _UnawareCore:
             self.delays[key] = value
         return value
 
-    def delivery(self) -> _Delivery:
-        """A message event: a spare one, or a new one."""
-        if self.spare:
-            return self.spare.pop()
-        event = _Delivery.__new__(_Delivery)  # no __init__ call: cheaper in the compiled build
-        event.matcher = self.matcher
-        event.spare = self.spare
-        return event
-
     def send(self, src: int, dst: int, size: int, tag: int, on_done: Callback) -> None:
         """Deliver after the closed-form delay."""
         self.messages += 1
@@ -263,7 +247,8 @@ class _UnawareCore:
         delay = self.delays.get((src, dst, size))
         if delay is None:
             delay = self.delay(src, dst, size)
-        event = self.delivery()
+        event = _Delivery.__new__(_Delivery)  # no __init__ call: cheaper in the compiled build
+        event.matcher = self.matcher
         event.key = (tag, src, dst, size)
         event.slot = None
         event.on_sent = on_done
@@ -292,7 +277,8 @@ class _UnawareCore:
         phase sends the same message to the same peer again and again."""
         self.messages += 1
         self.bytes += size
-        event = self.delivery()
+        event = _Delivery.__new__(_Delivery)
+        event.matcher = self.matcher
         event.key = None
         event.slot = send_key
         event.on_sent = noop
@@ -451,26 +437,19 @@ class _AwareCore(_UnawareCore):
         route = self.routes.get((src, dst))
         if route is None:
             route = self.route(src, dst)
-        chunk = self.chunk()
+        chunk = _Chunk.__new__(_Chunk)  # no __init__ call: cheaper in the compiled build
         chunk.route = route
         chunk.hop = 0
         chunk.size = size
         chunk.key = (tag, src, dst, size)
         chunk.slot = None
         chunk.on_done = on_done
+        chunk.core = self
         link = route[0]
         if link.busy:
             self.enqueue(link, chunk)
         else:
             self.transmit(link, chunk)
-
-    def chunk(self) -> _Chunk:
-        """A chunk object: a spare one (delivered earlier), or a new one."""
-        if self.spare:
-            return self.spare.pop()
-        chunk = _Chunk.__new__(_Chunk)  # no __init__ call: cheaper in the compiled build
-        chunk.core = self
-        return chunk
 
     def path(self, src: int, dst: int, size: int):
         """What keyed_step needs for repeated messages src -> dst (here: the route)."""
@@ -480,13 +459,14 @@ class _AwareCore(_UnawareCore):
         """step() with the caller's message keys and route (see _UnawareCore.keyed_step)."""
         self.messages += 1
         self.bytes += size
-        chunk = self.chunk()
+        chunk = _Chunk.__new__(_Chunk)
         chunk.route = path
         chunk.hop = 0
         chunk.size = size
         chunk.key = None
         chunk.slot = send_key
         chunk.on_done = noop
+        chunk.core = self
         link = path[0]
         if link.busy:
             self.enqueue(link, chunk)
@@ -525,14 +505,10 @@ class _AwareCore(_UnawareCore):
         chunk.hop = hop
         route = chunk.route
         if hop == len(route):
-            slot, key, on_done = chunk.slot, chunk.key, chunk.on_done
-            chunk.key = None
-            chunk.on_done = None
-            self.spare.append(chunk)  # reused by the next send (perhaps the handler's own)
-            if slot is not None:
-                self.matcher.slot_delivered(slot, on_done)
+            if chunk.slot is not None:
+                self.matcher.slot_delivered(chunk.slot, chunk.on_done)
             else:
-                self.matcher.delivered(key, on_done)
+                self.matcher.delivered(chunk.key, chunk.on_done)
         else:
             link = route[hop]
             if link.busy:

@@ -1,5 +1,5 @@
 """The analytical backends' fast paths keep ASTRA-sim's rules: keyed (slot) and plain matching of one
-key mix freely, reused message objects stay independent, the event queue's bucket cache keeps FIFO."""
+key mix freely, successive waves of messages stay independent, the event queue's bucket cache keeps FIFO."""
 
 from __future__ import annotations
 
@@ -54,10 +54,10 @@ def test_receives_waiting_on_a_slot_complete_in_posting_order(make):
 
 
 @pytest.mark.parametrize("make", BACKENDS)
-def test_reused_message_objects_deliver_to_their_own_receivers(make):
+def test_successive_waves_deliver_to_their_own_receivers(make):
     backend = make(ring8())
     got = []
-    for wave in range(3):  # each wave's messages reuse the objects the previous wave delivered
+    for wave in range(3):  # each wave starts after the previous one has been delivered
         for src in range(8):
             dst = (src + 1) % 8
             backend.schedule(wave * 10_000, lambda s=src, d=dst, w=wave: (
