@@ -16,7 +16,7 @@ from astrasim_py.sweep.engine import SweepOptions, run_sweep
 from astrasim_py.sweep.points import expand
 from astrasim_py.sweep.spec import load_spec
 from astrasim_py.sweep.store import ResultStore, read_table
-from sweep_helpers import REPO
+from sweep_helpers import REPO, write_spec
 
 INPUTS = REPO / "scripts" / "sweep_inputs"
 VOLATILE = {"wall_s", "startup_s", "peak_rss_mb", "run_token", "pid", "host", "worker_dir", "worker_slot",
@@ -99,8 +99,6 @@ def test_parsed_config_memo_returns_independent_copies(tmp_path: Path) -> None:
 def test_point_sent_ahead_of_a_crash_still_runs(tmp_path: Path) -> None:
     # one worker gets a point ahead while it runs the crashing one: that point must run on the
     # replacement worker, and every finished point keeps its row
-    from sweep_helpers import write_spec
-
     spec = load_spec(write_spec(tmp_path, [{"zip": {"network.link_gbps": [100, 200, 300, 400, 500],
                                                     "system.crash": [False, True, False, False, False]}}]))
     summary = run_sweep(spec, tmp_path / "out", SweepOptions(workers=1, point_fn="fake_points:closed_form_point",
