@@ -29,8 +29,9 @@ def worker_main(conn: Connection, point_fn_ref: str, workdir: str, out_dir: str,
                 keep_traces: bool = False) -> None:
     """Worker process body: start in a clean working directory, then run points until told to stop.
 
-    The worker stores each point's JSON itself (atomic, fsynced), so workers write in parallel and
-    the parent only appends table rows.
+    The worker stores each point's JSON itself (atomic; fsynced on a background thread, see
+    store.py), so workers write in parallel and the parent only appends table rows. The parent
+    may send the next point while this one runs; it waits in the pipe.
     """
     path = Path(workdir)
     shutil.rmtree(path, ignore_errors=True)
