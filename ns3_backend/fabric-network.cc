@@ -171,14 +171,23 @@ FabricNetwork::GetTypeId()
             .AddAttribute("EcmpHash",
                           "Switch ECMP hash: fabric = our per-flow hash mixed with the run seed; "
                           "reference = the reference's Murmur3 of (source IP, destination IP, "
-                          "sport | dport << 16) seeded with the switch's node id (+ the run seed "
-                          "when non-zero), next hops ordered by node id, hosts at 11.x.y.1, sport "
+                          "sport | dport << 16) seeded with the switch's node id (see "
+                          "ReferenceEcmpRunSeed), next hops ordered by node id, hosts at 11.x.y.1, sport "
                           "10000 + the pair's n-th QP, dport 100. Real switches hash the 5-tuple "
                           "with a vendor function [mode]. Default fabric.",
                           EnumValue<EcmpHashMode>(EcmpHashMode::Fabric),
                           MakeEnumAccessor<EcmpHashMode>(&FabricNetwork::m_ecmpMode),
                           MakeEnumChecker(EcmpHashMode::Fabric, "fabric", EcmpHashMode::Reference,
-                                          "reference"));
+                                          "reference"))
+            .AddAttribute("ReferenceEcmpRunSeed",
+                          "With EcmpHash reference: add run seed x 0x9E3779B1 to every switch's "
+                          "hash seed, so seeds sample other ECMP placements (a sensitivity study). "
+                          "Off = the reference: SwitchNode seeds its hash with its node id and "
+                          "nothing reseeds it, so its ECMP is the same for every RngSeed [bool]. "
+                          "Default false.",
+                          BooleanValue(false),
+                          MakeBooleanAccessor(&FabricNetwork::m_ecmpRunSeed),
+                          MakeBooleanChecker());
     return tid;
 }
 
@@ -238,7 +247,7 @@ FabricNetwork::ParseSlByStream()
 std::string
 FabricNetwork::Finalize(uint32_t seed)
 {
-    m_routing.SetSeed(seed);  // seed 0 keeps exactly the reference's switch seeds
+    m_routing.SetSeed(seed, m_ecmpRunSeed);
     m_referenceEcmp = m_ecmpMode == EcmpHashMode::Reference;
     std::string error = ParseSlByStream();
     if (!error.empty())

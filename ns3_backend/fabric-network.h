@@ -340,6 +340,7 @@ class FabricNetwork : public Object
     bool m_qpPerMessage{false};
     bool m_referenceEcmp{false};
     EcmpHashMode m_ecmpMode{EcmpHashMode::Fabric};
+    bool m_ecmpRunSeed{false};
     bool m_acksAtDataPriority{false};
     bool m_cnpInAck{false};
     bool m_bdpWindow{false};
