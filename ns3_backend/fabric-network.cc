@@ -187,6 +187,17 @@ FabricNetwork::GetTypeId()
                           "Default false.",
                           BooleanValue(false),
                           MakeBooleanAccessor(&FabricNetwork::m_ecmpRunSeed),
+                          MakeBooleanChecker())
+            .AddAttribute("ReferenceEventOrder",
+                          "Every frame schedules its end of transmission and its arrival at the "
+                          "peer as it starts, as the reference's QbbNetDevice::TransmitStart and "
+                          "QbbChannel::TransmitStart do; simulated times are the same, only the "
+                          "order of events due at the same ns follows the reference's (it moves "
+                          "the chaotic cases). false = a port wakes only when something waits and "
+                          "one arrival event per link is in flight (fewer events) [bool]. "
+                          "Default false.",
+                          BooleanValue(false),
+                          MakeBooleanAccessor(&FabricNetwork::m_referenceEventOrder),
                           MakeBooleanChecker());
     return tid;
 }

@@ -77,6 +77,7 @@ RdmaNic::ReferenceNextData(uint32_t port)
     uint32_t n = list.size();
     int chosen = -1;
     uint32_t firstFinished = n;
+    Time earliest = Time::Max();  // without ReferenceWakeup: wake at the earliest paced QP
     for (uint32_t i = 1; i <= n; ++i)
     {
         uint32_t idx = (i + m_refLast[port]) % n;
@@ -86,6 +87,7 @@ RdmaNic::ReferenceNextData(uint32_t port)
         {
             if (qp->nextSend > now)
             {
+                earliest = std::min(earliest, qp->nextSend);
                 continue;
             }
             chosen = static_cast<int>(idx);
@@ -102,7 +104,14 @@ RdmaNic::ReferenceNextData(uint32_t port)
     }
     if (chosen < 0)
     {
-        ReferenceWake(port, now);
+        if (m_referenceWakeup)
+        {
+            ReferenceWake(port, now);
+        }
+        else if (earliest != Time::Max())
+        {
+            WakeAt(port, earliest, now);
+        }
         return nullptr;
     }
     QueuePair* qp = list[chosen];
