@@ -198,6 +198,15 @@ FabricNetwork::GetTypeId()
                           "Default false.",
                           BooleanValue(false),
                           MakeBooleanAccessor(&FabricNetwork::m_referenceEventOrder),
+                          MakeBooleanChecker())
+            .AddAttribute("ReferenceQpStart",
+                          "A message's QP reaches its NIC two zero-delay events after the send, "
+                          "as the reference's RdmaClient does (Node::AddApplication schedules "
+                          "Application::Initialize, which schedules StartApplication -> "
+                          "RdmaHw::AddQueuePair): same ns, but after what is already due then. "
+                          "false = at once [bool]. Default false.",
+                          BooleanValue(false),
+                          MakeBooleanAccessor(&FabricNetwork::m_referenceQpStart),
                           MakeBooleanChecker());
     return tid;
 }
@@ -362,8 +371,29 @@ FabricNetwork::Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream)
     m_outstanding++;
     m_watchdog.Arm(m_stallTimeout);
     m_telemetry.ArmSampler(m_sampleInterval);
-    qp->nic->Activate(qp);
+    if (m_referenceQpStart)
+    {
+        // RdmaClient: Node::AddApplication schedules Initialize, which schedules StartApplication
+        Simulator::ScheduleNow(&FabricNetwork::InitializeQp, this, qp->index);
+    }
+    else
+    {
+        qp->nic->Activate(qp);
+    }
     return id;
+}
+
+void
+FabricNetwork::InitializeQp(uint32_t qp)
+{
+    Simulator::ScheduleNow(&FabricNetwork::StartQp, this, qp);
+}
+
+void
+FabricNetwork::StartQp(uint32_t qp)
+{
+    QueuePair* q = m_qps.Get(qp);
+    q->nic->Activate(q);
 }
 
 void

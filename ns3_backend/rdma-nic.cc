@@ -139,6 +139,10 @@ RdmaNic::Dequeue(uint32_t port)
     {
         return pkt;
     }
+    if (m_referenceQpOrder)
+    {
+        return m_active[port].empty() ? nullptr : ReferenceNextData(port);
+    }
     return NextData(port);
 }
 
@@ -179,10 +183,6 @@ RdmaNic::NextData(uint32_t port)
     if (list.empty())
     {
         return nullptr;
-    }
-    if (m_referenceQpOrder)
-    {
-        return ReferenceNextData(port);
     }
     FabricPort& p = m_ports[port];
     Time now = Simulator::Now();
