@@ -141,7 +141,7 @@ RdmaNic::Dequeue(uint32_t port)
     }
     if (m_referenceQpOrder)
     {
-        return m_active[port].empty() ? nullptr : ReferenceNextData(port);
+        return ReferenceNextData(port);
     }
     return NextData(port);
 }
