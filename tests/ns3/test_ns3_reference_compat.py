@@ -135,12 +135,7 @@ def test_reference_ecmp_hash_picks_the_spine_the_reference_picks(make_backend):
         assert data == expected, n_messages
 
 
-# Deterministic fast cases still open (numbers in ns3_backend/DESIGN.md, "Reference-compatible mode").
-OPEN = {"alltoall_ring_16npu_16MiB_leaf2_no_cc", "alltoall_ring_16npu_16MiB_leaf2_pfc_only"}
-
-
-@pytest.mark.parametrize("case", [c for c in rc.CASES if c.fast and not c.seed_sensitive and c.name not in OPEN],
-                         ids=lambda c: c.name)
+@pytest.mark.parametrize("case", [c for c in rc.CASES if c.fast and not c.seed_sensitive], ids=lambda c: c.name)
 def test_reference_case_within_3_percent(case, fabric_available):
     """Uncongested reference cases: the compat preset lands on the reference's simulated ns."""
     ours = rc.run_case(case)["simulated_ns"]
