@@ -155,9 +155,10 @@ SEEDED_PASS = ["alltoall_direct_16npu_16MiB_leaf2_dcqcn"]
 
 @pytest.mark.parametrize("name", SEEDED_PASS)
 def test_congested_case_median_over_seeds(name, fabric_available):
-    """2-leaf 4:1 cases: median over seeds 0-4 within 5%, reference inside our range."""
+    """2-leaf 4:1 DCQCN cases: median over seeds 1-5 (five distinct ns-3 RngSeeds; seed 0 is
+    RngSeed 1 too) within 5%, reference inside our range."""
     case = rc.case_by_name(name)
-    runs = [rc.run_case(case, seed=s)["simulated_ns"] for s in range(5)]
+    runs = [rc.run_case(case, seed=s)["simulated_ns"] for s in range(1, 6)]
     verdict = rc.compare(case, runs)
     assert verdict["pass"], verdict
 
