@@ -66,7 +66,8 @@ FabricDevice::TryTransmit(uint32_t port)
 {
     FabricPort& p = m_ports[port];
     Time now = Simulator::Now();
-    if (p.busyUntil > now)
+    // ReferenceEventOrder: busy until the transmit-end event ran (QbbNetDevice's BUSY state)
+    if (p.busyUntil > now || (p.wakePending && m_net->ReferenceEventOrder()))
     {
         if (!p.wakePending)
         {
@@ -91,7 +92,8 @@ FabricDevice::TryTransmit(uint32_t port)
                       m_net->MtuBytes(), m_net->DataHeaderBytes() - m_net->RawDataHeaderBytes());
     }
     p.busyUntil = now + tx;
-    if (!p.wakePending && (p.TotalQueueBytes() > 0 || HasPendingData(port)))
+    bool refOrder = m_net->ReferenceEventOrder();
+    if (!p.wakePending && (refOrder || p.TotalQueueBytes() > 0 || HasPendingData(port)))
     {
         p.wakePending = true;
         ScheduleMember(tx, this, &FabricDevice::TransmitDone, port);
@@ -111,7 +113,7 @@ FabricDevice::TryTransmit(uint32_t port)
     }
     Time arrival = firstAct + p.latency + p.peer->IngressDelay();
     p.inFlight.emplace_back(now + arrival, pkt);
-    if (p.inFlight.size() == 1)
+    if (refOrder || p.inFlight.size() == 1)
     {
         ScheduleMember(arrival, this, &FabricDevice::Deliver, port);
     }
@@ -123,7 +125,7 @@ FabricDevice::Deliver(uint32_t port)
     FabricPort& p = m_ports[port];
     FabricPacket* pkt = p.inFlight.front().second;
     p.inFlight.pop_front();
-    if (!p.inFlight.empty())
+    if (!p.inFlight.empty() && !m_net->ReferenceEventOrder())
     {
         ScheduleMember(p.inFlight.front().first - Simulator::Now(), this, &FabricDevice::Deliver, port);
     }

@@ -172,14 +172,43 @@ FabricNetwork::GetTypeId()
             .AddAttribute("EcmpHash",
                           "Switch ECMP hash: fabric = our per-flow hash mixed with the run seed; "
                           "reference = the reference's Murmur3 of (source IP, destination IP, "
-                          "sport | dport << 16) seeded with the switch's node id (+ the run seed "
-                          "when non-zero), next hops ordered by node id, hosts at 11.x.y.1, sport "
+                          "sport | dport << 16) seeded with the switch's node id (see "
+                          "ReferenceEcmpRunSeed), next hops ordered by node id, hosts at 11.x.y.1, sport "
                           "10000 + the pair's n-th QP, dport 100. Real switches hash the 5-tuple "
                           "with a vendor function [mode]. Default fabric.",
                           EnumValue<EcmpHashMode>(EcmpHashMode::Fabric),
                           MakeEnumAccessor<EcmpHashMode>(&FabricNetwork::m_ecmpMode),
                           MakeEnumChecker(EcmpHashMode::Fabric, "fabric", EcmpHashMode::Reference,
-                                          "reference"));
+                                          "reference"))
+            .AddAttribute("ReferenceEcmpRunSeed",
+                          "With EcmpHash reference: add run seed x 0x9E3779B1 to every switch's "
+                          "hash seed, so seeds sample other ECMP placements (a sensitivity study). "
+                          "Off = the reference: SwitchNode seeds its hash with its node id and "
+                          "nothing reseeds it, so its ECMP is the same for every RngSeed [bool]. "
+                          "Default false.",
+                          BooleanValue(false),
+                          MakeBooleanAccessor(&FabricNetwork::m_ecmpRunSeed),
+                          MakeBooleanChecker())
+            .AddAttribute("ReferenceEventOrder",
+                          "Every frame schedules its end of transmission and its arrival at the "
+                          "peer as it starts, as the reference's QbbNetDevice::TransmitStart and "
+                          "QbbChannel::TransmitStart do; simulated times are the same, only the "
+                          "order of events due at the same ns follows the reference's (it moves "
+                          "the chaotic cases). false = a port wakes only when something waits and "
+                          "one arrival event per link is in flight (fewer events) [bool]. "
+                          "Default false.",
+                          BooleanValue(false),
+                          MakeBooleanAccessor(&FabricNetwork::m_referenceEventOrder),
+                          MakeBooleanChecker())
+            .AddAttribute("ReferenceQpStart",
+                          "A message's QP reaches its NIC two zero-delay events after the send, "
+                          "as the reference's RdmaClient does (Node::AddApplication schedules "
+                          "Application::Initialize, which schedules StartApplication -> "
+                          "RdmaHw::AddQueuePair): same ns, but after what is already due then. "
+                          "false = at once [bool]. Default false.",
+                          BooleanValue(false),
+                          MakeBooleanAccessor(&FabricNetwork::m_referenceQpStart),
+                          MakeBooleanChecker());
     return tid;
 }
 
@@ -239,7 +268,7 @@ FabricNetwork::ParseSlByStream()
 std::string
 FabricNetwork::Finalize(uint32_t seed)
 {
-    m_routing.SetSeed(seed);  // seed 0 keeps exactly the reference's switch seeds
+    m_routing.SetSeed(seed, m_ecmpRunSeed);
     m_referenceEcmp = m_ecmpMode == EcmpHashMode::Reference;
     std::string error = ParseSlByStream();
     if (!error.empty())
@@ -343,8 +372,29 @@ FabricNetwork::Send(uint32_t src, uint32_t dst, uint64_t bytes, uint32_t stream)
     m_outstanding++;
     m_watchdog.Arm(m_stallTimeout);
     m_telemetry.ArmSampler(m_sampleInterval);
-    qp->nic->Activate(qp);
+    if (m_referenceQpStart)
+    {
+        // RdmaClient: Node::AddApplication schedules Initialize, which schedules StartApplication
+        Simulator::ScheduleNow(&FabricNetwork::InitializeQp, this, qp->index);
+    }
+    else
+    {
+        qp->nic->Activate(qp);
+    }
     return id;
+}
+
+void
+FabricNetwork::InitializeQp(uint32_t qp)
+{
+    Simulator::ScheduleNow(&FabricNetwork::StartQp, this, qp);
+}
+
+void
+FabricNetwork::StartQp(uint32_t qp)
+{
+    QueuePair* q = m_qps.Get(qp);
+    q->nic->Activate(q);
 }
 
 void

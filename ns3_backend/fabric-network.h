@@ -176,6 +176,14 @@ class FabricNetwork : public Object
     /// WindowScalesWithRate: after a CC rate change, qp.windowBytes := base x rate / line rate
     /// (at least 1 byte), base = the pair's BDP (BdpWindow) or WindowBytes.
     void ScaleWindowWithRate(QueuePair& qp) const;
+    /// ReferenceQpStart: the two zero-delay hops before a new QP is handed to its NIC.
+    void InitializeQp(uint32_t qp);
+    void StartQp(uint32_t qp);
+    /// ReferenceEventOrder: every frame schedules its transmit-end and its arrival when it starts.
+    bool ReferenceEventOrder() const
+    {
+        return m_referenceEventOrder;
+    }
     bool CompleteOnAck() const
     {
         return m_completion == CompletionMode::Ack;
@@ -340,6 +348,9 @@ class FabricNetwork : public Object
     bool m_qpPerMessage{false};
     bool m_referenceEcmp{false};
     EcmpHashMode m_ecmpMode{EcmpHashMode::Fabric};
+    bool m_ecmpRunSeed{false};
+    bool m_referenceEventOrder{false};
+    bool m_referenceQpStart{false};
     bool m_acksAtDataPriority{false};
     bool m_cnpInAck{false};
     bool m_bdpWindow{false};

@@ -34,11 +34,12 @@ class RoutingTable
                  uint32_t numHosts,
                  bool hostsForward,
                  bool orderByNodeId);
-    /// The run seed mixed into both hashes (0 keeps the reference's own switch seeds).
-    void SetSeed(uint32_t seed)
+    /// The run seed mixed into our hash, and into the reference hash's switch seeds only when
+    /// referenceUsesSeed (the reference seeds each switch with its node id, whatever RngSeed is).
+    void SetSeed(uint32_t seed, bool referenceUsesSeed)
     {
         m_hashSeed = seed * 0x9E3779B1u + 0x7F4A7C15u;
-        m_hashSeedOffset = seed * 0x9E3779B1u;
+        m_hashSeedOffset = referenceUsesSeed ? seed * 0x9E3779B1u : 0;
     }
     /// Egress port on `node` toward host `dst` for a flow hash (throws without a route).
     uint32_t Route(uint32_t node, uint32_t dst, uint32_t flowHash) const;

@@ -64,6 +64,7 @@ class QueuePair
     EventId rto;
     Time rtoStart;          // the timeout runs from here: arming, or the last ACK that advanced
     bool active{false};     // listed in the NIC's scheduler
+    bool refListed{false};  // ReferenceQpOrder: in the NIC's list of unfinished QPs
     uint64_t bdpBytes{0};   // BdpWindow: the pair's bandwidth-delay product
     std::unique_ptr<CcState> cc;
 

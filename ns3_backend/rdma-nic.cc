@@ -52,6 +52,16 @@ RdmaNic::GetTypeId()
                           BooleanValue(false),
                           MakeBooleanAccessor(&RdmaNic::m_referenceWakeup),
                           MakeBooleanChecker())
+            .AddAttribute("ReferenceQpOrder",
+                          "Pick the next QP as the reference NIC does (RdmaEgressQueue::"
+                          "GetNextQindex): one list of every QP not yet fully ACKed, in creation "
+                          "order, scanned from the one after the last QP served (so a new QP "
+                          "sends before the QP that was sending), finished QPs dropped only when "
+                          "a scan passes them, without re-basing that index. false = round "
+                          "robin over the QPs with bytes to send [bool]. Default false.",
+                          BooleanValue(false),
+                          MakeBooleanAccessor(&RdmaNic::m_referenceQpOrder),
+                          MakeBooleanChecker())
             .AddTraceSource("DataTx", "A QP hands a data packet (new or resent) to a port.",
                             MakeTraceSourceAccessor(&RdmaNic::m_dataTxTrace),
                             "ns3::fabric::FabricDevice::PacketTracedCallback")
@@ -71,6 +81,8 @@ RdmaNic::InitPorts()
     m_rr.assign(m_ports.size(), 0);
     m_wake.assign(m_ports.size(), EventId());
     m_unacked.assign(m_ports.size(), {});
+    m_refQps.assign(m_ports.size(), {});
+    m_refLast.assign(m_ports.size(), 0);
 }
 
 void
@@ -80,6 +92,10 @@ RdmaNic::Activate(QueuePair* qp)
     {
         qp->active = true;
         m_active[qp->port].push_back(qp);
+        if (m_referenceQpOrder)
+        {
+            ReferenceList(qp);
+        }
         auto& unacked = m_unacked[qp->port];
         if (m_referenceWakeup && std::find(unacked.begin(), unacked.end(), qp) == unacked.end())
         {
@@ -123,6 +139,10 @@ RdmaNic::Dequeue(uint32_t port)
     if (pkt)
     {
         return pkt;
+    }
+    if (m_referenceQpOrder)
+    {
+        return ReferenceNextData(port);
     }
     return NextData(port);
 }

@@ -54,6 +54,11 @@ class RdmaNic : public FabricDevice, public CcSender
 
   private:
     FabricPacket* NextData(uint32_t port);
+    /// ReferenceQpOrder: the reference's RdmaEgressQueue::GetNextQindex (rdma-nic-ref.cc).
+    FabricPacket* ReferenceNextData(uint32_t port);
+    void ReferenceList(QueuePair* qp);
+    void ReferenceCompact(uint32_t port, uint32_t firstFinished, int& chosen);
+    void ReferenceWake(uint32_t port, Time now);
     /// The SL the flow control's VL arbitration picks on `port` (-1 = any).
     int ArbitrateSl(uint32_t port, uint32_t header, Time now);
     /// qp's next data packet (sender state, CC byte counter, RTO updated).
@@ -95,6 +100,9 @@ class RdmaNic : public FabricDevice, public CcSender
     bool m_arbitrateSl{true};  // until the flow control says it has no SL arbitration
     bool m_referenceWakeup{false};                  // "ReferenceWakeup"
     std::vector<std::vector<QueuePair*>> m_unacked;  // per port: QPs sent on, not fully ACKed
+    bool m_referenceQpOrder{false};                 // "ReferenceQpOrder"
+    std::vector<std::vector<QueuePair*>> m_refQps;  // per port: unfinished QPs, creation order
+    std::vector<uint32_t> m_refLast;                // per port: list index of the last QP served
 };
 
 } // namespace fabric
