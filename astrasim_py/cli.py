@@ -32,9 +32,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-# `astrasim-py run ...` builds only its own parser: the other sub-commands import protobuf
+# `astrasim-py run ...` (and `sweep ...`, whose points each start a run) builds only its own parser: the other sub-commands import protobuf
 # tooling, numpy, networkx, matplotlib and tqdm, which a simulation never needs (start-up time).
-FAST_SUBCOMMANDS = {"run": "astrasim_py.run_cli"}
+FAST_SUBCOMMANDS = {"run": "astrasim_py.run_cli", "sweep": "astrasim_py.sweep.cli"}
 
 
 def _stop_on_sigterm() -> None:

@@ -17,6 +17,7 @@ All raise `InputError` (exit code 2) with the file, the problem and the fix.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -187,12 +188,32 @@ def parse_json(text: str, source: str, kind: str) -> Any:
 
 
 def load_structured(path: str | os.PathLike, kind: str) -> Any:
-    """Read a YAML or JSON file (by its .json suffix) safely; an empty file is None."""
+    """Read a YAML or JSON file (by its .json suffix) safely; an empty file is None.
+
+    The file is read every time; a text parsed before in this process (a sweep worker loads the
+    same system and network files for every point) is not parsed again: a copy of that
+    document is returned.
+    """
     name = os.fspath(path)
     text = read_text(name, kind)
     if not text.strip():
         return None
-    return parse_json(text, name, kind) if name.endswith(".json") else parse_yaml(text, name, kind)
+    is_json = name.endswith(".json")
+    key = (is_json, text)
+    if key in _PARSED:
+        return copy.deepcopy(_PARSED[key])
+    doc = parse_json(text, name, kind) if is_json else parse_yaml(text, name, kind)
+    if len(text) <= _PARSED_MAX_CHARS:
+        if len(_PARSED) >= _PARSED_MAX_ENTRIES:
+            del _PARSED[next(iter(_PARSED))]  # the oldest
+        _PARSED[key] = copy.deepcopy(doc)  # the caller may edit its own copy
+    return doc
+
+
+# Parsed documents of small input texts, by (JSON?, text): a few configs, reused across runs.
+_PARSED: dict[tuple[bool, str], Any] = {}
+_PARSED_MAX_ENTRIES = 32
+_PARSED_MAX_CHARS = 256 << 10
 
 
 # ---------------------------------------------------------------------------- outputs

@@ -1,20 +1,29 @@
 #!/usr/bin/env python3
-"""Sweep throughput: the same 64 analytical points on 1 and on 2 local workers (not a timed test).
+"""Sweep throughput: 64 analytical points on the old path and on the new one, in one run (not a timed test).
 
-    PYTHONPATH=. .venv/bin/python scripts/bench_sweep.py [--points 64] [--workers 1 2] [--json out.json]
+    PYTHONPATH=. .venv/bin/python scripts/bench_sweep.py [--points 64] [--workers 1] [--repeat 1] [--json out.json]
+    ... scripts/bench_sweep.py --old-tree ../astrasim-py-before    # the old path from another checkout
 
-Each point is a generated 32-NPU all-reduce (a distinct size per point, 16 chunks) on a ring, run by the real
+Each point is a generated 32-NPU all-reduce (a distinct size per point, 16 chunks) on a ring, run by
 `astrasim_py.runner.run` with the analytical backend. Every configuration runs in a fresh output
-folder, so trace generation and worker start-up are included. `--point-fn bench_sweep:busy_point`
-swaps in a fixed CPU-bound stand-in to measure the executor alone.
+folder, so trace generation and worker start-up are included. Two paths (`--modes`):
+- old: what a sweep did before the sweep fast path: the pure-Python modules (ASTRASIM_PY_PURE=1 in
+  the workers), each generated trace written as 32 rank files and read back, a full gc per point;
+  with `--old-tree PATH`, that checkout's own default sweep on its pure-Python modules instead;
+- new: the default sweep: the compiled modules, generated traces handed over in memory, no gc.
+Each run is one `astrasim-py sweep` child process. Both paths must give the same simulated times
+(checked point by point). It prints JSON: wall and CPU seconds (the sweep process plus its
+workers) per run, and the old/new ratios over the summed runs.
+`--point-fn bench_sweep:busy_point` swaps in a fixed CPU-bound stand-in to measure the executor alone.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
-import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,9 +34,7 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from astrasim_py.sweep.engine import SweepOptions, run_sweep  # noqa: E402
-from astrasim_py.sweep.pointrun import DEFAULT_POINT_FN  # noqa: E402
-from astrasim_py.sweep.spec import load_spec  # noqa: E402
+PURE_ENV = "ASTRASIM_PY_PURE"  # astrasim_py._compiled.PURE_ENV (not imported: --old-tree may predate it)
 
 INPUTS = REPO / "scripts" / "sweep_inputs"
 
@@ -57,57 +64,97 @@ def write_spec(folder: Path, points: int, npus: int = 32, splits: int = 16) -> P
     return path
 
 
+def legacy_point(request: dict) -> dict:
+    """The old point path: the trace read back from the files run_point wrote, then a full gc."""
+    from astrasim_py.sweep.pointrun import run_request
+
+    try:
+        return run_request(request)
+    finally:
+        gc.collect()
+
+
+MODES = {"old": {"env": {PURE_ENV: "1"}, "point_fn": "bench_sweep:legacy_point"},
+         "new": {"env": {PURE_ENV: None}, "point_fn": None}}
+
+
+def run_mode(spec_path: Path, out: Path, mode: str, workers: int, point_fn: str | None,
+             old_tree: Path | None) -> tuple[dict, dict]:
+    """One `astrasim-py sweep` process on one path; returns its numbers and {point_id: simulated ns}.
+
+    Both paths run the CLI in a child process (start-up, workers and all), timed by wait4: wall,
+    and the CPU of the sweep process plus its workers. The old path runs `old_tree` (e.g. a
+    checkout of the commit before the sweep fast path) when given, else this tree's old behaviour.
+    """
+    env = dict(os.environ)
+    tree = old_tree if (mode == "old" and old_tree) else REPO
+    env["PYTHONPATH"] = os.pathsep.join([str(tree), str(REPO / "scripts")])  # workers import bench_sweep
+    for key, value in MODES[mode]["env"].items():
+        env.pop(key, None) if value is None else env.__setitem__(key, value)
+    fn = point_fn or (None if tree != REPO else MODES[mode]["point_fn"])
+    cmd = [sys.executable, "-m", "astrasim_py", "sweep", str(spec_path), "--out", str(out), "--workers",
+           str(workers), "--no-progress", *(["--point-fn", fn] if fn else [])]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=str(out.parent), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    err = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"bench_sweep: the {mode} path failed: {err.strip()[-800:]}")
+    records = [json.loads(p.read_text()) for p in (out / "points").glob("*.json")]
+    busy = sum(r["wall_s"] for r in records)
+    sim = {r["point_id"]: r["result"]["sim_time_ns"] for r in records}
+    # utilization = time the workers spent inside points / (workers x wall): start-up, result
+    # writing and hand-over between points show as < 1.
+    return ({"mode": mode, "tree": str(tree), "workers": workers, "points": len(records), "wall_s": round(wall, 3),
+             "cpu_s": round(usage.ru_utime + usage.ru_stime, 3), "points_per_s": round(len(records) / wall, 2),
+             "in_point_wall_s": round(busy, 3), "worker_utilization": round(busy / (workers * wall), 3),
+             "load_avg_1min_after": round(os.getloadavg()[0], 2)}, sim)
+
+
+def ratios(runs: list[dict]) -> dict:
+    """old/new wall and CPU ratios per worker count, over the summed repeats (same run, same load)."""
+    out = {}
+    for workers in sorted({r["workers"] for r in runs}):
+        total = {m: {k: sum(r[k] for r in runs if r["mode"] == m and r["workers"] == workers)
+                     for k in ("wall_s", "cpu_s")} for m in ("old", "new")}
+        if total["old"]["wall_s"] and total["new"]["wall_s"]:
+            out[f"workers={workers}"] = {"wall": round(total["old"]["wall_s"] / total["new"]["wall_s"], 2),
+                                         "cpu": round(total["old"]["cpu_s"] / total["new"]["cpu_s"], 2)}
+    return out
+
+
 def main() -> int:
-    """Run the benchmark and print one line per worker count plus the speed-up."""
+    """Run both paths (alternating, `--repeat` times) and print their numbers and ratios as JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=64)
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--point-fn", default=DEFAULT_POINT_FN)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1])
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each path (alternating old, new)")
+    parser.add_argument("--modes", nargs="+", choices=sorted(MODES), default=["old", "new"])
+    parser.add_argument("--point-fn", help="replace both paths' point function (e.g. bench_sweep:busy_point)")
+    parser.add_argument("--old-tree", type=Path,
+                        help="run the old path from this checkout (its default sweep, pure-Python modules)")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args()
-    results = []
-    print(f"machine load before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (other work skews the numbers)")
+    runs, sims = [], {}
+    print(f"machine load before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (other work skews the numbers)",
+          file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="bench_sweep.") as tmp:
-        spec = load_spec(write_spec(Path(tmp), args.points))
-        for run_no, workers in enumerate(args.workers):
-            out = Path(tmp) / f"out-{run_no}-w{workers}"
-            cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            start = time.perf_counter()
-            summary = run_sweep(spec, out, SweepOptions(workers=workers, point_fn=args.point_fn, progress=False))
-            wall = time.perf_counter() - start
-            cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            worker_cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
-            busy = sum(json.loads(p.read_text())["wall_s"] for p in (out / "points").glob("*.json"))
-            if not summary.all_ok:
-                print(summary.text(), file=sys.stderr)
-                return 1
-            # utilization = time workers spent inside points / (workers x wall): the executor's own
-            # overhead shows as < 1; cores taken by other processes show as worker CPU < busy time.
-            results.append({"workers": workers, "points": summary.total, "wall_s": round(wall, 3),
-                            "points_per_s": round(summary.total / wall, 2),
-                            "worker_utilization": round(busy / (workers * wall), 3),
-                            "worker_cpu_s": round(worker_cpu, 2), "in_point_wall_s": round(busy, 2),
-                            "points_per_worker_cpu_s": round(summary.total / worker_cpu, 2)})
-            load = os.getloadavg()[0]
-            results[-1]["load_avg_1min_after"] = round(load, 2)
-            print(f"workers={workers}: {summary.total} points in {wall:.2f} s ({summary.total / wall:.1f} points/s; "
-                  f"worker utilization {busy / (workers * wall):.2f}, worker CPU {worker_cpu:.1f} s for "
-                  f"{busy:.1f} s in points; machine load {load:.2f} on {os.cpu_count()} cores)")
-    # Each run is compared with the latest run of the first worker count before it (pairs like
-    # `--workers 1 2 1 2` see the same background load more closely than the first run alone).
-    reference = None
-    for r in results:
-        if r["workers"] == results[0]["workers"]:
-            reference = r
-            continue
-        r["speedup"] = round(reference["wall_s"] / r["wall_s"], 2)
-        # On a shared machine the wall-clock speed-up only shows the cores others left us; the CPU
-        # per point shows whether more workers add overhead (ratio 1.0 = none: N idle cores give N x).
-        r["cpu_per_point_ratio"] = round(reference["points_per_worker_cpu_s"] / r["points_per_worker_cpu_s"], 2)
-        print(f"speed-up {reference['workers']} -> {r['workers']} workers: {r['speedup']:.2f}x wall; "
-              f"CPU per point {r['cpu_per_point_ratio']:.2f}x")
+        spec_path = write_spec(Path(tmp), args.points)
+        for rep in range(args.repeat):
+            for workers in args.workers:
+                for mode in args.modes:
+                    run, sim = run_mode(spec_path, Path(tmp) / f"out-{rep}-{mode}-w{workers}", mode, workers,
+                                        args.point_fn, args.old_tree)
+                    runs.append(run)
+                    print(json.dumps(run), file=sys.stderr)
+                    if not args.point_fn and sims.setdefault("first", sim) != sim:
+                        raise SystemExit(f"bench_sweep: the {mode} path simulated different times")
+    doc = {"points": args.points, "point_fn": args.point_fn, "runs": runs, "old_over_new": ratios(runs)}
+    print(json.dumps(doc, indent=1))
     if args.json:
-        args.json.write_text(json.dumps({"point_fn": args.point_fn, "runs": results}, indent=1) + "\n")
+        args.json.write_text(json.dumps(doc, indent=1) + "\n")
     return 0
 
 

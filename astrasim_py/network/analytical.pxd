@@ -1,11 +1,12 @@
 # Cython declarations for analytical.py (the compiled build); the .py stays plain Python.
 cimport cython
 from astrasim_py.network.event_queue cimport Event, EventQueue
-from astrasim_py.network.matching cimport CollectiveChannel, MessageMatcher
+from astrasim_py.network.matching cimport CollectiveChannel, MatchSlot, MessageMatcher
 
 cdef class _Delivery(Event):
     cdef MessageMatcher matcher
     cdef tuple key
+    cdef MatchSlot slot
     cdef object on_sent
 
     cpdef fire(self)
@@ -16,7 +17,6 @@ cdef class _UnawareCore(CollectiveChannel):
     cdef public EventQueue queue
     cdef public MessageMatcher matcher
     cdef public dict delays
-    cdef public dict keys
     cdef public long long messages
     cdef public long long bytes
 
@@ -28,7 +28,7 @@ cdef class _UnawareCore(CollectiveChannel):
     cpdef step(self, object npu, object dst, object src, object size, object tag, object on_recv)
     cpdef path(self, object src, object dst, object size)
     cpdef message_key(self, object tag, object src, object dst, object size)
-    @cython.locals(event=_Delivery)
+    @cython.locals(event=_Delivery, send_slot=MatchSlot, recv_slot=MatchSlot)
     cpdef keyed_step(self, object path, long long size, object send_key, object recv_key, object on_recv)
 
 
@@ -51,6 +51,7 @@ cdef class _Chunk(Event):
     cdef Py_ssize_t hop
     cdef long long size
     cdef tuple key
+    cdef MatchSlot slot
     cdef object on_done
     cdef _AwareCore core
 
@@ -64,7 +65,7 @@ cdef class _AwareCore(_UnawareCore):
     @cython.locals(route=tuple, chunk=_Chunk, link=_Link)
     cpdef send(self, object src, object dst, object size, object tag, object on_done)
     cpdef path(self, object src, object dst, object size)
-    @cython.locals(chunk=_Chunk, link=_Link)
+    @cython.locals(chunk=_Chunk, link=_Link, send_slot=MatchSlot, recv_slot=MatchSlot)
     cpdef keyed_step(self, object path, long long size, object send_key, object recv_key, object on_recv)
     cpdef enqueue(self, _Link link, _Chunk chunk)
     @cython.locals(size="long long", serialization=cython.double, free_in="long long")

@@ -24,7 +24,7 @@ from astrasim_py.config.network import NetworkConfig
 from astrasim_py.errors import InputError
 from astrasim_py.network.api import NetworkBackend
 from astrasim_py.network.event_queue import Event, EventQueue, noop
-from astrasim_py.network.matching import CollectiveChannel, MessageMatcher
+from astrasim_py.network.matching import CollectiveChannel, MatchSlot, MessageMatcher
 
 Callback = Callable[[], None]
 
@@ -87,25 +87,27 @@ def _hops(topology: str, n: int, a: int, b: int) -> int:
 class _Delivery(Event):
     """A message in flight (unaware model): the event queue fires it when its last byte lands."""
 
-    __slots__ = ("matcher", "key", "on_sent")
+    __slots__ = ("matcher", "key", "slot", "on_sent")
 
     def fire(self) -> None:
         """Hand the message to the matcher."""
-        self.matcher.delivered(self.key, self.on_sent)
+        if self.slot is not None:
+            self.matcher.slot_delivered(self.slot, self.on_sent)
+        else:
+            self.matcher.delivered(self.key, self.on_sent)
 
 
 class _UnawareCore(CollectiveChannel):
     """The per-message work of the unaware model (one object, so the compiled build types it);
     as the backend's collective channel, algorithms call its step and keyed_step directly."""
 
-    __slots__ = ("geometry", "queue", "matcher", "delays", "keys", "messages", "bytes")
+    __slots__ = ("geometry", "queue", "matcher", "delays", "messages", "bytes")
 
     def __init__(self, geometry: _Geometry, queue: EventQueue, matcher: MessageMatcher) -> None:
         self.geometry = geometry
         self.queue = queue
         self.matcher = matcher
         self.delays: dict[tuple[int, int, int], int] = {}
-        self.keys: dict[tuple, tuple] = {}
         self.messages = 0
         self.bytes = 0
 
@@ -131,6 +133,7 @@ class _UnawareCore(CollectiveChannel):
         event = _Delivery.__new__(_Delivery)  # no __init__ call: cheaper in the compiled build
         event.matcher = self.matcher
         event.key = (tag, src, dst, size)
+        event.slot = None
         event.on_sent = on_done
         self.queue.push(delay, event)
 
@@ -147,23 +150,27 @@ class _UnawareCore(CollectiveChannel):
         """What keyed_step needs for repeated messages src -> dst of one size (here: the delay)."""
         return self.delay(src, dst, size)
 
-    def message_key(self, tag: int, src: int, dst: int, size: int) -> tuple:
-        """The one shared key tuple of (tag, src, dst, size): the sender's and the receiver's
-        keyed_step then use the same object, which the matcher's dict finds by identity."""
-        key = (tag, src, dst, size)
-        return self.keys.setdefault(key, key)
+    def message_key(self, tag: int, src: int, dst: int, size: int) -> MatchSlot:
+        """The matcher's slot of (tag, src, dst, size): the sender's and the receiver's
+        keyed_step then share one object and match without hashing the key or a dict lookup."""
+        return self.matcher.slot((tag, src, dst, size))
 
-    def keyed_step(self, path, size: int, send_key: tuple, recv_key: tuple, on_recv: Callback) -> None:
-        """step() for a caller that keeps its message keys and path(): a ring phase sends the
-        same message to the same peer again and again."""
+    def keyed_step(self, path, size: int, send_key, recv_key, on_recv: Callback) -> None:
+        """step() for a caller that keeps its message keys (message_key()) and path(): a ring
+        phase sends the same message to the same peer again and again."""
+        # The keys are this core's MatchSlots; typed locals in the .pxd (checked casts), since
+        # CollectiveChannel declares them as opaque objects.
+        send_slot = send_key
+        recv_slot = recv_key
         self.messages += 1
         self.bytes += size
         event = _Delivery.__new__(_Delivery)
         event.matcher = self.matcher
-        event.key = send_key
+        event.key = None
+        event.slot = send_slot
         event.on_sent = noop
         self.queue.push(path, event)
-        self.matcher.posted(recv_key, on_recv)
+        self.matcher.slot_posted(recv_slot, on_recv)
 
 
 class AnalyticalBackend(NetworkBackend):
@@ -275,7 +282,7 @@ class _Link(Event):
 class _Chunk(Event):
     """One message crossing its route hop by hop; the event queue fires it on each arrival."""
 
-    __slots__ = ("route", "hop", "size", "key", "on_done", "core")
+    __slots__ = ("route", "hop", "size", "key", "slot", "on_done", "core")
 
     def fire(self) -> None:
         """The chunk reached the end of a hop."""
@@ -340,6 +347,7 @@ class _AwareCore(_UnawareCore):
         chunk.hop = 0
         chunk.size = size
         chunk.key = (tag, src, dst, size)
+        chunk.slot = None
         chunk.on_done = on_done
         chunk.core = self
         link = route[0]
@@ -352,15 +360,18 @@ class _AwareCore(_UnawareCore):
         """What keyed_step needs for repeated messages src -> dst (here: the route)."""
         return self.route(src, dst)
 
-    def keyed_step(self, path, size: int, send_key: tuple, recv_key: tuple, on_recv: Callback) -> None:
+    def keyed_step(self, path, size: int, send_key, recv_key, on_recv: Callback) -> None:
         """step() with the caller's message keys and route (see _UnawareCore.keyed_step)."""
+        send_slot = send_key  # MatchSlots, typed in the .pxd (as in _UnawareCore.keyed_step)
+        recv_slot = recv_key
         self.messages += 1
         self.bytes += size
         chunk = _Chunk.__new__(_Chunk)
         chunk.route = path
         chunk.hop = 0
         chunk.size = size
-        chunk.key = send_key
+        chunk.key = None
+        chunk.slot = send_slot
         chunk.on_done = noop
         chunk.core = self
         link = path[0]
@@ -368,7 +379,7 @@ class _AwareCore(_UnawareCore):
             self.enqueue(link, chunk)
         else:
             self.transmit(link, chunk)
-        self.matcher.posted(recv_key, on_recv)
+        self.matcher.slot_posted(recv_slot, on_recv)
 
     def enqueue(self, link: _Link, chunk: _Chunk) -> None:
         """The link is busy: the chunk waits in its FIFO."""
@@ -401,7 +412,10 @@ class _AwareCore(_UnawareCore):
         chunk.hop = hop
         route = chunk.route
         if hop == len(route):
-            self.matcher.delivered(chunk.key, chunk.on_done)
+            if chunk.slot is not None:
+                self.matcher.slot_delivered(chunk.slot, chunk.on_done)
+            else:
+                self.matcher.delivered(chunk.key, chunk.on_done)
         else:
             link = route[hop]
             if link.busy:

@@ -12,12 +12,14 @@ cdef class EventQueue:
     cdef public long long events_run
     cdef long long _last_t
     cdef list _last_bucket
+    cdef long long _prev_t
+    cdef list _prev_bucket
 
     @cython.locals(t="long long", bucket=list)
     cpdef push(self, long long delay, object fn)
 
     @cython.locals(times=list, buckets=dict, count="long long", ticks="long long", t="long long",
-                   bucket=list, i="Py_ssize_t", fn=object)
+                   bucket=list, i="Py_ssize_t", fn=object, event=Event)
     cpdef run(self, object progress=*)
 
 

@@ -43,17 +43,20 @@ class Event:
 class EventQueue:
     """Integer-time event queue; `now` is the time of the bucket being run."""
 
-    __slots__ = ("now", "_times", "_buckets", "events_run", "_last_t", "_last_bucket")
+    __slots__ = ("now", "_times", "_buckets", "events_run", "_last_t", "_last_bucket", "_prev_t", "_prev_bucket")
 
     def __init__(self) -> None:
         self.now = 0
         self._times: list[int] = []
         self._buckets: dict[int, list[Callable[[], None]]] = {}
         self.events_run = 0
-        # The bucket of the latest push: consecutive pushes mostly share a time (every rank of
-        # a symmetric collective acts at the same instants), so they skip the dict lookup.
+        # The buckets of the two latest pushed times (most recent first): pushes mostly go to
+        # one of two times (every rank of a symmetric collective acts at the same instants, and
+        # a link model pushes an arrival and a link-free time per hop), so they skip the dict.
         self._last_t = -1
         self._last_bucket: list | None = None
+        self._prev_t = -1
+        self._prev_bucket: list | None = None
 
     def schedule(self, delay: int, fn: Callable[[], None]) -> None:
         """Run fn at now + delay (delay truncated to an integer ns, never negative)."""
@@ -68,13 +71,19 @@ class EventQueue:
         if t == self._last_t:
             self._last_bucket.append(fn)
             return
-        bucket = self._buckets.get(t)
-        if bucket is None:
-            bucket = [fn]
-            self._buckets[t] = bucket
-            heappush(self._times, t)
-        else:
+        if t == self._prev_t:
+            bucket = self._prev_bucket
             bucket.append(fn)
+        else:
+            bucket = self._buckets.get(t)
+            if bucket is None:
+                bucket = [fn]
+                self._buckets[t] = bucket
+                heappush(self._times, t)
+            else:
+                bucket.append(fn)
+        self._prev_t = self._last_t
+        self._prev_bucket = self._last_bucket
         self._last_t = t
         self._last_bucket = bucket
 
@@ -94,7 +103,8 @@ class EventQueue:
             while i < len(bucket):  # callbacks appended while the bucket runs run in this pass
                 fn = bucket[i]
                 if isinstance(fn, Event):
-                    fn.fire()
+                    event = fn  # typed Event in the .pxd: fire() becomes a C method call
+                    event.fire()
                 else:
                     fn()
                 i += 1
@@ -103,6 +113,9 @@ class EventQueue:
             if self._last_t == t:
                 self._last_t = -1
                 self._last_bucket = None
+            elif self._prev_t == t:
+                self._prev_t = -1
+                self._prev_bucket = None
         self.events_run += count
 
     def empty(self) -> bool:

@@ -3,10 +3,18 @@ cimport cython
 from astrasim_py.network.event_queue cimport EventQueue
 
 @cython.final
+cdef class MatchSlot:
+    cdef public object state
+
+
+@cython.final
 cdef class MessageMatcher:
     cdef EventQueue _queue
     cdef dict _state
 
+    cpdef MatchSlot slot(self, tuple key)
+    cpdef slot_delivered(self, MatchSlot slot, object on_sent)
+    cpdef slot_posted(self, MatchSlot slot, object on_recv)
     cpdef delivered(self, object key, object on_sent)
     @cython.locals(known="Py_ssize_t")
     cpdef posted(self, object key, object on_recv)

@@ -20,12 +20,22 @@ from astrasim_py.network.event_queue import EventQueue, noop
 Callback = Callable[[], None]
 
 
+class MatchSlot:
+    """The matching state of one message key that is used again and again (a ring phase's):
+    None, a handler, a deque of handlers or an int of arrivals, as a value of MessageMatcher's
+    dict. Senders and receivers holding the slot match without hashing the key."""
+
+    __slots__ = ("state",)
+
+
 class MessageMatcher:
     """The matching rule with one plain dict: key -> handler, deque of handlers, or arrivals.
 
     A key maps to a callable (one posted receive), a deque (several posted receives, FIFO), or
     an int (arrivals not yet received); a key never holds receives and arrivals at once. One
-    dict operation per call in the common cases keeps it cheap on the hot path.
+    dict operation per call in the common cases keeps it cheap on the hot path. A key made a
+    MatchSlot (slot()) keeps that state in the slot instead, for good; plain calls with the
+    same key find the slot in the dict and share its state.
     """
 
     __slots__ = ("_queue", "_state")
@@ -34,11 +44,56 @@ class MessageMatcher:
         self._queue = queue
         self._state: dict = {}
 
+    def slot(self, key: tuple) -> MatchSlot:
+        """The key's permanent MatchSlot (made on first use; it takes over the key's current state)."""
+        state = self._state.get(key)
+        if type(state) is MatchSlot:
+            return state
+        slot = MatchSlot()
+        slot.state = state
+        self._state[key] = slot
+        return slot
+
+    def slot_delivered(self, slot: MatchSlot, on_sent) -> None:
+        """delivered() for a message whose key has a slot."""
+        if on_sent is not noop:
+            on_sent()
+        state = slot.state
+        if state is None:
+            slot.state = 1
+        elif type(state) is int:
+            slot.state = state + 1
+        elif type(state) is deque:
+            handler = state.popleft()
+            if len(state) == 1:
+                slot.state = state[0]
+            handler()
+        else:
+            slot.state = None
+            state()
+
+    def slot_posted(self, slot: MatchSlot, on_recv) -> None:
+        """posted() for a receive whose key has a slot."""
+        state = slot.state
+        if state is None:
+            slot.state = on_recv
+        elif type(state) is int:
+            slot.state = None if state == 1 else state - 1
+            self._queue.push(0, on_recv)
+        elif type(state) is deque:
+            state.append(on_recv)
+        else:
+            slot.state = deque((state, on_recv))
+
     def delivered(self, key, on_sent) -> None:
         """The last byte of a message with `key` has reached its destination."""
         if on_sent is not noop:  # collective sends have nothing to do on completion
             on_sent()
         state = self._state.pop(key, None)  # one dict operation when a receive is waiting
+        if type(state) is MatchSlot:  # (a slot stays in the dict)
+            self._state[key] = state
+            self.slot_delivered(state, noop)
+            return
         if state is None:
             self._state[key] = 1
         elif type(state) is int:
@@ -56,7 +111,9 @@ class MessageMatcher:
         state = self._state.setdefault(key, on_recv)  # one dict operation when nothing is there
         if len(self._state) != known:  # inserted (the same handler may already wait on this key)
             return
-        if type(state) is int:
+        if type(state) is MatchSlot:
+            self.slot_posted(state, on_recv)
+        elif type(state) is int:
             if state == 1:
                 del self._state[key]
             else:
@@ -71,6 +128,10 @@ class MessageMatcher:
         """(receives still waiting, arrivals never received): both 0 after a clean run."""
         receives = arrivals = 0
         for state in self._state.values():
+            if type(state) is MatchSlot:
+                state = state.state
+            if state is None:  # a slot with nothing waiting
+                continue
             if type(state) is int:
                 arrivals += state
             elif type(state) is deque:

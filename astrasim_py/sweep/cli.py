@@ -25,6 +25,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, help="local worker processes (default: spec `workers`, else #cores)")
     p.add_argument("--time-limit-s", type=float, help="per-point time limit in seconds (default: spec)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--keep-traces", action="store_true",
+                   help="write generated workloads as Chakra files under DIR/traces (default: kept in memory)")
     g = p.add_argument_group("slurm (override the spec's `slurm:` section)")
     g.add_argument("--partition", help="Slurm partition")
     g.add_argument("--time-min", type=int, help="time limit of each array task, minutes")
@@ -51,7 +53,7 @@ def main(args: argparse.Namespace) -> int:
                              fix="give a number greater than zero")
     options = SweepOptions(
         executor=args.executor, workers=args.workers, point_fn=args.point_fn, time_limit_s=args.time_limit_s,
-        progress=not args.no_progress,
+        progress=not args.no_progress, keep_traces=args.keep_traces,
         slurm={"partition": args.partition, "time_min": args.time_min, "mem_gb": args.mem_gb,
                "array_parallelism": args.array_parallelism, "points_per_task": args.points_per_task,
                "cpus_per_task": args.cpus_per_task})

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from tqdm import tqdm
-
 import astrasim_py
 from astrasim_py.errors import InputError
 from astrasim_py.sweep.pointrun import DEFAULT_POINT_FN, load_point_fn
@@ -72,6 +70,8 @@ class SweepOptions:
     point_fn: str = DEFAULT_POINT_FN
     time_limit_s: float | None = None
     progress: bool = True
+    # Write generated traces under DIR/traces even when they can stay in memory (spec: keep_traces).
+    keep_traces: bool = False
     slurm: dict[str, Any] = field(default_factory=dict)
 
 
@@ -116,6 +116,9 @@ def _run_locked(spec: SweepSpec, out: Path, options: SweepOptions) -> SweepSumma
     summary = SweepSummary(spec.name, out, len(points), len(done), table_repaired=repaired)
     token = uuid.uuid4().hex
     time_limit = options.time_limit_s or spec.time_limit_s
+    from tqdm import tqdm  # here, not at import: every spawned worker imports this package
+
+    keep_traces = options.keep_traces or spec.keep_traces
     bar = tqdm(total=len(points), initial=len(done), desc=spec.name, unit="pt", file=sys.stderr,
                disable=not options.progress, dynamic_ncols=True)
 
@@ -138,13 +141,13 @@ def _run_locked(spec: SweepSpec, out: Path, options: SweepOptions) -> SweepSumma
                 workers = options.workers or spec.workers or default_workers()
                 # Records reach record_finished already stored: the JSON (source of truth) before the row.
                 LocalExecutor(workers, options.point_fn, out / "work", out, token,
-                              time_limit).run(pending, record_finished)
+                              time_limit, keep_traces=keep_traces).run(pending, record_finished)
             elif options.executor == "slurm":
                 from astrasim_py.sweep.slurm import SlurmArrayExecutor
 
                 slurm = dataclasses.replace(spec.slurm, **{k: v for k, v in options.slurm.items()
                                                            if v is not None})
-                SlurmArrayExecutor(slurm, options.point_fn, out, token, time_limit).run(
+                SlurmArrayExecutor(slurm, options.point_fn, out, token, time_limit, keep_traces).run(
                     pending, store, record_finished)
             else:
                 raise ValueError(f"unknown executor {options.executor!r}; use one of {EXECUTORS}")

@@ -25,11 +25,13 @@ POLL_S = 0.2
 WORKER_LOG = "worker.log"
 
 
-def worker_main(conn: Connection, point_fn_ref: str, workdir: str, out_dir: str, token: str) -> None:
+def worker_main(conn: Connection, point_fn_ref: str, workdir: str, out_dir: str, token: str,
+                keep_traces: bool = False) -> None:
     """Worker process body: start in a clean working directory, then run points until told to stop.
 
-    The worker stores each point's JSON itself (atomic, fsynced), so workers write in parallel and
-    the parent only appends table rows.
+    The worker stores each point's JSON itself (atomic; fsynced on a background thread, see
+    store.py), so workers write in parallel and the parent only appends table rows. The parent
+    may send the next point while this one runs; it waits in the pipe.
     """
     path = Path(workdir)
     shutil.rmtree(path, ignore_errors=True)
@@ -37,13 +39,14 @@ def worker_main(conn: Connection, point_fn_ref: str, workdir: str, out_dir: str,
     os.chdir(path)
     _redirect_output(path / WORKER_LOG)
     point_fn = load_point_fn(point_fn_ref)
-    store = ResultStore(out_dir)
+    store = ResultStore(out_dir, background_sync=True)
     conn.send(("ready", os.getpid()))
     while True:
         task = conn.recv()
         if task is None:
+            store.close()  # every record synced before the worker says goodbye
             return
-        record = run_point(SweepPoint.from_json(task), point_fn, store.out_dir / TRACES_DIR, token)
+        record = run_point(SweepPoint.from_json(task), point_fn, store.out_dir / TRACES_DIR, token, keep_traces)
         record["worker_dir"] = workdir
         conn.send(("done", store.write_record(record)))
 
@@ -63,7 +66,8 @@ class _Worker:
     slot: int
     process: Any
     conn: Connection
-    point: SweepPoint | None = None
+    point: SweepPoint | None = None  # the point the worker is running
+    queued: SweepPoint | None = None  # sent ahead: the worker starts it as soon as `point` is done
     started: float = 0.0
     ready: bool = False
     workdir: Path = field(default_factory=Path)
@@ -74,13 +78,14 @@ class LocalExecutor:
     """Runs points on `workers` spawned processes on this machine."""
 
     def __init__(self, workers: int, point_fn: str, work_root: Path, out_dir: Path, token: str,
-                 time_limit_s: float | None = None) -> None:
+                 time_limit_s: float | None = None, *, keep_traces: bool = False) -> None:
         self.workers = max(1, int(workers))
         self.point_fn = point_fn
         self.work_root = Path(work_root)
         self.store = ResultStore(out_dir)
         self.token = token
         self.time_limit_s = time_limit_s
+        self.keep_traces = keep_traces
         self._ctx = mp.get_context("spawn")
         self._starts: dict[int, int] = {}
         self._queue: list[SweepPoint] = []
@@ -92,7 +97,8 @@ class LocalExecutor:
         parent, child = self._ctx.Pipe()
         proc = self._ctx.Process(
             target=worker_main, name=f"sweep-{name}", daemon=True,
-            args=(child, self.point_fn, str(self.work_root / name), str(self.store.out_dir), self.token))
+            args=(child, self.point_fn, str(self.work_root / name), str(self.store.out_dir), self.token,
+                  self.keep_traces))
         proc.start()
         child.close()
         return _Worker(slot, proc, parent, workdir=self.work_root / name)
@@ -122,10 +128,30 @@ class LocalExecutor:
                 self._kill(w)
 
     def _dispatch(self, w: _Worker) -> None:
-        if w.ready and w.point is None and self._queue:
-            w.point = self._queue.pop()
+        if not w.ready:
+            return
+        if w.point is None and w.queued is not None:  # the worker went on to the point sent ahead
+            w.point, w.queued = w.queued, None
             w.started = time.monotonic()
-            w.conn.send(w.point.to_json())
+        if w.point is None and self._queue:
+            if self._send(w, self._queue[-1]):
+                w.point = self._queue.pop()
+                w.started = time.monotonic()
+        # One more point ahead, so a worker never waits for this process between points; not at
+        # the tail of the queue, where it would keep a point from an idle worker.
+        if w.point is not None and w.queued is None and len(self._queue) >= self.workers:
+            if self._send(w, self._queue[-1]):
+                w.queued = self._queue.pop()
+
+    @staticmethod
+    def _send(w: _Worker, point: SweepPoint) -> bool:
+        """Hand a point to the worker; False if it has died (its point stays queued; _service
+        notices the death and replaces the worker)."""
+        try:
+            w.conn.send(point.to_json())
+            return True
+        except OSError:
+            return False
 
     def _service(self, w: _Worker, sink: RecordSink) -> _Worker:
         try:
@@ -157,6 +183,9 @@ class LocalExecutor:
     def _replace(self, w: _Worker, sink: RecordSink, status: str, error: str) -> _Worker:
         point, wall = w.point, time.monotonic() - w.started
         self._kill(w)
+        if w.queued is not None:  # sent ahead, never started: back to the front of the queue
+            self._queue.append(w.queued)
+            w.queued = None
         if point is not None:
             sink(self.store.write_record(failure_record(point, status, error, self.token, wall,
                                                         worker_slot=w.slot)))

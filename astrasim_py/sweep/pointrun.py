@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import importlib
 import os
@@ -20,11 +21,14 @@ DEFAULT_POINT_FN = "astrasim_py.sweep.pointrun:run_request"
 PointFn = Callable[[dict[str, Any]], dict[str, Any]]
 
 
-def run_request(request: dict[str, Any]) -> dict[str, Any]:
-    """The real point function: build a RunRequest and run it with astrasim_py.runner."""
+def run_request(request: dict[str, Any], traces: list | None = None) -> dict[str, Any]:
+    """The real point function: build a RunRequest and run it with astrasim_py.runner.
+
+    traces: the rank traces already in memory (a generated workload), instead of reading files.
+    """
     from astrasim_py.runner import RunRequest, run
 
-    return run(RunRequest(**request))
+    return run(RunRequest(**request), traces=traces)
 
 
 def load_point_fn(ref: str) -> PointFn:
@@ -44,9 +48,17 @@ def slurm_task_label() -> str | None:
     return os.environ.get("SLURM_JOB_ID")
 
 
-def release_simulator() -> None:
-    """Free simulator state between points so one worker can run many (ns-3 is a process singleton)."""
-    gc.collect()
+def release_simulator(request: dict[str, Any], ideal: str | None = None) -> None:
+    """Free simulator state between points so one worker can run many (ns-3 is a process singleton).
+
+    Only ns-3 runs need a full collection: their Python side (the cppyy bridge, the callables kept
+    alive for C++, the Sys objects those reach) sits in reference cycles that hold the whole C++
+    fabric, which must be gone before the next point builds one in the same process. An analytical
+    run leaves plain Python objects that the cyclic collector frees on its own schedule; a full
+    pass over the worker's heap after each of them was a fifth of a small point's time.
+    """
+    if "ns3" in (request.get("backend", "analytical"), ideal):
+        gc.collect()
 
 
 def failure_record(point: SweepPoint, status: str, error: str, token: str, wall_s: float,
@@ -94,24 +106,46 @@ def attach_ideal(result: dict[str, Any], request: dict[str, Any], backend: str, 
             f"ideal run ({backend}) failed: {type(exc).__name__}: {' '.join(str(exc).split())}")
 
 
-def run_point(point: SweepPoint, point_fn: PointFn, traces_dir: Path, token: str) -> dict[str, Any]:
-    """Run one point and return its record; never raises for a failing point."""
+def _prepare_workload(request: dict[str, Any], point_fn: PointFn, traces_dir: Path,
+                      keep_traces: bool) -> PointFn:
+    """Turn a generated workload into a trace prefix in `request`; return the function that runs it.
+
+    The default point function gets a single generated trace in memory (writing and reading back
+    one file per rank was most of a small point's time); the files are written only when asked
+    (`keep_traces`), and for jobs workloads and custom point functions, which take a prefix.
+    `request["workload"]` is the trace's content-keyed prefix either way, so records are the same.
+    """
+    from astrasim_py.sweep import workloads
+
+    workload = request["workload"]
+    if point_fn is run_request and not keep_traces and "jobs" not in workload:
+        request["workload"] = workloads.trace_prefix(workload["generate"], traces_dir)
+        return functools.partial(run_request, traces=workloads.generated_traces(workload["generate"],
+                                                                                request["workload"]))
+    request["workload"] = workloads.materialize_workload(workload, traces_dir)
+    return point_fn
+
+
+def run_point(point: SweepPoint, point_fn: PointFn, traces_dir: Path, token: str,
+              keep_traces: bool = False) -> dict[str, Any]:
+    """Run one point and return its record; never raises for a failing point.
+
+    keep_traces: write generated workloads under `traces_dir` even when they can stay in memory.
+    """
     start = time.perf_counter()
     request = dict(point.request)
     extra: dict[str, Any] = {}
     try:
-        workload = request.get("workload")
-        if isinstance(workload, dict):
-            from astrasim_py.sweep.workloads import materialize_workload
-
-            request["workload"] = materialize_workload(workload, traces_dir)
+        run_fn = point_fn
+        if isinstance(request.get("workload"), dict):
+            run_fn = _prepare_workload(request, point_fn, traces_dir, keep_traces)
             extra["workload_trace"] = request["workload"]
-        result = point_fn(request)
+        result = run_fn(request)
         if not isinstance(result, dict):
             raise SimulationError(f"point function returned {type(result).__name__}, not a result dict")
         if point.ideal and request.get("backend") != point.ideal:
-            release_simulator()
-            attach_ideal(result, request, point.ideal, point_fn)
+            release_simulator(request)
+            attach_ideal(result, request, point.ideal, run_fn)
         return _record(point, STATUS_OK, result, None, token, time.perf_counter() - start, **extra)
     except InputError as exc:
         error = f"InputError: {exc.one_line()}"
@@ -120,5 +154,5 @@ def run_point(point: SweepPoint, point_fn: PointFn, traces_dir: Path, token: str
         error = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
         tb = traceback.format_exc()
     finally:
-        release_simulator()
+        release_simulator(request, point.ideal)
     return failure_record(point, "error", error, token, time.perf_counter() - start, traceback=tb, **extra)

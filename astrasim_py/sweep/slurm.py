@@ -27,7 +27,7 @@ QUEUE_POLL_S = 3.0
 
 
 def run_shard(points: list[dict[str, Any]], out_dir: str, point_fn: str, token: str,
-              time_limit_s: float | None, workers: int) -> dict[str, Any]:
+              time_limit_s: float | None, workers: int, keep_traces: bool = False) -> dict[str, Any]:
     """Body of one array task: run a shard of points, writing each point's JSON record as it finishes."""
     from astrasim_py.sweep.local import LocalExecutor
 
@@ -40,7 +40,7 @@ def run_shard(points: list[dict[str, Any]], out_dir: str, point_fn: str, token: 
 
     # The workers store each record in the shared folder; the submitting process appends the rows.
     LocalExecutor(workers, point_fn, out / "work" / f"slurm-{task}", out, token,
-                  time_limit_s).run([SweepPoint.from_json(p) for p in points], sink)
+                  time_limit_s, keep_traces=keep_traces).run([SweepPoint.from_json(p) for p in points], sink)
     return counts
 
 
@@ -77,8 +77,9 @@ class SlurmArrayExecutor:
     """Submits pending points as a Slurm job array and gathers their records."""
 
     def __init__(self, options: SlurmOptions, point_fn: str, out_dir: Path, token: str,
-                 time_limit_s: float | None) -> None:
+                 time_limit_s: float | None, keep_traces: bool = False) -> None:
         self.options = options
+        self.keep_traces = keep_traces
         self.point_fn = point_fn
         self.out_dir = Path(out_dir)
         self.token = token
@@ -115,7 +116,8 @@ class SlurmArrayExecutor:
         try:
             jobs = executor.map_array(run_shard, [[p.to_json() for p in s] for s in shards],
                                       [str(self.out_dir)] * n, [self.point_fn] * n, [self.token] * n,
-                                      [self.time_limit_s] * n, [self.options.cpus_per_task] * n)
+                                      [self.time_limit_s] * n, [self.options.cpus_per_task] * n,
+                                      [self.keep_traces] * n)
         except Exception as exc:  # noqa: BLE001 - submitit wraps sbatch's refusal in several types
             lines = [line for line in str(exc).splitlines() if line.strip()]
             reason = next((line for line in lines if "error" in line.lower()), lines[-1] if lines else repr(exc))

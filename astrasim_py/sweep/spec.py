@@ -17,7 +17,7 @@ REQUIRED_FIELDS = ("workload", "system", "network")
 GENERATE_KEYS = ("collective", "npus", "size")
 # Axis `preset` names a congestion-control preset; it lands in this network override.
 PRESET_OVERRIDE_KEY = "fabric.preset"
-TOP_LEVEL_KEYS = ("name", "base", "axes", "time_limit_s", "workers", "slurm", "ideal")
+TOP_LEVEL_KEYS = ("name", "base", "axes", "time_limit_s", "workers", "slurm", "ideal", "keep_traces")
 # `ideal:` names the backend whose run of the same request is each point's ideal (slowdown = finish / ideal).
 IDEAL_BACKENDS = ("analytical", "analytical-aware")
 
@@ -65,6 +65,8 @@ class SweepSpec:
     workers: int | None = None
     slurm: SlurmOptions = field(default_factory=SlurmOptions)
     ideal: str | None = None
+    # Write generated workloads as Chakra files under traces/ (else they stay in memory).
+    keep_traces: bool = False
 
     @property
     def axis_keys(self) -> list[str]:
@@ -109,8 +111,16 @@ def parse_spec(doc: Any, path: Path) -> SweepSpec:
         workers=_positive(doc.get("workers"), "workers", where, int),
         slurm=_parse_slurm(doc.get("slurm"), where),
         ideal=_parse_ideal(doc.get("ideal"), where),
+        keep_traces=_parse_bool(doc.get("keep_traces", False), "keep_traces", where),
     )
     return spec
+
+
+def _parse_bool(raw: Any, name: str, where: str) -> bool:
+    if not isinstance(raw, bool):
+        raise InputError(f"must be true or false, got {raw!r}", file=where, field=name,
+                         fix=f"write `{name}: true` or leave it out")
+    return raw
 
 
 def _parse_ideal(raw: Any, where: str) -> str | None:

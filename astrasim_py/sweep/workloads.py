@@ -55,8 +55,8 @@ def materialize_workload(workload: dict[str, Any], traces_dir: Path) -> str:
 
 def materialize_trace(generate: dict[str, Any], traces_dir: Path) -> str:
     """Return the Chakra prefix of the generated trace, generating it if absent (safe across processes)."""
-    final = Path(traces_dir) / trace_key(generate)
-    prefix = final / TRACE_PREFIX_NAME
+    prefix = Path(trace_prefix(generate, traces_dir))
+    final = prefix.parent
     if final.is_dir():
         return str(prefix)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -74,18 +74,44 @@ def materialize_trace(generate: dict[str, Any], traces_dir: Path) -> str:
     return str(prefix)
 
 
-def write_generated_trace(generate: dict[str, Any] | list[dict[str, Any]], prefix: Path) -> None:
-    """Write `<prefix>.<rank>.et` for a generated workload (one part, or several overlaid)."""
-    from astrasim_py.chakra.generators import write_workload
+def trace_prefix(generate: dict[str, Any] | list[dict[str, Any]], traces_dir: Path) -> str:
+    """Where materialize_trace puts (or would put) the generated trace: a content-keyed prefix."""
+    return str(Path(traces_dir) / trace_key(generate) / TRACE_PREFIX_NAME)
 
+
+def generated_traces(generate: dict[str, Any] | list[dict[str, Any]], prefix: str) -> list:
+    """The generated workload's rank traces in memory, validated as load_workload validates files.
+
+    Each trace is labelled with the file name it has under `prefix` when written, so messages
+    read the same either way; the runner takes them as `run(..., traces=...)`.
+    """
+    from astrasim_py.chakra.io import EtTrace
+    from astrasim_py.chakra.validate import validate_trace, validate_workload
+    from astrasim_py.chakra.workload import rank_file
+
+    graphs = generated_graphs(generate)
+    traces = [EtTrace(path=rank_file(prefix, g.rank), metadata=g.metadata, nodes=g.nodes) for g in graphs]
+    reports = [validate_trace(t, rank=r, num_npus=len(traces)) for r, t in enumerate(traces)]
+    validate_workload(traces, reports=reports)
+    return traces
+
+
+def generated_graphs(generate: dict[str, Any] | list[dict[str, Any]]) -> list:
+    """The per-rank graphs of a generated workload (one part, or several overlaid)."""
     if isinstance(generate, list):
         graphs = None
         for i, part in enumerate(generate):
             part_graphs = part_graphs_of(part, f"workload.generate[{i}]")
             graphs = part_graphs if graphs is None else overlay(graphs, part_graphs, f"workload.generate[{i}]")
-    else:
-        graphs = part_graphs_of(generate, "workload.generate")
-    write_workload(str(prefix), graphs)
+        return graphs or []
+    return part_graphs_of(generate, "workload.generate")
+
+
+def write_generated_trace(generate: dict[str, Any] | list[dict[str, Any]], prefix: Path) -> None:
+    """Write `<prefix>.<rank>.et` for a generated workload (one part, or several overlaid)."""
+    from astrasim_py.chakra.generators import write_workload
+
+    write_workload(str(prefix), generated_graphs(generate))
 
 
 def part_graphs_of(part: Any, field: str) -> list:
