@@ -54,8 +54,8 @@ VARIANT_CONFIG_FILES = {"no_cc": "config_cc12_trace_off.txt", "no_cc_trace_on": 
 # The reference's ShouldSendCN draws every ECN mark from a fresh ns-3 UniformRandomVariable, so
 # its k-th draw is the first number of automatic stream K0 + k, K0 = the random variables its set-up
 # created before (internet stack, error model). On the 2-leaf fabric (20 nodes) K0 = 182: found by
-# scanning 0..304 on the direct all-to-all 16 MiB DCQCN case (one exact hit), it reproduces all five DCQCN 2-leaf
-# cases to the ns (DCQCN's FreshStreamPerDraw; the other topologies' K0 is not known).
+# scanning 0..304 on the direct all-to-all 16 MiB DCQCN case (one exact hit), it reproduces all
+# five DCQCN 2-leaf cases to the ns (DCQCN's FreshStreamPerDraw; other topologies' K0 is unknown).
 REFERENCE_FIRST_DRAW_STREAM = {"leaf2": 182}
 TOPOLOGIES = {"star8": "ref_8n_1sw_400g", "star16": "ref_16n_1sw_400g",
               "leaf2": "ref_16n_2leaf2spine_400g", "clos128": "ref_clos128_16sw_200g"}
