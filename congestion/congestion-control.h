@@ -106,6 +106,13 @@ class CongestionControl : public Object
     /// applies MarkAtEgress to the priority's queue.
     virtual bool MarkAtPort(const PortView& port, uint32_t prio, uint64_t queueBytes);
 
+    /// Does the marking decision also run (its random draw taken, its answer unused) for ACKs
+    /// leaving a data-priority queue, as the reference's SwitchNotifyDequeue does?
+    virtual bool DrawsForAcks() const
+    {
+        return false;
+    }
+
     /// Does the policy want StampAtEgress called for every data packet at switch egress?
     virtual bool StampsInt() const
     {

@@ -7,7 +7,10 @@
 
 #include "ns3/boolean.h"
 #include "ns3/double.h"
+#include "ns3/integer.h"
 #include "ns3/log.h"
+#include "ns3/rng-seed-manager.h"
+#include "ns3/rng-stream.h"
 #include "ns3/simulator.h"
 #include "ns3/uinteger.h"
 
@@ -175,6 +178,15 @@ DcqcnCongestionControl::GetTypeId()
                           "Mellanox variant) [bool]. Default true.",
                           BooleanValue(true), MakeBooleanAccessor(&DcqcnCongestionControl::m_hyperGrows),
                           MakeBooleanChecker())
+            .AddAttribute("FreshStreamPerDraw",
+                          "CP: -1 = the marking draws come from the policy's one random stream. "
+                          "n >= 0 = as the reference, whose ShouldSendCN creates a new ns-3 "
+                          "UniformRandomVariable per draw (ACKs in the data queue draw too): draw "
+                          "k is the first number of automatic stream n + k (n = the streams the "
+                          "reference's set-up created before) under the run's RngSeed and RngRun "
+                          "[stream index]. Default -1.",
+                          IntegerValue(-1), MakeIntegerAccessor(&DcqcnCongestionControl::m_drawStreamBase),
+                          MakeIntegerChecker<int64_t>(-1))
             .AddAttribute("DecreaseOnTimer", "RP: cuts happen on a periodic check every "
                           "RateDecreaseIntervalUs, started 1 ns after the QP's first CNP, if a CNP "
                           "arrived during the period; the first CNP only sets alpha = 1 and starts "
@@ -195,7 +207,15 @@ bool
 DcqcnCongestionControl::MarkAtEgress(uint64_t q, double gbps)
 {
     const EcnThreshold& c = m_curve.Get(m_ecnByRate, gbps, m_kminBytes, m_kmaxBytes, m_pmax);
-    return c.Mark(q, *m_rng);
+    if (m_drawStreamBase < 0)
+    {
+        return c.Mark(q, *m_rng);
+    }
+    return c.MarkWith(q, [this] {
+        RngStream fresh(RngSeedManager::GetSeed(), uint64_t(m_drawStreamBase) + m_draws++,
+                        RngSeedManager::GetRun());
+        return fresh.RandU01();
+    });
 }
 
 bool

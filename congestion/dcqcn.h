@@ -30,6 +30,12 @@ struct EcnThreshold
     /// RED decision for an egress queue of `queueBytes`; draws from `rng` only between kmin and kmax.
     bool Mark(uint64_t queueBytes, UniformRandomVariable& rng) const
     {
+        return MarkWith(queueBytes, [&rng] { return rng.GetValue(); });
+    }
+    /// The same with the uniform [0, 1) draw supplied by `draw` (called only between kmin and kmax).
+    template <class Draw>
+    bool MarkWith(uint64_t queueBytes, Draw draw) const
+    {
         if (queueBytes <= kminBytes)
         {
             return false;
@@ -39,7 +45,7 @@ struct EcnThreshold
             return true;
         }
         double p = pmax * double(queueBytes - kminBytes) / double(kmaxBytes - kminBytes);
-        return rng.GetValue() < p;
+        return draw() < p;
     }
 };
 
@@ -127,6 +133,10 @@ class DcqcnCongestionControl : public CongestionControl
     }
 
     bool MarkAtEgress(uint64_t queueBytes, double gbps) override;
+    bool DrawsForAcks() const override
+    {
+        return m_drawStreamBase >= 0;
+    }
     bool ShouldNotify(Time now, Time lastNotify, bool first) const override;
     std::unique_ptr<CcState> Start(QueuePair& qp) override;
     CcDecision OnCnp(QueuePair& qp) override;
@@ -166,6 +176,8 @@ class DcqcnCongestionControl : public CongestionControl
     bool m_clampTarget;
     bool m_hyperGrows;
     bool m_decreaseOnTimer{false};
+    int64_t m_drawStreamBase{-1};  // "FreshStreamPerDraw"
+    uint64_t m_draws{0};
 
     // counters for the telemetry (congestion_control_stats)
     uint64_t m_cnps{0};

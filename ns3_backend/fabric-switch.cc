@@ -302,6 +302,10 @@ FabricSwitch::OnTransmitted(uint32_t port, FabricPacket* pkt)
             m_ecnTrace(port, *pkt);
         }
     }
+    else if (pkt->kind != PacketKind::Data && cc.DrawsForAcks())
+    {
+        cc.MarkAtPort(p, pkt->priority, p.queueBytes[pkt->priority]);  // only its draw counts
+    }
     if (pkt->kind == PacketKind::Data && m_net->CcStampsInt())
     {
         cc.StampAtEgress(p, pkt->intRecords);
