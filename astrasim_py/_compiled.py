@@ -48,8 +48,9 @@ class _SourceFinder:
         return None
 
 
-def stale_modules() -> list[str]:
-    """Compiled modules of a source checkout whose .py or .pxd changed after they were built."""
+def stale_modules(include_unbuilt: bool = False) -> list[str]:
+    """Compiled modules of a source checkout whose .py or .pxd changed after they were built
+    (and, with include_unbuilt, those never built in place)."""
     root = os.path.dirname(os.path.abspath(__file__))
     if not os.path.exists(os.path.join(os.path.dirname(root), ".git")):
         return []  # installed (not a checkout): .py and extension come from one wheel
@@ -58,6 +59,8 @@ def stale_modules() -> list[str]:
         base = os.path.join(os.path.dirname(root), *name.split("."))
         built = [base + suffix for suffix in importlib.machinery.EXTENSION_SUFFIXES if os.path.exists(base + suffix)]
         if not built:
+            if include_unbuilt:
+                stale.append(name)
             continue
         sources = [base + ext for ext in (".py", ".pxd") if os.path.exists(base + ext)]
         if max(os.path.getmtime(f) for f in sources) > min(os.path.getmtime(f) for f in built):

@@ -152,6 +152,13 @@ def main() -> int:
         if not os.access(binary, os.X_OK):
             print(f"bench_analytical: --astrasim-binary {binary}: not an executable file", file=sys.stderr)
             return 2
+    from astrasim_py._compiled import stale_modules
+
+    if not args.pure_python and stale_modules(include_unbuilt=True):
+        print("bench_analytical: this checkout's compiled modules are missing or older than their sources "
+              "(the fast path would run the Python sources); build them: python scripts/build_compiled.py",
+              file=sys.stderr)
+        return 2
     paths = [True, False] if args.compare else [args.pure_python]
     rows = []
     for config in args.configs:

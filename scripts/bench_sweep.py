@@ -137,6 +137,12 @@ def main() -> int:
                         help="run the old path from this checkout (its default sweep, pure-Python modules)")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args()
+    from astrasim_py._compiled import stale_modules
+
+    if "new" in args.modes and stale_modules(include_unbuilt=True):
+        print("bench_sweep: this checkout's compiled modules are missing or older than their sources (the new "
+              "path would run the Python sources); build them: python scripts/build_compiled.py", file=sys.stderr)
+        return 2
     runs, sims = [], {}
     print(f"machine load before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (other work skews the numbers)",
           file=sys.stderr)
