@@ -77,3 +77,34 @@ def test_config_txt_sets_k0_from_its_topology_file(tmp_path: Path, cc, qcn, expe
     assert ccp.get("FreshStreamPerDraw") == expected
     cc_line = next(line for line in ref.mapping if line.startswith("CC_MODE"))
     assert ("FreshStreamPerDraw = 182" in cc_line) == (expected is not None)
+
+
+# The reference's own config.txt files on its 2-leaf topology file, from the command line: the
+# derived K0 (182) gives its DCQCN marks, so the run lands on its simulated ns exactly.
+E2E = [("config_dcqcn_hpcc_runpy_preset.txt", 1_008_177), ("config_dcqcn.txt", 3_393_740)]
+
+
+@pytest.mark.ns3
+@pytest.mark.parametrize("config,reference_ns", E2E)
+def test_reference_config_txt_dcqcn_run_is_exact(tmp_path: Path, shared_dir, fabric_available, config,
+                                                 reference_ns):
+    """16-NPU direct all-to-all of 16 MiB on the 4:1 2-leaf fabric with DCQCN."""
+    import json
+    import subprocess
+    import sys
+
+    specs = shared_dir / "specs" / "ns3_configs"
+    text = (specs / config).read_text()
+    words = text.split()
+    topo = words[words.index("TOPOLOGY_FILE") + 1]
+    (tmp_path / "config.txt").write_text(text.replace(topo, str(specs / rc.TOPOLOGY_FILES["leaf2"])))
+    run = lambda *args: subprocess.run([sys.executable, "-m", "astrasim_py", *args],  # noqa: E731
+                                       capture_output=True, text=True, cwd=tmp_path)
+    assert run("chakra", "generate", "--collective", "all_to_all", "--npus", "16", "--size", "16MiB",
+               "--output", "a2a").returncode == 0
+    proc = run("run", "--workload-configuration=a2a",
+               f"--system-configuration={specs / 'Ring_4chunks_a2a_direct.json'}",
+               "--network-configuration=config.txt", "--backend", "ns3", "--quiet", "--output-json", "out.json")
+    assert proc.returncode == 0, proc.stderr
+    assert "FreshStreamPerDraw = 182" in proc.stderr
+    assert json.loads((tmp_path / "out.json").read_text())["max_finish_ns"] == reference_ns
