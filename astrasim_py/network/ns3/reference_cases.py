@@ -26,6 +26,9 @@ from typing import Any
 
 import yaml
 
+from astrasim_py.network.ns3.reference_streams import reference_first_draw_stream
+from astrasim_py.topology.loader import load_topology
+
 SYSTEM_RING_4CHUNKS = {
     "scheduling-policy": "LIFO", "endpoint-delay": 10, "active-chunks-per-dimension": 1,
     "preferred-dataset-splits": 4, "all-reduce-implementation": ["ring"],
@@ -53,10 +56,9 @@ VARIANT_CONFIG_FILES = {"no_cc": "config_cc12_trace_off.txt", "no_cc_trace_on": 
                         "dcqcn_hpcc_runpy": "config_dcqcn_hpcc_runpy_preset.txt"}
 # The reference's ShouldSendCN draws every ECN mark from a fresh ns-3 UniformRandomVariable, so
 # its k-th draw is the first number of automatic stream K0 + k, K0 = the random variables its set-up
-# created before (internet stack, error model). On the 2-leaf fabric (20 nodes) K0 = 182: found by
-# scanning 0..304 on the direct all-to-all 16 MiB DCQCN case (one exact hit), it reproduces all
-# five DCQCN 2-leaf cases to the ns (DCQCN's FreshStreamPerDraw; other topologies' K0 is unknown).
-REFERENCE_FIRST_DRAW_STREAM = {"leaf2": 182}
+# created before: 9 per node (internet stack) + 2 (error model), reference_streams.py. On the 2-leaf
+# fabric (20 nodes) that is 182, the value a scan of 0..304 had found on one case; with it all five
+# DCQCN 2-leaf cases match to the ns (DCQCN's FreshStreamPerDraw).
 TOPOLOGIES = {"star8": "ref_8n_1sw_400g", "star16": "ref_16n_1sw_400g",
               "leaf2": "ref_16n_2leaf2spine_400g", "clos128": "ref_clos128_16sw_200g"}
 TOPOLOGY_FILES = {"star8": "topo_8n_1sw_400g_500ns.txt", "star16": "topo_16n_1sw_400g_500ns.txt",
@@ -75,7 +77,7 @@ class ReferenceCase:
     variant: str     # key of VARIANTS
     reference_ns: int
     logical_dims: tuple[int, ...] = ()
-    seed_sensitive: bool = False  # 2-leaf with ECN draws (DCQCN): judged on the median over seeds
+    seed_sensitive: bool = False  # draws not reproduced: judged on the median over seeds (none: K0 is derived)
 
     @property
     def name(self) -> str:
@@ -109,11 +111,10 @@ def _cases() -> list[ReferenceCase]:
     out.append(ReferenceCase("all_to_all", "ring", 16, 1, "clos128", "no_cc", 9_949_480))
     # Only DCQCN draws random numbers (ECN marking) in the reference: its ECMP is seeded by switch
     # node ids, so the no-CC and PFC-only runs are deterministic and judged on seed 0 at 3%.
-    # With the reference's draws reproduced (REFERENCE_FIRST_DRAW_STREAM) the DCQCN ones are
+    # With the reference's draws reproduced (reference_first_draw_stream) the DCQCN ones are
     # deterministic too: judged on seed 0 (the reference's RngSeed 1) at 3%.
     leaf = lambda alg, mib, v, ns, dims=(): ReferenceCase(  # noqa: E731
-        "all_reduce" if dims else "all_to_all", alg, 16, mib, "leaf2", v, ns, dims,
-        v.startswith("dcqcn") and "leaf2" not in REFERENCE_FIRST_DRAW_STREAM)
+        "all_reduce" if dims else "all_to_all", alg, 16, mib, "leaf2", v, ns, dims)
     out += [leaf("direct", 16, "no_cc", 849_972), leaf("direct", 16, "pfc_only", 846_744),
             leaf("direct", 16, "dcqcn", 3_393_740), leaf("direct", 16, "dcqcn_hpcc_runpy", 1_008_177),
             leaf("direct", 64, "dcqcn", 6_400_535),
@@ -135,13 +136,18 @@ def case_by_name(name: str) -> ReferenceCase:
     raise KeyError(name)
 
 
+def first_draw_stream(topology_key: str) -> int:
+    """The reference's K0 (first ECN-draw stream) on one of TOPOLOGIES."""
+    return reference_first_draw_stream(load_topology(TOPOLOGIES[topology_key]))
+
+
 def network_doc(case: ReferenceCase) -> dict[str, Any]:
     """The network YAML of a case: compat preset, reference topology, variant's differences."""
     fabric: dict[str, Any] = {"topology": TOPOLOGIES[case.topology], "preset": "astrasim_ns3_compat",
                               "mtu_bytes": 1000}
     fabric.update(json.loads(json.dumps(VARIANTS[case.variant])))
-    if "congestion_control_params" in fabric and case.topology in REFERENCE_FIRST_DRAW_STREAM:
-        fabric["congestion_control_params"]["FreshStreamPerDraw"] = REFERENCE_FIRST_DRAW_STREAM[case.topology]
+    if "congestion_control_params" in fabric:
+        fabric["congestion_control_params"]["FreshStreamPerDraw"] = first_draw_stream(case.topology)
     return {"fabric": fabric}
 
 

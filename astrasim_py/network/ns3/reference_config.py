@@ -238,6 +238,8 @@ def parse_reference_config(path: str) -> ReferenceConfig:
             ccp["EcnThresholdsByGbps"] = _ecn_maps(path, maps)
         if not qcn:  # DCQCN without marking: the RP never hears of congestion
             ccp.update({"EcnThresholdsByGbps": "", "KminBytes": 2**62, "KmaxBytes": 2**62, "Pmax": 0})
+        else:
+            _add_to_cc_line(mapping, _first_draw_stream(fabric["topology"], ccp))
         fabric["congestion_control_params"] = ccp
     elif cc_name:
         fabric["congestion_control"] = cc_name
@@ -246,6 +248,26 @@ def parse_reference_config(path: str) -> ReferenceConfig:
     if switch:
         fabric["switch_params"] = switch
     return ReferenceConfig({"fabric": fabric}, mapping)
+
+
+def _first_draw_stream(topology_path: str, ccp: dict[str, Any]) -> str:
+    """Set FreshStreamPerDraw to the reference's K0 on this topology; return the mapping line."""
+    from astrasim_py.network.ns3.reference_streams import reference_first_draw_stream
+    from astrasim_py.topology.ns3_text import read_ns3_topology
+
+    topo = read_ns3_topology(topology_path)
+    ccp["FreshStreamPerDraw"] = reference_first_draw_stream(topo)
+    return (f"ECN draw k from ns-3 stream FreshStreamPerDraw = {ccp['FreshStreamPerDraw']} + k (the streams "
+            f"the reference's set-up takes first: 9 per node x {topo.num_hosts + topo.num_switches} + 2)")
+
+
+def _add_to_cc_line(mapping: list[str], text: str) -> None:
+    """Append to the CC_MODE mapping line (one printed line per config key), or add one."""
+    for i, line in enumerate(mapping):
+        if line.startswith("CC_MODE "):
+            mapping[i] = f"{line}; {text}"
+            return
+    mapping.append(text)
 
 
 def _ecn_maps(path: str, maps: dict[str, list[str]]) -> str:
