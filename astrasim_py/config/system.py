@@ -12,7 +12,7 @@ from astrasim_py.errors import InputError
 
 SCHEDULING_POLICIES = ("LIFO", "FIFO", "EXPLICIT")
 OPTIMIZATIONS = ("baseline", "localBWAware")
-_IMPL_RE = re.compile(r"^(one)?(ring|direct|halvingDoubling|doubleBinaryTree)(\d*)$", re.IGNORECASE)
+_IMPL_RE = re.compile(r"^(one)?([a-z]+?)(\d*)$", re.IGNORECASE)  # base names: system.implementations
 IMPL_KEYS = ("all-reduce-implementation", "all-gather-implementation",
              "reduce-scatter-implementation", "all-to-all-implementation")
 CUSTOM_KEYS = ("all-reduce-implementation-custom", "all-gather-implementation-custom",
@@ -39,16 +39,18 @@ class Implementation:
 
 def parse_implementation(text: Any, source: str, key: str) -> Implementation:
     """Parse 'ring', 'direct8', 'oneHalvingDoubling', ... into an Implementation."""
+    from astrasim_py.system.implementations import ALGORITHMS
+
     if not isinstance(text, str):
         raise InputError(f"implementation must be a string, got {text!r}", file=source, field=key,
-                         fix="use ring, direct, halvingDoubling or doubleBinaryTree")
+                         fix=f"use one of {', '.join(ALGORITHMS)}")
+    names = {name.lower(): name for name in ALGORITHMS}
     match = _IMPL_RE.match(text.strip())
-    if not match:
+    if not match or match.group(2).lower() not in names:
         raise InputError(f"unknown implementation '{text}'", file=source, field=key,
-                         fix="use ring, direct, directN, halvingDoubling, doubleBinaryTree or their one* forms")
+                         fix=f"use {', '.join(ALGORITHMS)}, directN (a window) or a one* form (one ring over all NPUs)")
     one, base, digits = match.groups()
-    canonical = {"ring": "ring", "direct": "direct", "halvingdoubling": "halvingDoubling",
-                 "doublebinarytree": "doubleBinaryTree"}[base.lower()]
+    canonical = names[base.lower()]
     if digits and canonical != "direct":
         raise InputError(f"unknown implementation '{text}'", file=source, field=key,
                          fix="only direct takes a window suffix (directN)")
