@@ -98,7 +98,7 @@ def test_bdp_window_bounds_the_incast_queue(make_backend):
 def _murmur3_12(words: list[int], seed: int) -> int:
     """Murmur3 (x86, 32 bit) over three little-endian 32-bit words."""
     m = 0xFFFFFFFF
-    h = seed
+    h = seed & m
     for k in words:
         k = (k * 0xCC9E2D51) & m
         k = ((k << 15) | (k >> 17)) & m

@@ -4,6 +4,7 @@ multi-path fabric: ReferenceQpOrder (the reference's QP scan) and ReferenceEcmpR
 from __future__ import annotations
 
 import pytest
+from test_ns3_reference_compat import _murmur3_12  # the reference's ECMP hash
 
 pytestmark = pytest.mark.ns3
 
@@ -41,25 +42,6 @@ def test_reference_qp_order_keeps_a_lone_qp_at_line_rate(make_backend):
     f = be.flow(0, 1, 10_000)
     be.run()
     assert be.flow_done_ns[f] == pytest.approx(11 * FRAME + 2 * L, abs=1e-3)
-
-
-def _murmur3_12(words: list[int], seed: int) -> int:
-    """Murmur3 (x86, 32 bit) over three little-endian 32-bit words."""
-    m = 0xFFFFFFFF
-    h = seed & m
-    for k in words:
-        k = (k * 0xCC9E2D51) & m
-        k = ((k << 15) | (k >> 17)) & m
-        k = (k * 0x1B873593) & m
-        h ^= k
-        h = ((h << 13) | (h >> 19)) & m
-        h = (h * 5 + 0xE6546B64) & m
-    h ^= 12
-    h ^= h >> 16
-    h = (h * 0x85EBCA6B) & m
-    h ^= h >> 13
-    h = (h * 0xC2B2AE35) & m
-    return h ^ (h >> 16)
 
 
 def _spine_bytes(make_backend, seed: int, run_seed: bool, messages: int) -> dict[int, int]:
