@@ -48,17 +48,9 @@ class BackgroundSync:
             path = self._pending.get()
             if path is None:
                 return
-            try:
-                fd = os.open(path, os.O_RDONLY)
-            except OSError:  # replaced or removed meanwhile: the newer writer syncs its own
-                continue
-            try:
-                os.fsync(fd)
-            except OSError:
-                pass
-            finally:
-                os.close(fd)
-            _fsync_dir(path.parent)
+            # a file replaced or removed meanwhile is skipped: the newer writer syncs its own
+            if _fsync_path(path):
+                _fsync_dir(path.parent)
 
     def close(self) -> None:
         """Wait until everything submitted is synced, then stop the thread."""
@@ -91,18 +83,24 @@ def write_json_atomic(path: Path, doc: Any, sync: BackgroundSync | None = None) 
         sync.submit(path)
 
 
-def _fsync_dir(folder: Path) -> None:
-    # The rename itself is durable only once the directory entry is synced.
+def _fsync_path(path: Path) -> bool:
+    """fsync a file or folder by name (best effort); False when it cannot be opened."""
     try:
-        fd = os.open(folder, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY)
     except OSError:
-        return
+        return False
     try:
         os.fsync(fd)
     except OSError:
         pass
     finally:
         os.close(fd)
+    return True
+
+
+def _fsync_dir(folder: Path) -> None:
+    # The rename itself is durable only once the directory entry is synced.
+    _fsync_path(folder)
 
 
 def _scalar_max(value: Any) -> Any:
