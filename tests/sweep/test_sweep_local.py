@@ -16,7 +16,13 @@ def _options(workers: int = 2, fn: str = FAKE, **kw) -> SweepOptions:
     return SweepOptions(workers=workers, point_fn=fn, progress=False, **kw)
 
 
-def test_every_point_runs_once_on_persistent_workers(tmp_path: Path, grid_spec: Path) -> None:
+def test_every_point_runs_once_on_persistent_workers(tmp_path: Path) -> None:
+    # grid_spec's points, but the seed-1 half sleeps 0.1 s: long enough for the second worker to
+    # start under load before the first one has run them all (the two-worker check below)
+    grid_spec = write_spec(tmp_path, [
+        {"grid": {"system.size": [1024, 1 << 20, 1 << 22], "network.link_gbps": [100, 400]}},
+        {"zip": {"seed": [0, 1], "system.sleep_s": [0.0, 0.1]}},
+    ])
     out = tmp_path / "out"
     summary = run_sweep(load_spec(grid_spec), out, _options(workers=2))
     assert summary.all_ok and summary.ok == 12 and summary.reused == 0
